@@ -1,0 +1,144 @@
+package io.kfrelay.config;
+
+import java.time.Duration;
+
+/**
+ * The one configuration model of the relay core. Every knob has a documented default; the CLI, the config
+ * file and environment variables all end up here. Invalid values are refused with a message that names
+ * the field.
+ *
+ * @param shards                    rings (each with one consumer thread); rooms are assigned by hash
+ * @param ringSize                  events per ring, a power of two
+ * @param waitStrategy              how an idle consumer waits
+ * @param controlReserve            ring slots media may not use, kept for membership events
+ * @param cacheMode                 keyframe or gop
+ * @param keyframeCapBytes          largest keyframe cached per stream (bytes of packets, headers included)
+ * @param gopCapBytes               largest GOP cached per stream (gop mode)
+ * @param gopMaxAge                 oldest GOP kept growing (gop mode)
+ * @param keyframeRequestInterval   at most one KEYFRAME_REQUEST per stream per interval
+ * @param replayBytesPerSecond      pacing rate of one joiner's replay
+ * @param replayBurstBytes          bytes a replay may send before pacing starts
+ * @param replayQueuePackets        live packets queued behind a running replay before that stream skips to its next keyframe
+ * @param maxStreamsPerParticipant  streams one participant may publish
+ */
+public record RelayConfig(
+        int shards,
+        int ringSize,
+        WaitStrategyKind waitStrategy,
+        int controlReserve,
+        CacheMode cacheMode,
+        int keyframeCapBytes,
+        int gopCapBytes,
+        Duration gopMaxAge,
+        Duration keyframeRequestInterval,
+        long replayBytesPerSecond,
+        int replayBurstBytes,
+        int replayQueuePackets,
+        int maxStreamsPerParticipant) {
+
+    public static final int DEFAULT_SHARDS = 1;
+    public static final int DEFAULT_RING_SIZE = 16_384;
+    public static final int DEFAULT_KEYFRAME_CAP_BYTES = 200 * 1024;
+    public static final int DEFAULT_GOP_CAP_BYTES = 2 * 1024 * 1024;
+    public static final Duration DEFAULT_GOP_MAX_AGE = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_KEYFRAME_REQUEST_INTERVAL = Duration.ofMillis(500);
+    /** 1 Gbit/s: a 200 KB keyframe leaves in about 1.6 ms after the burst. */
+    public static final long DEFAULT_REPLAY_BYTES_PER_SECOND = 125_000_000L;
+    public static final int DEFAULT_REPLAY_BURST_BYTES = 64 * 1024;
+    public static final int DEFAULT_REPLAY_QUEUE_PACKETS = 4096;
+    public static final int DEFAULT_MAX_STREAMS_PER_PARTICIPANT = 16;
+
+    public RelayConfig {
+        require(shards >= 1 && shards <= 256, "shards must be 1..256, was " + shards);
+        require(ringSize >= 64 && Integer.bitCount(ringSize) == 1, "ring-size must be a power of two >= 64, was " + ringSize);
+        require(waitStrategy != null, "wait-strategy is required");
+        require(controlReserve >= 1 && controlReserve < ringSize / 2,
+                "control-reserve must be 1..ring-size/2, was " + controlReserve);
+        require(cacheMode != null, "cache-mode is required");
+        require(keyframeCapBytes >= 1024, "keyframe-cap must be at least 1 KiB, was " + keyframeCapBytes);
+        require(gopCapBytes >= keyframeCapBytes, "gop-cap (" + gopCapBytes + ") must be at least keyframe-cap (" + keyframeCapBytes + ")");
+        require(gopMaxAge != null && !gopMaxAge.isNegative() && !gopMaxAge.isZero(), "gop-max-age must be positive");
+        require(keyframeRequestInterval != null && !keyframeRequestInterval.isNegative(), "keyframe-request-interval must be >= 0");
+        require(replayBytesPerSecond >= 10_000, "replay-rate must be at least 10000 bytes/s, was " + replayBytesPerSecond);
+        require(replayBurstBytes >= 0, "replay-burst must be >= 0");
+        require(replayQueuePackets >= 16, "replay-queue must be at least 16 packets, was " + replayQueuePackets);
+        require(maxStreamsPerParticipant >= 1 && maxStreamsPerParticipant <= 1024,
+                "max-streams must be 1..1024, was " + maxStreamsPerParticipant);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public static RelayConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Mutable builder; every setter returns this. */
+    public static final class Builder {
+        private int shards = DEFAULT_SHARDS;
+        private int ringSize = DEFAULT_RING_SIZE;
+        private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
+        private int controlReserve = -1;
+        private CacheMode cacheMode = CacheMode.KEYFRAME;
+        private int keyframeCapBytes = DEFAULT_KEYFRAME_CAP_BYTES;
+        private int gopCapBytes = DEFAULT_GOP_CAP_BYTES;
+        private Duration gopMaxAge = DEFAULT_GOP_MAX_AGE;
+        private Duration keyframeRequestInterval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
+        private long replayBytesPerSecond = DEFAULT_REPLAY_BYTES_PER_SECOND;
+        private int replayBurstBytes = DEFAULT_REPLAY_BURST_BYTES;
+        private int replayQueuePackets = DEFAULT_REPLAY_QUEUE_PACKETS;
+        private int maxStreamsPerParticipant = DEFAULT_MAX_STREAMS_PER_PARTICIPANT;
+
+        private Builder() {
+        }
+
+        private Builder(RelayConfig c) {
+            shards = c.shards;
+            ringSize = c.ringSize;
+            waitStrategy = c.waitStrategy;
+            controlReserve = c.controlReserve;
+            cacheMode = c.cacheMode;
+            keyframeCapBytes = c.keyframeCapBytes;
+            gopCapBytes = c.gopCapBytes;
+            gopMaxAge = c.gopMaxAge;
+            keyframeRequestInterval = c.keyframeRequestInterval;
+            replayBytesPerSecond = c.replayBytesPerSecond;
+            replayBurstBytes = c.replayBurstBytes;
+            replayQueuePackets = c.replayQueuePackets;
+            maxStreamsPerParticipant = c.maxStreamsPerParticipant;
+        }
+
+        public Builder shards(int v) { shards = v; return this; }
+        public Builder ringSize(int v) { ringSize = v; return this; }
+        public Builder waitStrategy(WaitStrategyKind v) { waitStrategy = v; return this; }
+        /** Default: ring-size / 16 (at least 8). */
+        public Builder controlReserve(int v) { controlReserve = v; return this; }
+        public Builder cacheMode(CacheMode v) { cacheMode = v; return this; }
+        public Builder keyframeCapBytes(int v) { keyframeCapBytes = v; return this; }
+        public Builder gopCapBytes(int v) { gopCapBytes = v; return this; }
+        public Builder gopMaxAge(Duration v) { gopMaxAge = v; return this; }
+        public Builder keyframeRequestInterval(Duration v) { keyframeRequestInterval = v; return this; }
+        public Builder replayBytesPerSecond(long v) { replayBytesPerSecond = v; return this; }
+        public Builder replayBurstBytes(int v) { replayBurstBytes = v; return this; }
+        public Builder replayQueuePackets(int v) { replayQueuePackets = v; return this; }
+        public Builder maxStreamsPerParticipant(int v) { maxStreamsPerParticipant = v; return this; }
+
+        public RelayConfig build() {
+            int reserve = controlReserve > 0 ? controlReserve : Math.max(8, ringSize / 16);
+            return new RelayConfig(shards, ringSize, waitStrategy, reserve, cacheMode, keyframeCapBytes,
+                    gopCapBytes, gopMaxAge, keyframeRequestInterval, replayBytesPerSecond, replayBurstBytes,
+                    replayQueuePackets, maxStreamsPerParticipant);
+        }
+    }
+}

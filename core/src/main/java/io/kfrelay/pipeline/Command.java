@@ -1,0 +1,49 @@
+package io.kfrelay.pipeline;
+
+import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.replay.ReplayJob;
+import io.kfrelay.room.RoomState;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/** Everything but media that travels through a shard's ring. Never dropped (see {@link Shard#publish}). */
+sealed interface Command {
+
+    record Join(int participantId, String room, String identity, ParticipantSink sink) implements Command {
+    }
+
+    record Leave(int participantId) implements Command {
+    }
+
+    record Evict(int participantId, int code, String reason) implements Command {
+    }
+
+    record EndStream(int participantId, int streamId) implements Command {
+    }
+
+    record KeyframeRequest(int requesterId, long senderId, int streamId) implements Command {
+    }
+
+    record ReplayDone(int participantId, ReplayJob job) implements Command {
+    }
+
+    /** Runs a read-only query on the consumer thread, in ring order. */
+    record Query<T>(Function<RoomState, T> query, CompletableFuture<T> result) implements Command {
+        void run(RoomState state) {
+            try {
+                result.complete(query.apply(state));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** Wakes the consumer so it drains the overflow queue. */
+    record Nudge() implements Command {
+    }
+
+    /** Evicts everyone and stops the consumer. */
+    record Shutdown(int code, String reason, CompletableFuture<Void> done) implements Command {
+    }
+}

@@ -1,0 +1,153 @@
+package io.kfrelay.pipeline;
+
+import io.kfrelay.cache.PacketStoreFactory;
+import io.kfrelay.config.RelayConfig;
+import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.metrics.RelayMetrics;
+import io.kfrelay.protocol.ErrorCodes;
+import io.kfrelay.room.RoomInfo;
+import io.kfrelay.time.NanoClock;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The relay core: N shards, each a ring with one consumer that owns its rooms. Rooms are assigned to shards
+ * by hash, so everything about one room happens on one thread, in one order. Transports call
+ * {@link #join} per participant and use the returned {@link RelaySession}.
+ */
+public final class RelayCore implements AutoCloseable {
+    private final RelayConfig config;
+    private final RelayMetrics metrics;
+    private final Shard[] shards;
+    private final AtomicInteger nextParticipantId = new AtomicInteger();
+    private volatile boolean closed;
+
+    private RelayCore(RelayConfig config, NanoClock clock, ByteBufAllocator alloc, PacketStoreFactory stores) {
+        this.config = config;
+        this.metrics = new RelayMetrics(config.shards());
+        this.shards = new Shard[config.shards()];
+        for (int i = 0; i < shards.length; i++) {
+            shards[i] = new Shard(i, config, metrics, clock, alloc, stores);
+        }
+    }
+
+    public static RelayCore start(RelayConfig config) {
+        return start(config, NanoClock.SYSTEM);
+    }
+
+    public static RelayCore start(RelayConfig config, NanoClock clock) {
+        return start(config, clock, PooledByteBufAllocator.DEFAULT, PacketStoreFactory.CHRONICLE);
+    }
+
+    public static RelayCore start(RelayConfig config, NanoClock clock, ByteBufAllocator alloc,
+                                  PacketStoreFactory stores) {
+        RelayCore core = new RelayCore(config, clock, alloc, stores);
+        for (Shard s : core.shards) {
+            s.start();
+        }
+        return core;
+    }
+
+    /**
+     * Joins {@code identity} to {@code room}. The answer (JOINED, then any replay; or an ERROR and a
+     * {@link ParticipantSink#close()}) arrives through {@code sink}. The JOIN is never dropped.
+     */
+    public RelaySession join(String room, String identity, ParticipantSink sink) {
+        int id = nextParticipantId.incrementAndGet();
+        Shard shard = shardOf(room);
+        RelaySession session = new RelaySession(shard, metrics, id, room, identity);
+        if (closed) {
+            session.leave();
+            sink.sendControl(io.kfrelay.protocol.ControlCodec.encode(new io.kfrelay.protocol.ControlMessage.Error(
+                    ErrorCodes.RELAY_SHUTTING_DOWN, "relay is shutting down"), io.netty.buffer.UnpooledByteBufAllocator.DEFAULT));
+            sink.flush();
+            sink.close();
+            return session;
+        }
+        shard.publish(new Command.Join(id, room, identity, sink));
+        return session;
+    }
+
+    /** Ends one participant's session with an ERROR (kick). */
+    public void evict(RelaySession session, int code, String reason) {
+        session.leave();
+        shardOf(session.room()).publish(new Command.Evict(session.participantId(), code, reason));
+    }
+
+    /** The shard a room lives on (stable for the life of the relay). */
+    public int shardIndex(String room) {
+        return Math.floorMod(spread(room.hashCode()), shards.length);
+    }
+
+    private Shard shardOf(String room) {
+        return shards[shardIndex(room)];
+    }
+
+    private static int spread(int h) {
+        // String hashes of similar names differ in low bits only; mix so shards fill evenly.
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return h;
+    }
+
+    /** Every room on every shard, each described in its shard's ring order. */
+    public CompletableFuture<List<RoomInfo>> rooms() {
+        List<CompletableFuture<List<RoomInfo>>> parts = new ArrayList<>();
+        for (Shard s : shards) {
+            parts.add(s.query(io.kfrelay.room.RoomState::rooms));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<RoomInfo> all = new ArrayList<>();
+            parts.forEach(p -> all.addAll(p.join()));
+            return all;
+        });
+    }
+
+    /** One room, or null when it does not exist. */
+    public CompletableFuture<RoomInfo> room(String name) {
+        return shardOf(name).query(state -> state.room(name));
+    }
+
+    /**
+     * Completes once every event published to every shard before this call has been processed: a barrier
+     * for tests and for draining.
+     */
+    public CompletableFuture<Void> sync() {
+        List<CompletableFuture<Boolean>> parts = new ArrayList<>();
+        for (Shard s : shards) {
+            parts.add(s.query(state -> Boolean.TRUE));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    }
+
+    public RelayMetrics metrics() {
+        return metrics;
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    /** Tells every participant the relay is going away, frees every cache and stops the shard threads. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Shard s : shards) {
+            try {
+                s.shutdown(ErrorCodes.RELAY_SHUTTING_DOWN, "relay is shutting down");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.kfrelay.pipeline;
+
+import io.kfrelay.metrics.DropReason;
+import io.kfrelay.metrics.RelayMetrics;
+import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.MediaHeader;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A transport's handle on one participant: everything it receives from its connection goes in here. Media
+ * calls come from the connection's I/O thread only (the session keeps one header flyweight for it).
+ */
+public final class RelaySession {
+    private final Shard shard;
+    private final RelayMetrics metrics;
+    private final int participantId;
+    private final String room;
+    private final String identity;
+    private final MediaHeader header = new MediaHeader();
+    private volatile boolean left;
+
+    RelaySession(Shard shard, RelayMetrics metrics, int participantId, String room, String identity) {
+        this.shard = shard;
+        this.metrics = metrics;
+        this.participantId = participantId;
+        this.room = room;
+        this.identity = identity;
+    }
+
+    public int participantId() {
+        return participantId;
+    }
+
+    public String room() {
+        return room;
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    /** Index of the shard that owns this session's room. */
+    public int shard() {
+        return shard.index();
+    }
+
+    /**
+     * Publishes one media packet; ownership of {@code packet} passes to the relay in every case. Returns the
+     * validation result: anything but OK is malformed (counted; the transport should answer with an ERROR).
+     * OK means well-formed: forwarded, or dropped and counted if the ring was full. Never blocks.
+     */
+    public DecodeStatus publish(ByteBuf packet) {
+        DecodeStatus status = header.wrap(packet);
+        if (status != DecodeStatus.OK) {
+            packet.release();
+            metrics.decodeRejects().incrementShared(status);
+            metrics.drops().incrementShared(DropReason.MALFORMED);
+            return status;
+        }
+        if (left) {
+            packet.release();
+            metrics.drops().incrementShared(DropReason.UNKNOWN_SENDER);
+            return DecodeStatus.OK;
+        }
+        shard.publishMedia(participantId, packet);
+        return DecodeStatus.OK;
+    }
+
+    /** This participant asks for a keyframe of {@code senderId}'s stream (throttled per stream by the relay). */
+    public void requestKeyframe(long senderId, int streamId) {
+        if (!left) {
+            shard.publish(new Command.KeyframeRequest(participantId, senderId, streamId));
+        }
+    }
+
+    /** This participant stops publishing one of its streams. */
+    public void endStream(int streamId) {
+        if (!left) {
+            shard.publish(new Command.EndStream(participantId, streamId));
+        }
+    }
+
+    /** LEAVE or disconnect; idempotent, never lost. */
+    public void leave() {
+        if (!left) {
+            left = true;
+            shard.publish(new Command.Leave(participantId));
+        }
+    }
+
+    public boolean hasLeft() {
+        return left;
+    }
+}

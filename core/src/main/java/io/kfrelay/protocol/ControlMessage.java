@@ -1,0 +1,223 @@
+package io.kfrelay.protocol;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Every control message of protocol version 1: one immutable record per {@link MessageType} except MEDIA.
+ * Byte layouts are in docs/PROTOCOL.md and {@link ControlCodec}.
+ *
+ * <p>Constructors refuse anything the wire cannot carry (ids beyond u32, stream ids and counts beyond u16,
+ * unknown kinds, strings longer than {@link Protocol#MAX_STRING_BYTES} UTF-8 bytes or holding unpaired
+ * surrogates), so every instance encodes and decodes back to an equal record.
+ */
+public sealed interface ControlMessage {
+
+    /** Largest participant id: ids are u32 on the wire, carried as {@code long}. */
+    long MAX_PARTICIPANT_ID = 0xFFFF_FFFFL;
+
+    /** Largest value of a u16 field (stream id, count, error code). */
+    int MAX_U16 = 0xFFFF;
+
+    /** The wire type of this message (byte 1 of its encoding). */
+    default MessageType type() {
+        return switch (this) {
+            case Join j -> MessageType.JOIN;
+            case Joined j -> MessageType.JOINED;
+            case ParticipantJoined p -> MessageType.PARTICIPANT_JOINED;
+            case ParticipantLeft p -> MessageType.PARTICIPANT_LEFT;
+            case StreamStarted s -> MessageType.STREAM_STARTED;
+            case StreamEnded s -> MessageType.STREAM_ENDED;
+            case Leave l -> MessageType.LEAVE;
+            case KeyframeRequest k -> MessageType.KEYFRAME_REQUEST;
+            case Ping p -> MessageType.PING;
+            case Pong p -> MessageType.PONG;
+            case Error e -> MessageType.ERROR;
+        };
+    }
+
+    /** Client asks to enter {@code room} as {@code identity}; {@code token} may be empty. */
+    record Join(String room, String identity, String token) implements ControlMessage {
+        /** Longest room or identity in UTF-8 bytes: names are short labels, not payloads. */
+        public static final int MAX_NAME_BYTES = 256;
+
+        public Join {
+            requireName(room, "room");
+            requireName(identity, "identity");
+            requireString(token, "token");
+        }
+
+        /** A valid room or identity is 1..{@value #MAX_NAME_BYTES} UTF-8 bytes with no control characters. */
+        public static boolean isValidName(String name) {
+            if (name == null) {
+                return false;
+            }
+            int bytes = utf8Length(name);
+            if (bytes < 1 || bytes > MAX_NAME_BYTES) {
+                return false;
+            }
+            for (int i = 0; i < name.length(); i++) {
+                if (Character.isISOControl(name.charAt(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static void requireName(String name, String field) {
+            if (!isValidName(name)) {
+                throw new IllegalArgumentException(
+                        field + " must be 1.." + MAX_NAME_BYTES + " UTF-8 bytes without control characters");
+            }
+        }
+    }
+
+    /** Relay accepts a JOIN: the joiner's own id, the room, and everyone already there with their streams. */
+    record Joined(long participantId, String room, List<Peer> participants) implements ControlMessage {
+        public Joined {
+            requireId(participantId, "participantId");
+            requireString(room, "room");
+            participants = List.copyOf(participants);
+            requireCount(participants.size(), "participants");
+        }
+    }
+
+    /** One participant listed in {@link Joined}. */
+    record Peer(long id, String identity, List<StreamInfo> streams) {
+        public Peer {
+            requireId(id, "id");
+            requireString(identity, "identity");
+            streams = List.copyOf(streams);
+            requireCount(streams.size(), "streams");
+        }
+    }
+
+    /** One stream of a {@link Peer}: its id and {@link Protocol#KIND_AUDIO} or {@link Protocol#KIND_VIDEO}. */
+    record StreamInfo(int streamId, int kind) {
+        public StreamInfo {
+            requireStreamId(streamId);
+            requireKind(kind);
+        }
+    }
+
+    record ParticipantJoined(long participantId, String identity) implements ControlMessage {
+        public ParticipantJoined {
+            requireId(participantId, "participantId");
+            requireString(identity, "identity");
+        }
+    }
+
+    record ParticipantLeft(long participantId) implements ControlMessage {
+        public ParticipantLeft {
+            requireId(participantId, "participantId");
+        }
+    }
+
+    record StreamStarted(long participantId, int streamId, int kind) implements ControlMessage {
+        public StreamStarted {
+            requireId(participantId, "participantId");
+            requireStreamId(streamId);
+            requireKind(kind);
+        }
+    }
+
+    /**
+     * A stream is gone. A publisher may send it for its own stream; the relay then ignores
+     * {@code participantId} and uses the authenticated id of the connection.
+     */
+    record StreamEnded(long participantId, int streamId) implements ControlMessage {
+        public StreamEnded {
+            requireId(participantId, "participantId");
+            requireStreamId(streamId);
+        }
+    }
+
+    record Leave() implements ControlMessage {
+    }
+
+    /**
+     * Asks for a keyframe of stream {@code streamId} published by {@code senderId}. When the relay forwards
+     * it to that publisher, {@code senderId} is the publisher's own id.
+     */
+    record KeyframeRequest(long senderId, int streamId) implements ControlMessage {
+        public KeyframeRequest {
+            requireId(senderId, "senderId");
+            requireStreamId(streamId);
+        }
+    }
+
+    record Ping(long nonce) implements ControlMessage {
+    }
+
+    /** Answers a {@link Ping}, echoing its nonce. */
+    record Pong(long nonce) implements ControlMessage {
+    }
+
+    /** {@code code} is a {@link DecodeStatus#code()} (1..9) or one of {@link ErrorCodes}. */
+    record Error(int code, String reason) implements ControlMessage {
+        public Error {
+            if (code < 0 || code > MAX_U16) {
+                throw new IllegalArgumentException("code must be a u16: " + code);
+            }
+            requireString(reason, "reason");
+        }
+    }
+
+    private static void requireId(long id, String field) {
+        if (id < 0 || id > MAX_PARTICIPANT_ID) {
+            throw new IllegalArgumentException(field + " must be a u32: " + id);
+        }
+    }
+
+    private static void requireStreamId(int streamId) {
+        if (streamId < 0 || streamId > Protocol.MAX_STREAM_ID) {
+            throw new IllegalArgumentException("streamId must be a u16: " + streamId);
+        }
+    }
+
+    private static void requireKind(int kind) {
+        if (kind != Protocol.KIND_AUDIO && kind != Protocol.KIND_VIDEO) {
+            throw new IllegalArgumentException("kind must be audio or video: " + kind);
+        }
+    }
+
+    private static void requireCount(int count, String field) {
+        if (count > MAX_U16) {
+            throw new IllegalArgumentException(field + " count must fit a u16: " + count);
+        }
+    }
+
+    private static void requireString(String s, String field) {
+        Objects.requireNonNull(s, field);
+        int bytes = utf8Length(s);
+        if (bytes < 0) {
+            throw new IllegalArgumentException(field + " holds an unpaired surrogate (not encodable as UTF-8)");
+        }
+        if (bytes > Protocol.MAX_STRING_BYTES) {
+            throw new IllegalArgumentException(
+                    field + " is " + bytes + " UTF-8 bytes, more than " + Protocol.MAX_STRING_BYTES);
+        }
+    }
+
+    /** UTF-8 length of {@code s}, or -1 if it holds an unpaired surrogate (which would not round-trip). */
+    private static int utf8Length(String s) {
+        int bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (!Character.isSurrogate(c)) {
+                bytes += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                return -1;
+            }
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,83 @@
+package io.kfrelay.replay;
+
+import io.kfrelay.cache.ReplaySnapshot;
+import io.kfrelay.egress.ParticipantSink;
+
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Sends one joiner its replay snapshot, paced by a token bucket (a burst, then a steady rate), on its own
+ * virtual thread so the consumer never waits for a joiner. When done (or cancelled) it frees the snapshot
+ * and reports through {@code onDone}, which hands the joiner back to the consumer via the ring.
+ */
+public final class ReplayJob implements Runnable {
+    private final ParticipantSink sink;
+    private final ReplaySnapshot snapshot;
+    private final long bytesPerSecond;
+    private final long burstBytes;
+    private final Consumer<ReplayJob> onDone;
+    private volatile boolean cancelled;
+    // Written by the replay thread; read by the consumer after the ring hand-over (happens-before).
+    private int sentPackets;
+    private long sentBytes;
+
+    public ReplayJob(ParticipantSink sink, ReplaySnapshot snapshot, long bytesPerSecond, long burstBytes,
+                     Consumer<ReplayJob> onDone) {
+        this.sink = sink;
+        this.snapshot = snapshot;
+        this.bytesPerSecond = bytesPerSecond;
+        this.burstBytes = burstBytes;
+        this.onDone = onDone;
+    }
+
+    /** Starts the job on a new virtual thread. */
+    public ReplayJob start(String name) {
+        Thread.ofVirtual().name(name).start(this);
+        return this;
+    }
+
+    @Override
+    public void run() {
+        try {
+            long start = System.nanoTime();
+            long sent = 0;
+            for (int i = 0, n = snapshot.packetCount(); i < n && !cancelled; i++) {
+                long allowed = burstBytes + (System.nanoTime() - start) * bytesPerSecond / 1_000_000_000L;
+                if (sent > allowed) {
+                    // Out of tokens: push out what is queued, then sleep until the bucket covers the debt.
+                    sink.flush();
+                    LockSupport.parkNanos((sent - allowed) * 1_000_000_000L / bytesPerSecond);
+                    if (cancelled) {
+                        break;
+                    }
+                }
+                sink.sendMedia(snapshot.packet(i));
+                sent += snapshot.length(i);
+                sentPackets++;
+            }
+            sentBytes = sent;
+            if (!cancelled) {
+                sink.flush();
+            }
+        } catch (RuntimeException e) {
+            // The sink broke (connection gone): nothing more to send; the leave cleans up.
+        } finally {
+            snapshot.close();
+            onDone.accept(this);
+        }
+    }
+
+    /** Stops the replay at the next packet (the participant left). */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    public int sentPackets() {
+        return sentPackets;
+    }
+
+    public long sentBytes() {
+        return sentBytes;
+    }
+}

@@ -1,0 +1,43 @@
+package io.kfrelay.room;
+
+import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.ControlMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/** The control messages room state sends, encoded by the one codec. */
+final class ControlOut {
+    private final ByteBufAllocator alloc;
+
+    ControlOut(ByteBufAllocator alloc) {
+        this.alloc = alloc;
+    }
+
+    ByteBuf joined(int id, Room room) {
+        return ControlCodec.encode(new ControlMessage.Joined(id, room.name, RoomState.peers(room)), alloc);
+    }
+
+    ByteBuf participantJoined(int id, String identity) {
+        return ControlCodec.encode(new ControlMessage.ParticipantJoined(id, identity), alloc);
+    }
+
+    ByteBuf participantLeft(int id) {
+        return ControlCodec.encode(new ControlMessage.ParticipantLeft(id), alloc);
+    }
+
+    ByteBuf streamStarted(int id, int streamId, int kind) {
+        return ControlCodec.encode(new ControlMessage.StreamStarted(id, streamId, kind), alloc);
+    }
+
+    ByteBuf streamEnded(int id, int streamId) {
+        return ControlCodec.encode(new ControlMessage.StreamEnded(id, streamId), alloc);
+    }
+
+    ByteBuf keyframeRequest(int senderId, int streamId) {
+        return ControlCodec.encode(new ControlMessage.KeyframeRequest(senderId, streamId), alloc);
+    }
+
+    ByteBuf error(int code, String reason) {
+        return ControlCodec.encode(new ControlMessage.Error(code, reason), alloc);
+    }
+}

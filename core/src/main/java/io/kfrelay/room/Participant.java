@@ -1,0 +1,30 @@
+package io.kfrelay.room;
+
+import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.replay.ReplayJob;
+import io.netty.buffer.ByteBuf;
+import org.agrona.collections.Int2ObjectHashMap;
+
+import java.util.ArrayDeque;
+
+/** A member of a room, as the shard consumer sees it. */
+final class Participant {
+    final int id;
+    final String identity;
+    final ParticipantSink sink;
+    final Room room;
+    final Int2ObjectHashMap<PublishedStream> streams = new Int2ObjectHashMap<>();
+    /** Non-null while this participant's replay runs; live media then queues in {@link #pending}. */
+    ReplayJob replay;
+    /** Live packets (retained) waiting behind the replay, in order. */
+    ArrayDeque<ByteBuf> pending;
+    /** Touched in this batch: flush at the end of it. */
+    boolean dirty;
+
+    Participant(int id, String identity, ParticipantSink sink, Room room) {
+        this.id = id;
+        this.identity = identity;
+        this.sink = sink;
+        this.room = room;
+    }
+}

@@ -1,0 +1,27 @@
+package io.kfrelay.room;
+
+import io.kfrelay.cache.StreamCache;
+import io.kfrelay.protocol.Protocol;
+
+/** One stream a participant publishes: its receivers, and for video its keyframe cache. */
+final class PublishedStream {
+    final Participant owner;
+    final int streamId;
+    final int kind;
+    /** Null for audio: audio is forwarded, never cached. */
+    final StreamCache cache;
+    final SubscriberList subscribers = new SubscriberList();
+    boolean keyframeRequested;
+    long lastKeyframeRequestNanos;
+
+    PublishedStream(Participant owner, int streamId, int kind, StreamCache cache) {
+        this.owner = owner;
+        this.streamId = streamId;
+        this.kind = kind;
+        this.cache = cache;
+    }
+
+    boolean isVideo() {
+        return kind == Protocol.KIND_VIDEO;
+    }
+}
