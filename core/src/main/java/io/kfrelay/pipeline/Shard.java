@@ -27,8 +27,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>Back-pressure policy: media never blocks an I/O thread. It is dropped (and counted) when the ring has
  * no room beyond {@code controlReserve} slots kept for membership. Membership is never dropped: if even the
- * reserve is gone it waits in an overflow queue that the consumer drains at the end of every batch, and
- * once anything waits there every later command queues behind it, so commands keep their order.
+ * reserve is gone it waits in an overflow queue; once anything waits there every later command queues
+ * behind it, and the consumer applies a parked command only after the ring events claimed before it, so
+ * commands keep their order (a participant's JOIN always precedes its LEAVE).
  */
 final class Shard implements EventHandler<RelayEvent> {
     private final int index;
@@ -39,8 +40,17 @@ final class Shard implements EventHandler<RelayEvent> {
     private final int controlReserve;
     private final EnumCounters<DropReason> drops;
     private final EnumCounters<Stat> stats;
-    private final ConcurrentLinkedQueue<Command> overflow = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Parked> overflow = new ConcurrentLinkedQueue<>();
+    /** Consumer-only: the last ring sequence fully processed. */
+    private long processed = -1;
     private volatile boolean stopping;
+
+    /**
+     * A command that found the ring full. It may only run after every ring event that was claimed before it
+     * (ring events of the same producer included), so it remembers the ring cursor it saw.
+     */
+    private record Parked(Command command, long afterSequence) {
+    }
 
     Shard(int index, RelayConfig config, RelayMetrics metrics, NanoClock clock, ByteBufAllocator alloc,
           PacketStoreFactory stores) {
@@ -101,7 +111,7 @@ final class Shard implements EventHandler<RelayEvent> {
     /** Publishes a command; never lost, never blocks. */
     void publish(Command command) {
         if (!overflow.isEmpty() || !ring.tryPublishEvent(COMMAND, command)) {
-            overflow.add(command);
+            overflow.add(new Parked(command, ring.getCursor()));
             // The consumer may have just drained the overflow; a nudge makes sure it looks again. If the ring
             // is full the nudge cannot go in, but then the consumer has a batch to finish and drains after it.
             ring.tryPublishEvent(COMMAND, new Command.Nudge());
@@ -129,8 +139,11 @@ final class Shard implements EventHandler<RelayEvent> {
         Command command = event.command;
         int sender = event.sender;
         event.clear();
+        processed = sequence;
         try {
-            if (packet != null) {
+            if (stopping) {
+                afterShutdown(packet, command);
+            } else if (packet != null) {
                 state.media(sender, packet);
             } else if (command != null) {
                 apply(command);
@@ -149,10 +162,15 @@ final class Shard implements EventHandler<RelayEvent> {
     }
 
     private void endOfBatch() {
-        Command c;
-        while ((c = overflow.poll()) != null) {
+        Parked p;
+        while ((p = overflow.peek()) != null && p.afterSequence() <= processed) {
+            overflow.poll();
             try {
-                apply(c);
+                if (stopping) {
+                    afterShutdown(null, p.command());
+                } else {
+                    apply(p.command());
+                }
             } catch (RuntimeException e) {
                 stats.increment(Stat.HANDLER_ERRORS);
             }
@@ -173,6 +191,20 @@ final class Shard implements EventHandler<RelayEvent> {
                 // endOfBatch drains the overflow
             }
             case Command.Shutdown s -> shutdownNow(s);
+        }
+    }
+
+    /** Events still in the ring behind a Shutdown: nothing may recreate state after the final eviction. */
+    private void afterShutdown(ByteBuf packet, Command command) {
+        if (packet != null) {
+            packet.release();
+        }
+        switch (command) {
+            case Command.Join j -> state.refuse(j.sink(), io.kfrelay.protocol.ErrorCodes.RELAY_SHUTTING_DOWN,
+                    "relay is shutting down");
+            case Command.Query<?> q -> q.result().completeExceptionally(new IllegalStateException("relay stopped"));
+            case null, default -> {
+            }
         }
     }
 

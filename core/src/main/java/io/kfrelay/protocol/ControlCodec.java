@@ -180,8 +180,10 @@ public final class ControlCodec {
 
     private static void writeString(ByteBuf out, String s) {
         // The record constructors guarantee no unpaired surrogates, so Netty's UTF-8 writer never substitutes.
-        out.writeShort(ByteBufUtil.utf8Bytes(s));
-        ByteBufUtil.writeUtf8(out, s);
+        // Reserve the exact length: plain writeUtf8 reserves 3 bytes per char and overflows exact-size buffers.
+        int length = ByteBufUtil.utf8Bytes(s);
+        out.writeShort(length);
+        ByteBufUtil.reserveAndWriteUtf8(out, s, length);
     }
 
     // ---------------------------------------------------------------------------------------------- decode

@@ -71,6 +71,11 @@ public final class RoomState {
 
     /** A JOIN, processed in ring order: the joiner sees the caches exactly as every earlier packet left them. */
     public void join(int id, String roomName, String identity, ParticipantSink sink) {
+        if (!ControlMessage.Join.isValidName(roomName) || !ControlMessage.Join.isValidName(identity)) {
+            refuse(sink, ErrorCodes.ROOM_INVALID, "room and identity must be 1.."
+                    + ControlMessage.Join.MAX_NAME_BYTES + " UTF-8 bytes without control characters");
+            return;
+        }
         if (participants.containsKey(id)) {
             refuse(sink, ErrorCodes.ALREADY_JOINED, "participant " + id + " has already joined");
             return;
@@ -379,7 +384,8 @@ public final class RoomState {
         markDirty(p);
     }
 
-    private void refuse(ParticipantSink sink, int code, String reason) {
+    /** Answers a JOIN with an ERROR and closes the sink; nothing about the joiner is kept. */
+    public void refuse(ParticipantSink sink, int code, String reason) {
         stats.increment(Stat.JOINS_REJECTED);
         try {
             sink.sendControl(control.error(code, reason));

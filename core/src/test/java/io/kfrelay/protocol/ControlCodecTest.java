@@ -201,6 +201,10 @@ class ControlCodecTest {
                     "01 11 00000005 0001 72 0002"
                             + " 00000007 0002 626f 0002 0001 01 0002 02"
                             + " 00000008 0000 0000");
+            // The example printed in docs/PROTOCOL.md section 4.2.
+            assertLayout(new Joined(5, "r", List.of(new Peer(8, "bo", List.of(
+                            new StreamInfo(1, Protocol.KIND_AUDIO), new StreamInfo(2, Protocol.KIND_VIDEO))))),
+                    "01 11 00 00 00 05 00 01 72 00 01 00 00 00 08 00 02 62 6F 00 02 00 01 01 00 02 02".toLowerCase());
         }
 
         @Test

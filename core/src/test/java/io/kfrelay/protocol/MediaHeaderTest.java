@@ -91,7 +91,8 @@ class MediaHeaderTest {
     void documentedExample() {
         int flags = Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_END | Protocol.FLAG_FRAME_START;
         ByteBuf buf = packet(flags, Protocol.KIND_VIDEO, PAYLOAD);
-        assertEquals("01010b02000000070001000000000004d20015f900deadbeef", ByteBufUtil.hexDump(buf));
+        String documented = "01 01 0B 02 00 00 00 07 00 01 00 00 00 00 04 D2 00 15 F9 00 DE AD BE EF";
+        assertEquals(documented.replace(" ", "").toLowerCase(), ByteBufUtil.hexDump(buf));
         assertEquals(DecodeStatus.OK, header.wrap(hex("01 01 0b 02 00000007 0001 0000 000004d2 0015f900 deadbeef")));
         assertEquals(1234, header.sequence());
         assertEquals(1_440_000, header.timestamp());

@@ -1,0 +1,129 @@
+package io.kfrelay.testing;
+
+import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.MediaHeader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * In-memory egress: records, in order, everything the relay hands one participant. Media is copied at
+ * receipt (the buffer is only borrowed), control is decoded with the one codec.
+ */
+public final class RecordingSink implements ParticipantSink {
+
+    /** One received media packet. */
+    public record Media(long sender, int stream, int kind, int flags, long seq, long timestamp, byte[] payload) {
+        public boolean keyframe() { return (flags & io.kfrelay.protocol.Protocol.FLAG_KEYFRAME) != 0; }
+        public boolean frameStart() { return (flags & io.kfrelay.protocol.Protocol.FLAG_FRAME_START) != 0; }
+        public boolean frameEnd() { return (flags & io.kfrelay.protocol.Protocol.FLAG_FRAME_END) != 0; }
+        public boolean replay() { return (flags & io.kfrelay.protocol.Protocol.FLAG_REPLAY) != 0; }
+    }
+
+    private final List<Object> received = new ArrayList<>();
+    private final MediaHeader header = new MediaHeader();
+    private volatile CountDownLatch gate;
+    private volatile CountDownLatch blocked = new CountDownLatch(1);
+    private int flushes;
+    private boolean closed;
+
+    /** From now on the next media call blocks (the consumer thread with it) until {@link #open()}. */
+    public void closeGate() {
+        blocked = new CountDownLatch(1);
+        gate = new CountDownLatch(1);
+    }
+
+    public void open() {
+        CountDownLatch g = gate;
+        gate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
+    /** Waits until a media call is blocked at the gate. */
+    public boolean awaitBlocked(long millis) throws InterruptedException {
+        return blocked.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void sendMedia(ByteBuf packet) {
+        CountDownLatch g = gate;
+        if (g != null) {
+            blocked.countDown();
+            try {
+                g.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            if (header.wrap(packet) != DecodeStatus.OK) {
+                throw new AssertionError("relay sent a malformed media packet");
+            }
+            byte[] payload = ByteBufUtil.getBytes(packet, header.payloadOffset(), header.payloadLength());
+            received.add(new Media(header.senderId(), header.streamId(), header.kind(), header.flags(),
+                    header.sequence(), header.timestamp(), payload));
+        }
+    }
+
+    @Override
+    public void sendControl(ByteBuf message) {
+        try {
+            ControlCodec.Decoded d = ControlCodec.decode(message);
+            if (!(d instanceof ControlCodec.Decoded.Ok(ControlMessage m))) {
+                throw new AssertionError("relay sent a malformed control message: " + d);
+            }
+            synchronized (this) {
+                received.add(m);
+            }
+        } finally {
+            message.release();
+        }
+    }
+
+    @Override
+    public synchronized void flush() {
+        flushes++;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+    }
+
+    public synchronized boolean closed() {
+        return closed;
+    }
+
+    public synchronized int flushes() {
+        return flushes;
+    }
+
+    public synchronized List<Object> all() {
+        return List.copyOf(received);
+    }
+
+    public synchronized List<Media> media() {
+        return received.stream().filter(Media.class::isInstance).map(Media.class::cast).toList();
+    }
+
+    public List<Media> media(long sender, int stream) {
+        return media().stream().filter(m -> m.sender() == sender && m.stream() == stream).toList();
+    }
+
+    public synchronized <T extends ControlMessage> List<T> controls(Class<T> type) {
+        return received.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    public synchronized void clear() {
+        received.clear();
+    }
+}
