@@ -1,0 +1,124 @@
+package io.kfrelay.bench;
+
+import io.kfrelay.cache.PacketStoreFactory;
+import io.kfrelay.cache.ReplaySnapshot;
+import io.kfrelay.cache.StreamCache;
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.metrics.EnumCounters;
+import io.kfrelay.metrics.KeyframeReject;
+import io.kfrelay.metrics.Stat;
+import io.kfrelay.protocol.MediaHeader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The keyframe cache: per-packet update cost in both modes (a 30-packet GOP of 1200-byte packets whose first
+ * 8 are the keyframe, so promotion is included at its real rate), promotion of a 200 KB keyframe, and the
+ * replay snapshot a joiner costs the consumer.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {JvmFlags.NATIVE, JvmFlags.UNSAFE, JvmFlags.MISC, JvmFlags.REF, JvmFlags.NIO, JvmFlags.REFLECT})
+@State(Scope.Thread)
+public class StreamCacheBenchmark {
+    private static final int GOP = 30;
+    private static final int KEYFRAME_PACKETS = 8;
+    /** 200 KB in 1200-byte packets. */
+    private static final int BIG_KEYFRAME_PACKETS = 171;
+
+    @Param({"KEYFRAME", "GOP"})
+    public CacheMode mode;
+
+    private final MediaHeader header = new MediaHeader();
+    private final EnumCounters<Stat> stats = new EnumCounters<>(Stat.class);
+    private StreamCache cache;
+    private StreamCache bigCache;
+    private ByteBuf[] gop;
+    private ByteBuf[] bigKeyframe;
+    private long seq;
+    private long now;
+
+    @Setup
+    public void setup() {
+        cache = newCache();
+        bigCache = newCache();
+        gop = new ByteBuf[GOP];
+        for (int i = 0; i < GOP; i++) {
+            gop[i] = Packets.video(Packets.gopFlags(i, KEYFRAME_PACKETS), 1200);
+        }
+        bigKeyframe = new ByteBuf[BIG_KEYFRAME_PACKETS];
+        for (int i = 0; i < BIG_KEYFRAME_PACKETS; i++) {
+            bigKeyframe[i] = Packets.video(Packets.gopFlags(i, BIG_KEYFRAME_PACKETS), 1200);
+        }
+        promoteBigKeyframe(); // so replaySnapshot has a 200 KB keyframe to copy
+    }
+
+    private StreamCache newCache() {
+        return new StreamCache(mode, 256 * 1024, 2 * 1024 * 1024, TimeUnit.SECONDS.toNanos(5),
+                PacketStoreFactory.CHRONICLE, stats, new EnumCounters<>(KeyframeReject.class));
+    }
+
+    @TearDown
+    public void tearDown() {
+        cache.close();
+        bigCache.close();
+        for (ByteBuf b : gop) {
+            b.release();
+        }
+        for (ByteBuf b : bigKeyframe) {
+            b.release();
+        }
+    }
+
+    /** One packet into the cache, averaged over a whole GOP (keyframe assembly, promotion, deltas). */
+    @Benchmark
+    @OperationsPerInvocation(GOP)
+    public void updatePerPacket() {
+        now += 33_000_000L;
+        for (ByteBuf p : gop) {
+            Packets.setSequence(p, seq++);
+            header.wrap(p);
+            cache.onPacket(header, now);
+        }
+    }
+
+    /** Assembling and promoting one 200 KB keyframe (171 packets); the figure is per keyframe. */
+    @Benchmark
+    public void promote200KbKeyframe() {
+        promoteBigKeyframe();
+    }
+
+    private void promoteBigKeyframe() {
+        for (ByteBuf p : bigKeyframe) {
+            Packets.setSequence(p, seq++);
+            header.wrap(p);
+            bigCache.onPacket(header, now);
+        }
+    }
+
+    /** What a joiner costs the consumer: copying a cached 200 KB keyframe into a REPLAY-stamped snapshot. */
+    @Benchmark
+    public int replaySnapshot200Kb() {
+        try (ReplaySnapshot s = ReplaySnapshot.of(List.of(bigCache), PooledByteBufAllocator.DEFAULT, header)) {
+            return s.packetCount();
+        }
+    }
+}
