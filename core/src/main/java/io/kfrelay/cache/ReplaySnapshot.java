@@ -37,6 +37,9 @@ public final class ReplaySnapshot implements AutoCloseable {
             packets += c.replayPacketCount();
             bytes += c.replayBytes();
         }
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("replay snapshot of " + bytes + " bytes is too large");
+        }
         ByteBuf data = alloc.directBuffer((int) Math.max(1, bytes));
         int[] lengths = new int[packets];
         int n = 0;

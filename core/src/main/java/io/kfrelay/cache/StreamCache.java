@@ -64,12 +64,12 @@ public final class StreamCache implements AutoCloseable {
 
     private void onKeyframePacket(MediaHeader packet, long nowNanos) {
         long seq = packet.sequence();
+        // Any keyframe packet starts a new GOP, complete or not: what follows depends on it, not on the cached one.
+        gopOpen = false;
         if (packet.isFrameStart()) {
             if (assembly == Assembly.ASSEMBLING) {
                 reject(KeyframeReject.INTERRUPTED);
             }
-            // A new GOP starts here: what follows belongs to it, not to the cached one.
-            gopOpen = false;
             assembly = Assembly.ASSEMBLING;
             expectedSeq = seq;
         } else if (assembly == Assembly.IDLE) {

@@ -17,6 +17,8 @@ public enum Stat {
     REPLAYS,
     REPLAY_PACKETS,
     REPLAY_BYTES,
+    /** Replays skipped because no direct memory was left for the copy (the joiner waits for keyframes). */
+    REPLAYS_FAILED,
     KEYFRAME_REQUESTS_SENT,
     KEYFRAME_REQUESTS_THROTTLED,
     /** A sink threw: counted, and every other receiver still got its packet. */

@@ -4,6 +4,7 @@ import io.kfrelay.cache.PacketStoreFactory;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.metrics.RelayMetrics;
+import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.room.RoomInfo;
 import io.kfrelay.time.NanoClock;
@@ -58,25 +59,25 @@ public final class RelayCore implements AutoCloseable {
      * {@link ParticipantSink#close()}) arrives through {@code sink}. The JOIN is never dropped.
      */
     public RelaySession join(String room, String identity, ParticipantSink sink) {
-        int id = nextParticipantId.incrementAndGet();
+        // Ids stay positive and fit the wire's u32; after 2^31 joins they wrap (a clash is refused as ALREADY_JOINED).
+        int id = nextParticipantId.updateAndGet(i -> i == Integer.MAX_VALUE ? 1 : i + 1);
         Shard shard = shardOf(room);
         RelaySession session = new RelaySession(shard, metrics, id, room, identity);
-        if (closed) {
-            session.leave();
-            sink.sendControl(io.kfrelay.protocol.ControlCodec.encode(new io.kfrelay.protocol.ControlMessage.Error(
-                    ErrorCodes.RELAY_SHUTTING_DOWN, "relay is shutting down"), io.netty.buffer.UnpooledByteBufAllocator.DEFAULT));
-            sink.flush();
-            sink.close();
-            return session;
-        }
-        shard.publish(new Command.Join(id, room, identity, sink));
+        shard.publish(new Command.Join(id, room, identity, sink)); // after close: refused inline
         return session;
     }
 
-    /** Ends one participant's session with an ERROR (kick). */
+    /**
+     * Ends one participant's session: it gets an ERROR with {@code code} and {@code reason}, its sink is
+     * closed, and the others see it leave. The message is checked here, on the caller's thread.
+     *
+     * @throws IllegalArgumentException if code or reason cannot be carried by an ERROR message
+     */
     public void evict(RelaySession session, int code, String reason) {
-        session.leave();
-        shardOf(session.room()).publish(new Command.Evict(session.participantId(), code, reason));
+        new ControlMessage.Error(code, reason);
+        if (session.markLeft()) {
+            shardOf(session.room()).publish(new Command.Evict(session.participantId(), code, reason));
+        }
     }
 
     /** The shard a room lives on (stable for the life of the relay). */
@@ -134,7 +135,10 @@ public final class RelayCore implements AutoCloseable {
         return config;
     }
 
-    /** Tells every participant the relay is going away, frees every cache and stops the shard threads. */
+    /**
+     * Tells every participant the relay is going away, frees every cache and stops the shard threads.
+     * Joins, commands and queries after this are answered at once (refused, failed or ignored).
+     */
     @Override
     public void close() {
         if (closed) {

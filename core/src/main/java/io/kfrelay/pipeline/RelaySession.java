@@ -7,8 +7,9 @@ import io.kfrelay.protocol.MediaHeader;
 import io.netty.buffer.ByteBuf;
 
 /**
- * A transport's handle on one participant: everything it receives from its connection goes in here. Media
- * calls come from the connection's I/O thread only (the session keeps one header flyweight for it).
+ * A transport's handle on one participant: everything it receives from its connection goes in here.
+ * {@link #publish} must be called from one thread at a time (the connection's I/O thread: the session keeps
+ * one header flyweight for it); the other methods from any thread.
  */
 public final class RelaySession {
     private final Shard shard;
@@ -82,10 +83,18 @@ public final class RelaySession {
 
     /** LEAVE or disconnect; idempotent, never lost. */
     public void leave() {
-        if (!left) {
-            left = true;
+        if (markLeft()) {
             shard.publish(new Command.Leave(participantId));
         }
+    }
+
+    /** Marks the session left; true for the one caller that did it (leave or evict). */
+    synchronized boolean markLeft() {
+        if (left) {
+            return false;
+        }
+        left = true;
+        return true;
     }
 
     public boolean hasLeft() {

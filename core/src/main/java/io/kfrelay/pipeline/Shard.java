@@ -5,33 +5,48 @@ import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import io.kfrelay.cache.PacketStoreFactory;
 import io.kfrelay.config.RelayConfig;
+import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.EnumCounters;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.metrics.Stat;
+import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.replay.ReplayJob;
 import io.kfrelay.room.RoomState;
 import io.kfrelay.time.NanoClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * One ring, one consumer thread, one {@link RoomState}. I/O threads publish into the ring (multi-producer);
  * the consumer is the only thread that touches the room state.
  *
- * <p>Back-pressure policy: media never blocks an I/O thread. It is dropped (and counted) when the ring has
- * no room beyond {@code controlReserve} slots kept for membership. Membership is never dropped: if even the
- * reserve is gone it waits in an overflow queue; once anything waits there every later command queues
- * behind it, and the consumer applies a parked command only after the ring events claimed before it, so
- * commands keep their order (a participant's JOIN always precedes its LEAVE).
+ * <p>Back-pressure: media never blocks an I/O thread. It is dropped (and counted) when the ring has no room
+ * beyond {@code controlReserve} slots kept for commands. Commands are never dropped: if even the reserve is
+ * gone a command parks in an overflow queue with the ring cursor it saw; while anything is parked every
+ * later command parks behind it, and the consumer applies a parked command only once it has processed
+ * every ring event claimed before it. So commands keep their order (a participant's JOIN always precedes
+ * its LEAVE), and no event published after a command runs before it.
+ *
+ * <p>Shutdown: producers announce themselves ({@link #producers}) before they look at {@link #stopping};
+ * shutdown sets the flag, waits for the announced ones, then enqueues the Shutdown. Everything published
+ * is therefore ahead of the Shutdown in the ring, and everything after the flag is answered inline.
  */
 final class Shard implements EventHandler<RelayEvent> {
+    private static final EventTranslatorOneArg<RelayEvent, Command> COMMAND = (e, seq, c) -> e.command = c;
+
     private final int index;
     private final RingBuffer<RelayEvent> ring;
     private final BatchEventProcessor<RelayEvent> processor;
@@ -41,14 +56,14 @@ final class Shard implements EventHandler<RelayEvent> {
     private final EnumCounters<DropReason> drops;
     private final EnumCounters<Stat> stats;
     private final ConcurrentLinkedQueue<Parked> overflow = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger producers = new AtomicInteger();
+    private volatile boolean stopping;
     /** Consumer-only: the last ring sequence fully processed. */
     private long processed = -1;
-    private volatile boolean stopping;
+    /** Consumer-only: the Shutdown has been applied. */
+    private boolean halted;
 
-    /**
-     * A command that found the ring full. It may only run after every ring event that was claimed before it
-     * (ring events of the same producer included), so it remembers the ring cursor it saw.
-     */
+    /** A command that found the ring full, and the ring cursor it must wait for. */
     private record Parked(Command command, long afterSequence) {
     }
 
@@ -79,70 +94,135 @@ final class Shard implements EventHandler<RelayEvent> {
 
     // ---------------------------------------------------------------- producers (any thread)
 
-    private static final EventTranslatorOneArg<RelayEvent, Command> COMMAND = (e, seq, c) -> e.command = c;
-
-    /**
-     * Publishes one media packet, taking ownership of it. Returns false (packet released, drop counted) when
-     * the ring is full. Never blocks.
-     */
-    boolean publishMedia(int sender, ByteBuf packet) {
-        if (stopping || ring.remainingCapacity() <= controlReserve) {
-            return dropRingFull(packet);
+    private boolean enter() {
+        producers.incrementAndGet();
+        if (stopping) {
+            producers.decrementAndGet();
+            return false;
         }
-        long seq;
-        try {
-            seq = ring.tryNext();
-        } catch (com.lmax.disruptor.InsufficientCapacityException e) {
-            return dropRingFull(packet);
-        }
-        RelayEvent e = ring.get(seq);
-        e.sender = sender;
-        e.packet = packet;
-        ring.publish(seq);
         return true;
     }
 
-    private boolean dropRingFull(ByteBuf packet) {
+    private void exit() {
+        producers.decrementAndGet();
+    }
+
+    /**
+     * Publishes one media packet, taking ownership of it. Returns false (packet released, drop counted) when
+     * the ring is full or the shard is stopping. Never blocks.
+     */
+    boolean publishMedia(int sender, ByteBuf packet) {
+        if (!enter()) {
+            return drop(packet);
+        }
+        try {
+            if (ring.remainingCapacity() <= controlReserve) {
+                return drop(packet);
+            }
+            long seq;
+            try {
+                seq = ring.tryNext();
+            } catch (InsufficientCapacityException e) {
+                return drop(packet);
+            }
+            RelayEvent e = ring.get(seq);
+            e.sender = sender;
+            e.packet = packet;
+            ring.publish(seq);
+            return true;
+        } finally {
+            exit();
+        }
+    }
+
+    private boolean drop(ByteBuf packet) {
         packet.release();
         drops.incrementShared(DropReason.RING_FULL);
         return false;
     }
 
-    /** Publishes a command; never lost, never blocks. */
+    /** Publishes a command; never lost, never blocks. After shutdown it is answered inline. */
     void publish(Command command) {
+        if (!enter()) {
+            answerStopped(command);
+            return;
+        }
+        try {
+            enqueue(command);
+        } finally {
+            exit();
+        }
+    }
+
+    private void enqueue(Command command) {
         if (!overflow.isEmpty() || !ring.tryPublishEvent(COMMAND, command)) {
             overflow.add(new Parked(command, ring.getCursor()));
             // The consumer may have just drained the overflow; a nudge makes sure it looks again. If the ring
-            // is full the nudge cannot go in, but then the consumer has a batch to finish and drains after it.
+            // is full the nudge cannot go in, but then the consumer has events to process and drains after them.
             ring.tryPublishEvent(COMMAND, new Command.Nudge());
         }
     }
 
-    <T> CompletableFuture<T> query(java.util.function.Function<RoomState, T> q) {
+    <T> CompletableFuture<T> query(Function<RoomState, T> q) {
         CompletableFuture<T> f = new CompletableFuture<>();
         publish(new Command.Query<>(q, f));
         return f;
     }
 
-    /** Evicts everyone, stops the consumer and waits for its thread. */
+    /** Evicts everyone, stops the consumer and (unless called from it) waits for its thread. */
     void shutdown(int code, String reason) throws InterruptedException {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        publish(new Command.Shutdown(code, reason, done));
-        thread.join();
+        stopping = true;
+        while (producers.get() != 0) {
+            Thread.onSpinWait();
+        }
+        enqueue(new Command.Shutdown(code, reason, new CompletableFuture<>()));
+        if (Thread.currentThread() != thread) {
+            thread.join();
+        }
+    }
+
+    /** A command that arrives after shutdown: refuse joins, fail queries, ignore the rest. */
+    private static void answerStopped(Command command) {
+        switch (command) {
+            case Command.Join j -> refuseStopped(j.sink());
+            case Command.Query<?> q -> q.result().completeExceptionally(new IllegalStateException("relay stopped"));
+            case Command.ReplayDone rd -> {
+                // the replay already freed its snapshot; nobody is waiting for the hand-over
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static void refuseStopped(ParticipantSink sink) {
+        try {
+            sink.sendControl(ControlCodec.encode(new ControlMessage.Error(ErrorCodes.RELAY_SHUTTING_DOWN,
+                    "relay is shutting down"), UnpooledByteBufAllocator.DEFAULT));
+            sink.flush();
+            sink.close();
+        } catch (RuntimeException e) {
+            // the connection is going away anyway
+        }
     }
 
     // ---------------------------------------------------------------- consumer (the shard thread only)
 
     @Override
     public void onEvent(RelayEvent event, long sequence, boolean endOfBatch) {
+        // Parked commands that were waiting for the events before this one go first.
+        drainParked(sequence - 1);
         ByteBuf packet = event.packet;
         Command command = event.command;
         int sender = event.sender;
         event.clear();
-        processed = sequence;
         try {
-            if (stopping) {
-                afterShutdown(packet, command);
+            if (halted) {
+                if (packet != null) {
+                    packet.release();
+                }
+                if (command != null) {
+                    answerStopped(command);
+                }
             } else if (packet != null) {
                 state.media(sender, packet);
             } else if (command != null) {
@@ -151,23 +231,30 @@ final class Shard implements EventHandler<RelayEvent> {
         } catch (RuntimeException e) {
             stats.increment(Stat.HANDLER_ERRORS);
         }
+        processed = sequence;
         if (endOfBatch) {
-            endOfBatch();
+            drainParked(processed);
+            if (!halted) {
+                state.flushDirty();
+            }
         }
     }
 
     @Override
     public void onTimeout(long sequence) {
-        endOfBatch();
+        drainParked(processed);
+        if (!halted) {
+            state.flushDirty();
+        }
     }
 
-    private void endOfBatch() {
+    private void drainParked(long upTo) {
         Parked p;
-        while ((p = overflow.peek()) != null && p.afterSequence() <= processed) {
+        while ((p = overflow.peek()) != null && p.afterSequence() <= upTo) {
             overflow.poll();
             try {
-                if (stopping) {
-                    afterShutdown(null, p.command());
+                if (halted) {
+                    answerStopped(p.command());
                 } else {
                     apply(p.command());
                 }
@@ -175,7 +262,6 @@ final class Shard implements EventHandler<RelayEvent> {
                 stats.increment(Stat.HANDLER_ERRORS);
             }
         }
-        state.flushDirty();
     }
 
     private void apply(Command command) {
@@ -188,41 +274,34 @@ final class Shard implements EventHandler<RelayEvent> {
             case Command.ReplayDone rd -> state.replayDone(rd.participantId(), rd.job());
             case Command.Query<?> q -> q.run(state);
             case Command.Nudge n -> {
-                // endOfBatch drains the overflow
+                // its only job was to wake the consumer so parked commands are drained
             }
             case Command.Shutdown s -> shutdownNow(s);
         }
     }
 
-    /** Events still in the ring behind a Shutdown: nothing may recreate state after the final eviction. */
-    private void afterShutdown(ByteBuf packet, Command command) {
-        if (packet != null) {
-            packet.release();
-        }
-        switch (command) {
-            case Command.Join j -> state.refuse(j.sink(), io.kfrelay.protocol.ErrorCodes.RELAY_SHUTTING_DOWN,
-                    "relay is shutting down");
-            case Command.Query<?> q -> q.result().completeExceptionally(new IllegalStateException("relay stopped"));
-            case null, default -> {
-            }
-        }
-    }
-
     private void shutdownNow(Command.Shutdown s) {
-        stopping = true;
         state.evictAll(s.code(), s.reason());
         state.flushDirty();
+        halted = true;
+        Parked p;
+        while ((p = overflow.poll()) != null) {
+            answerStopped(p.command());
+        }
         processor.halt();
         s.done().complete(null);
     }
 
     @Override
     public void onShutdown() {
-        // Release whatever media was still in the ring behind the shutdown.
-        for (long seq = processor.getSequence().get() + 1; seq <= ring.getCursor(); seq++) {
+        // Producers were fenced before the Shutdown, so nothing should follow it; release defensively.
+        for (long seq = processor.getSequence().get() + 1; seq <= ring.getCursor() && ring.isAvailable(seq); seq++) {
             RelayEvent e = ring.get(seq);
             if (e.packet != null) {
                 e.packet.release();
+            }
+            if (e.command != null) {
+                answerStopped(e.command);
             }
             e.clear();
         }

@@ -18,6 +18,9 @@ public final class ReplayJob implements Runnable {
     private final long burstBytes;
     private final Consumer<ReplayJob> onDone;
     private volatile boolean cancelled;
+    private volatile boolean closeRequested;
+    private volatile boolean finished;
+    private final java.util.concurrent.atomic.AtomicBoolean sinkClosed = new java.util.concurrent.atomic.AtomicBoolean();
     // Written by the replay thread; read by the consumer after the ring hand-over (happens-before).
     private int sentPackets;
     private long sentBytes;
@@ -64,7 +67,33 @@ public final class ReplayJob implements Runnable {
             // The sink broke (connection gone): nothing more to send; the leave cleans up.
         } finally {
             snapshot.close();
+            finished = true;
+            if (closeRequested) {
+                closeSinkOnce();
+            }
             onDone.accept(this);
+        }
+    }
+
+    /**
+     * The participant is being evicted: close its sink, but only after this thread's last call into it.
+     * Whichever of the two threads comes last (this job finishing, or the request) does the close.
+     */
+    public void closeSinkWhenDone() {
+        cancel();
+        closeRequested = true;
+        if (finished) {
+            closeSinkOnce();
+        }
+    }
+
+    private void closeSinkOnce() {
+        if (sinkClosed.compareAndSet(false, true)) {
+            try {
+                sink.close();
+            } catch (RuntimeException e) {
+                // the connection is going away anyway
+            }
         }
     }
 

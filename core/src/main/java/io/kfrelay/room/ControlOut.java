@@ -13,8 +13,10 @@ final class ControlOut {
         this.alloc = alloc;
     }
 
-    ByteBuf joined(int id, Room room) {
-        return ControlCodec.encode(new ControlMessage.Joined(id, room.name, RoomState.peers(room)), alloc);
+    /** JOINED for a joiner of {@code room} (null: a new room, nobody there yet). */
+    ByteBuf joined(int id, String roomName, Room room) {
+        return ControlCodec.encode(new ControlMessage.Joined(id, roomName,
+                room == null ? java.util.List.of() : RoomState.peers(room)), alloc);
     }
 
     ByteBuf participantJoined(int id, String identity) {

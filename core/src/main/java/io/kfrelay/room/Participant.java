@@ -2,7 +2,6 @@ package io.kfrelay.room;
 
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.replay.ReplayJob;
-import io.netty.buffer.ByteBuf;
 import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.ArrayDeque;
@@ -16,8 +15,8 @@ final class Participant {
     final Int2ObjectHashMap<PublishedStream> streams = new Int2ObjectHashMap<>();
     /** Non-null while this participant's replay runs; live media then queues in {@link #pending}. */
     ReplayJob replay;
-    /** Live packets (retained) waiting behind the replay, in order. */
-    ArrayDeque<ByteBuf> pending;
+    /** Live packets (retained ByteBufs) and control messages waiting behind the replay, in order. */
+    ArrayDeque<Object> pending;
     /** Touched in this batch: flush at the end of it. */
     boolean dirty;
 

@@ -19,6 +19,7 @@ import io.kfrelay.replay.ReplayLauncher;
 import io.kfrelay.time.NanoClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ReferenceCountUtil;
 import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.ArrayDeque;
@@ -44,6 +45,8 @@ public final class RoomState {
     private final EnumCounters<DropReason> drops;
     private final long keyframeRequestIntervalNanos;
     private final long gopMaxAgeNanos;
+    /** A joiner's replay copy never exceeds this; streams beyond it wait for their next keyframe instead. */
+    static final long MAX_SNAPSHOT_BYTES = 256L * 1024 * 1024;
 
     private final Map<String, Room> rooms = new HashMap<>();
     private final Int2ObjectHashMap<Participant> participants = new Int2ObjectHashMap<>();
@@ -80,7 +83,10 @@ public final class RoomState {
             refuse(sink, ErrorCodes.ALREADY_JOINED, "participant " + id + " has already joined");
             return;
         }
-        Room room = rooms.get(roomName);
+        Room existing = rooms.get(roomName);
+        // Everything that can fail is built before any state changes, so a failure leaves no ghost.
+        ByteBuf joined = control.joined(id, roomName, existing);
+        Room room = existing;
         if (room == null) {
             room = new Room(roomName);
             rooms.put(roomName, room);
@@ -91,7 +97,7 @@ public final class RoomState {
         stats.increment(Stat.PARTICIPANTS);
         stats.increment(Stat.JOINS);
 
-        send(joiner, control.joined(id, room));
+        send(joiner, joined);
         for (Participant other : room.members) {
             send(other, control.participantJoined(id, identity));
         }
@@ -100,24 +106,43 @@ public final class RoomState {
         // Subscribe to every existing stream; video streams with something to replay start from the replay,
         // the others wait for their next keyframe.
         long now = clock.nanoTime();
-        List<StreamCache> replayed = new ArrayList<>();
+        List<PublishedStream> replayed = new ArrayList<>();
+        long replayBytes = 0;
         for (PublishedStream s : room.streams) {
-            boolean covered = s.isVideo() && s.cache.replayPacketCount() > 0;
-            s.subscribers.add(joiner, s.isVideo() && !covered);
-            if (covered) {
-                replayed.add(s.cache);
+            if (s.isVideo() && s.cache.replayPacketCount() > 0 && replayBytes + s.cache.replayBytes() <= MAX_SNAPSHOT_BYTES) {
+                replayBytes += s.cache.replayBytes();
+                replayed.add(s);
             }
+        }
+        ReplaySnapshot snapshot = replayed.isEmpty() ? null : snapshot(replayed);
+        for (PublishedStream s : room.streams) {
+            boolean covered = snapshot != null && replayed.contains(s);
+            s.subscribers.add(joiner, s.isVideo() && !covered);
             if (s.isVideo() && (!s.cache.hasKeyframe() || config.cacheMode() == CacheMode.KEYFRAME)) {
                 requestKeyframe(s, now);
             }
         }
-        if (!replayed.isEmpty()) {
-            startReplay(joiner, replayed);
+        if (snapshot != null) {
+            startReplay(joiner, snapshot);
         }
     }
 
-    private void startReplay(Participant joiner, List<StreamCache> caches) {
-        ReplaySnapshot snapshot = ReplaySnapshot.of(caches, alloc, header);
+    /** The replay copy, or null if memory for it could not be had (the joiner then waits for keyframes). */
+    private ReplaySnapshot snapshot(List<PublishedStream> streams) {
+        List<StreamCache> caches = new ArrayList<>(streams.size());
+        for (PublishedStream s : streams) {
+            caches.add(s.cache);
+        }
+        try {
+            return ReplaySnapshot.of(caches, alloc, header);
+        } catch (OutOfMemoryError e) {
+            // Direct memory exhausted: degrade to no replay rather than lose the consumer.
+            stats.increment(Stat.REPLAYS_FAILED);
+            return null;
+        }
+    }
+
+    private void startReplay(Participant joiner, ReplaySnapshot snapshot) {
         stats.increment(Stat.REPLAYS);
         stats.increment(Stat.REPLAYS_ACTIVE);
         stats.add(Stat.REPLAY_PACKETS, snapshot.packetCount());
@@ -138,12 +163,19 @@ public final class RoomState {
         stats.add(Stat.REPLAYS_ACTIVE, -1);
         stats.add(Stat.EGRESS_PACKETS, job.sentPackets());
         stats.add(Stat.EGRESS_BYTES, job.sentBytes());
-        ArrayDeque<ByteBuf> queue = p.pending;
+        ArrayDeque<Object> queue = p.pending;
         p.pending = null;
-        ByteBuf packet;
-        while ((packet = queue.poll()) != null) {
-            sendMedia(p, packet);
-            packet.release();
+        Object queued;
+        while ((queued = queue.poll()) != null) {
+            if (queued instanceof QueuedControl(ByteBuf message)) {
+                send(p, message);
+            } else {
+                ByteBuf packet = (ByteBuf) queued;
+                sendMedia(p, packet);
+                stats.increment(Stat.EGRESS_PACKETS);
+                stats.add(Stat.EGRESS_BYTES, packet.readableBytes());
+                packet.release();
+            }
         }
         markDirty(p);
     }
@@ -180,9 +212,16 @@ public final class RoomState {
         if (p == null) {
             return;
         }
+        ReplayJob replay = p.replay;
+        cancelReplay(p);
         send(p, control.error(code, reason));
         flushNow(p);
-        closeSink(p.sink);
+        if (replay != null) {
+            // The replay thread may be inside the sink: it closes it after its last call.
+            replay.closeSinkWhenDone();
+        } else {
+            closeSink(p.sink);
+        }
         leave(id);
     }
 
@@ -226,9 +265,9 @@ public final class RoomState {
             stats.add(Stat.REPLAYS_ACTIVE, -1);
         }
         if (p.pending != null) {
-            ByteBuf b;
-            while ((b = p.pending.poll()) != null) {
-                b.release();
+            Object queued;
+            while ((queued = p.pending.poll()) != null) {
+                ReferenceCountUtil.release(queued instanceof QueuedControl(ByteBuf message) ? message : queued);
             }
             p.pending = null;
         }
@@ -291,10 +330,12 @@ public final class RoomState {
             }
             if (r.replay != null) {
                 if (r.pending.size() >= config.replayQueuePackets()) {
-                    // Too far behind its replay: this stream skips to its next keyframe for this receiver.
-                    subs.awaitingKeyframe(i, true);
                     drops.incrementShared(DropReason.REPLAY_QUEUE_FULL);
-                    requestKeyframe(stream, now);
+                    if (stream.isVideo()) {
+                        // Too far behind its replay: this stream skips to its next keyframe for this receiver.
+                        subs.awaitingKeyframe(i, true);
+                        requestKeyframe(stream, now);
+                    }
                     continue;
                 }
                 r.pending.add(packet.retain());
@@ -363,6 +404,9 @@ public final class RoomState {
     }
 
     private void requestKeyframe(PublishedStream s, long now) {
+        if (!s.isVideo()) {
+            return;
+        }
         if (s.keyframeRequested && now - s.lastKeyframeRequestNanos < keyframeRequestIntervalNanos) {
             stats.increment(Stat.KEYFRAME_REQUESTS_THROTTLED);
             return;
@@ -375,7 +419,16 @@ public final class RoomState {
 
     // ---------------------------------------------------------------- egress bookkeeping
 
+    /** A control message waiting behind a replay, in order with the media queued there. */
+    private record QueuedControl(ByteBuf message) {
+    }
+
     private void send(Participant p, ByteBuf message) {
+        if (p.replay != null) {
+            // Sent now it would overtake replayed and queued media (e.g. STREAM_ENDED before the stream's packets).
+            p.pending.add(new QueuedControl(message));
+            return;
+        }
         try {
             p.sink.sendControl(message);
         } catch (RuntimeException e) {

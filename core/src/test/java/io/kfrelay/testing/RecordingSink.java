@@ -33,6 +33,7 @@ public final class RecordingSink implements ParticipantSink {
     private volatile CountDownLatch blocked = new CountDownLatch(1);
     private int flushes;
     private boolean closed;
+    private int callsAfterClose;
 
     /** From now on the next media call blocks (the consumer thread with it) until {@link #open()}. */
     public void closeGate() {
@@ -65,6 +66,9 @@ public final class RecordingSink implements ParticipantSink {
             }
         }
         synchronized (this) {
+            if (closed) {
+                callsAfterClose++;
+            }
             if (header.wrap(packet) != DecodeStatus.OK) {
                 throw new AssertionError("relay sent a malformed media packet");
             }
@@ -97,6 +101,11 @@ public final class RecordingSink implements ParticipantSink {
     @Override
     public synchronized void close() {
         closed = true;
+    }
+
+    /** Media handed over after {@link #close()}: the contract says none may be. */
+    public synchronized int callsAfterClose() {
+        return callsAfterClose;
     }
 
     public synchronized boolean closed() {

@@ -1,0 +1,200 @@
+package io.kfrelay.pipeline;
+
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.config.RelayConfig;
+import io.kfrelay.metrics.Stat;
+import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.protocol.ErrorCodes;
+import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.protocol.Protocol;
+import io.kfrelay.testing.RecordingSink;
+import io.kfrelay.testing.RecordingSink.Media;
+import io.kfrelay.testing.TestPeer;
+import io.kfrelay.testing.TestRelay;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Kicks, shutdown under load, and ordering at the edges of a replay. */
+class LifecycleEdgeCasesTest {
+    private TestRelay relay;
+
+    @AfterEach
+    void close() {
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a kicked participant gets the ERROR, its sink is closed, and the others see it leave")
+    void evictKicks() {
+        relay = new TestRelay();
+        TestPeer a = relay.join("r", "a");
+        TestPeer b = relay.join("r", "b");
+        relay.core.evict(a.session, ErrorCodes.JOIN_REJECTED, "kicked by admin");
+        relay.settle();
+        assertEquals(List.of(new ControlMessage.Error(ErrorCodes.JOIN_REJECTED, "kicked by admin")),
+                a.sink.controls(ControlMessage.Error.class));
+        assertTrue(a.sink.closed());
+        assertEquals(List.of(new ControlMessage.ParticipantLeft(a.id())), b.sink.controls(ControlMessage.ParticipantLeft.class));
+        assertEquals(1, relay.stat(Stat.PARTICIPANTS));
+        assertThrows(IllegalArgumentException.class, () -> relay.core.evict(b.session, -1, "bad code"),
+                "an unencodable ERROR is refused on the caller's thread");
+    }
+
+    @Test
+    @DisplayName("evicting a joiner during its replay closes the sink only after the replay's last send")
+    void evictDuringReplayClosesAfterLastSend() {
+        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(200_000).replayBurstBytes(0).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(1, 40);
+        RecordingSink sink = new RecordingSink();
+        TestPeer late = relay.joinAsync("r", "late", sink);
+        relay.core.sync().join();
+        relay.core.evict(late.session, ErrorCodes.JOIN_REJECTED, "kicked");
+        relay.settle();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!sink.closed() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(sink.closed());
+        assertEquals(0, sink.callsAfterClose());
+    }
+
+    @Test
+    @DisplayName("a full replay queue never mutes audio: audio is dropped while it overflows, then flows again")
+    void replayQueueOverflowDoesNotMuteAudio() {
+        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(20_000).replayBurstBytes(0)
+                .replayQueuePackets(16).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(1, 20);
+        TestPeer late = relay.joinAsync("r", "late", new RecordingSink());
+        for (int i = 0; i < 40; i++) {
+            pub.audio(2);               // 16 queue, 24 overflow
+        }
+        relay.settle();
+        for (int i = 0; i < 10; i++) {
+            pub.audio(2);               // after the replay: live again
+        }
+        relay.settle();
+        List<Long> audio = late.sink.media(pub.id(), 2).stream().map(Media::seq).toList();
+        int queued = audio.size() - 10;
+        assertTrue(queued > 0 && queued <= 16, "the queue (16 entries, STREAM_STARTED included) was bounded: " + audio);
+        assertEquals(LongStream.range(0, queued).boxed().toList(), audio.subList(0, queued));
+        assertEquals(LongStream.range(40, 50).boxed().toList(), audio.subList(queued, audio.size()));
+        assertTrue(pub.sink.controls(ControlMessage.KeyframeRequest.class).stream().noneMatch(r -> r.streamId() == 2),
+                "nobody asks an audio stream for a keyframe");
+    }
+
+    @Test
+    @DisplayName("control messages for a joiner in replay wait behind its media: STREAM_ENDED never precedes the stream's packets")
+    void controlQueuedBehindReplay() {
+        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(50_000).replayBurstBytes(0).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(1, 20);
+        TestPeer late = relay.joinAsync("r", "late", new RecordingSink());
+        relay.core.sync().join();
+        pub.session.leave();
+        relay.settle();
+        List<Object> all = late.sink.all();
+        int lastMedia = -1;
+        int ended = -1;
+        int left = -1;
+        for (int i = 0; i < all.size(); i++) {
+            Object o = all.get(i);
+            if (o instanceof Media) {
+                lastMedia = i;
+            } else if (o instanceof ControlMessage.StreamEnded) {
+                ended = i;
+            } else if (o instanceof ControlMessage.ParticipantLeft) {
+                left = i;
+            }
+        }
+        assertEquals(23, all.size(), "JOINED, 20 replayed packets, STREAM_ENDED, PARTICIPANT_LEFT: " + all);
+        assertTrue(lastMedia < ended && ended < left, "media " + lastMedia + ", STREAM_ENDED " + ended + ", PARTICIPANT_LEFT " + left);
+    }
+
+    @Test
+    @DisplayName("gop mode: keyframe packets without a start close the GOP, so the cached GOP never has a hole")
+    void gopClosedByBrokenKeyframe() {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.GOP).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(1, 1);                                         // 0
+        pub.delta(1);                                               // 1
+        pub.send(1, Protocol.KIND_VIDEO, Protocol.FLAG_KEYFRAME, 100);                            // 2: no start
+        pub.send(1, Protocol.KIND_VIDEO, Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_END, 100); // 3
+        pub.delta(1);                                               // 4: depends on the broken keyframe
+        relay.settle();
+        TestPeer late = relay.join("r", "late");
+        assertEquals(List.of(0L, 1L), late.sink.media(pub.id(), 1).stream().map(Media::seq).toList());
+    }
+
+    @Test
+    @DisplayName("queries and joins after close are answered at once, never left hanging")
+    void afterCloseAnsweredAtOnce() {
+        relay = new TestRelay();
+        relay.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> relay.core.rooms().get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof IllegalStateException);
+        assertThrows(CompletionException.class, () -> relay.core.sync().join());
+        RecordingSink sink = new RecordingSink();
+        relay.core.join("r", "late", sink);
+        assertTrue(sink.closed());
+        assertEquals(ErrorCodes.RELAY_SHUTTING_DOWN, sink.controls(ControlMessage.Error.class).getFirst().code());
+        relay = null;
+    }
+
+    @Test
+    @DisplayName("closing while publishers are busy releases every packet exactly once")
+    void closeUnderLoadLeaksNothing() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            relay = new TestRelay(RelayConfig.builder().ringSize(256).build());
+            TestPeer pub1 = relay.join("r", "p1");
+            TestPeer pub2 = relay.join("r", "p2");
+            ConcurrentLinkedQueue<ByteBuf> published = new ConcurrentLinkedQueue<>();
+            AtomicBoolean run = new AtomicBoolean(true);
+            CountDownLatch started = new CountDownLatch(2);
+            List<Thread> threads = new ArrayList<>();
+            for (TestPeer p : List.of(pub1, pub2)) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    long seq = 0;
+                    while (run.get()) {
+                        ByteBuf b = Unpooled.directBuffer(64);
+                        MediaHeader.write(b, Protocol.FLAG_FRAME_START | Protocol.FLAG_FRAME_END, Protocol.KIND_AUDIO, 0, 1, seq++, 0);
+                        published.add(b.writeZero(20));
+                        p.session.publish(b);
+                    }
+                }));
+            }
+            started.await();
+            Thread.sleep(5);
+            relay.close();
+            run.set(false);
+            for (Thread t : threads) {
+                t.join();
+            }
+            for (ByteBuf b : published) {
+                assertEquals(0, b.refCnt(), "round " + round + ": a packet was not released");
+            }
+        }
+        relay = null;
+    }
+}
