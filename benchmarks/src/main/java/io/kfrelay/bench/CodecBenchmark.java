@@ -8,26 +8,20 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
 /** The ingress check every media packet pays: validate the header, stamp the sender, read the routing fields. */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {JvmFlags.NATIVE, JvmFlags.UNSAFE, JvmFlags.MISC, JvmFlags.REF, JvmFlags.NIO, JvmFlags.REFLECT})
 @State(Scope.Thread)
-public class CodecBenchmark {
+public class CodecBenchmark extends BenchmarkDefaults {
     private final MediaHeader header = new MediaHeader();
     private ByteBuf packet;
     private ByteBuf join;

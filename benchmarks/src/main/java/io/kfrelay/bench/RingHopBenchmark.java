@@ -11,8 +11,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -21,7 +19,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,11 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * fan-out, just the hop. The packet buffers are preallocated and retained per publish, so Netty's
  * allocator is not part of the figure.
  */
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {JvmFlags.NATIVE, JvmFlags.UNSAFE, JvmFlags.MISC, JvmFlags.REF, JvmFlags.NIO, JvmFlags.REFLECT})
 @State(Scope.Thread)
-public class RingHopBenchmark {
+public class RingHopBenchmark extends BenchmarkDefaults {
     private static final int BURST = 256;
 
     @Param({"BLOCKING", "YIELDING"})
