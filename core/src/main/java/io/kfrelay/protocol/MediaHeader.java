@@ -66,6 +66,20 @@ public final class MediaHeader {
         return DecodeStatus.OK;
     }
 
+    /** What {@link #wrap} found wrong, in words for an ERROR reason. */
+    public static String problem(DecodeStatus status) {
+        return switch (status) {
+            case OK -> "no problem";
+            case TOO_SHORT -> "shorter than the " + LENGTH + "-byte media header";
+            case BAD_VERSION -> "version is not " + Protocol.VERSION;
+            case UNKNOWN_TYPE -> "message type is not MEDIA";
+            case BAD_FLAGS -> "a flag bit outside 0x" + Integer.toHexString(Protocol.KNOWN_FLAGS).toUpperCase() + " is set";
+            case BAD_KIND -> "kind is neither " + Protocol.KIND_AUDIO + " (audio) nor " + Protocol.KIND_VIDEO + " (video)";
+            case BAD_RESERVED -> "the reserved field (bytes 10-11) is not 0";
+            case BAD_LENGTH, BAD_STRING, TOO_LARGE -> status.name();
+        };
+    }
+
     public ByteBuf buffer() {
         return buf;
     }

@@ -1,0 +1,149 @@
+package io.kfrelay.cli;
+
+import io.kfrelay.client.ClientListener;
+import io.kfrelay.client.KfRelayClient;
+import io.kfrelay.media.h264.AccessUnit;
+import io.kfrelay.protocol.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Publishes H.264 access units as one video stream, one access unit per frame, paced at a frame rate, with
+ * 90 kHz timestamps. Keyframes (IDR access units, with the SPS/PPS in front of them) are flagged KEYFRAME.
+ * When the relay asks for a keyframe and the publisher loops, it jumps to the next IDR access unit
+ * (the file is a loop anyway, so skipping ahead loses nothing); otherwise it notes the request.
+ */
+public final class FilePublisher {
+    private static final long VIDEO_CLOCK_HZ = 90_000;
+
+    private final List<AccessUnit> frames;
+    private final int streamId;
+    private final int fps;
+    private final boolean loop;
+    private final PrintWriter log;
+    private volatile boolean keyframeRequested;
+    private volatile boolean stopped;
+    private volatile Throwable lastError;
+
+    /**
+     * Counts of what was sent.
+     *
+     * @param connectionLost the relay closed the connection before the end (see {@link #lastError()})
+     */
+    public record Result(long frames, long keyframes, long packets, long bytes, long keyframeJumps,
+                         boolean connectionLost) {
+    }
+
+    public FilePublisher(List<AccessUnit> frames, int streamId, int fps, boolean loop, PrintWriter log) {
+        if (frames.isEmpty()) {
+            throw new IllegalArgumentException("nothing to publish: no access units");
+        }
+        if (fps < 1 || fps > 1000) {
+            throw new IllegalArgumentException("fps must be 1..1000, was " + fps);
+        }
+        if (loop && frames.stream().noneMatch(AccessUnit::keyframe)) {
+            throw new IllegalArgumentException("cannot loop a stream without an IDR access unit: a receiver could never start decoding");
+        }
+        this.frames = List.copyOf(frames);
+        this.streamId = streamId;
+        this.fps = fps;
+        this.loop = loop;
+        this.log = log;
+    }
+
+    /** Listener to pass to {@link KfRelayClient#connect} so the publisher hears keyframe requests. */
+    public ClientListener listener() {
+        return new ClientListener() {
+            @Override
+            public void onKeyframeRequest(int requested) {
+                if (requested == streamId) {
+                    keyframeRequested = true;
+                }
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                lastError = error;
+            }
+        };
+    }
+
+    /** The last error the client reported (an ERROR from the relay, say), or null. */
+    public Throwable lastError() {
+        return lastError;
+    }
+
+    /** Makes {@link #run} return after the frame it is sending. Thread-safe. */
+    public void stop() {
+        stopped = true;
+    }
+
+    /**
+     * Sends the frames at the frame rate until the end of the list (or forever with loop, until {@link #stop}).
+     * Runs on the calling thread.
+     */
+    public Result run(KfRelayClient client) throws InterruptedException {
+        long intervalNanos = TimeUnit.SECONDS.toNanos(1) / fps;
+        long start = System.nanoTime();
+        long sent = 0;
+        long keyframes = 0;
+        long packets = 0;
+        long bytes = 0;
+        long jumps = 0;
+        int index = 0;
+        while (!stopped && (loop || index < frames.size()) && !client.isClosed()) {
+            if (keyframeRequested) {
+                keyframeRequested = false;
+                if (!frames.get(index).keyframe()) {
+                    int next = nextKeyframe(index);
+                    if (loop) {
+                        log.printf("keyframe requested for stream %d: jumping ahead to the next IDR%n", streamId);
+                        index = next;
+                        jumps++;
+                    } else {
+                        log.printf("keyframe requested for stream %d: the file's next IDR is %s%n", streamId,
+                                next < 0 ? "never (none left)" : (next - index) + " frames ahead");
+                    }
+                }
+            }
+            long due = start + sent * intervalNanos;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+            }
+            AccessUnit au = frames.get(index); // index < size: it wraps when looping, ends the loop otherwise
+            ByteBuf data = Unpooled.wrappedBuffer(au.buf(), au.offset(), au.length());
+            long timestamp = sent * VIDEO_CLOCK_HZ / fps;
+            try {
+                packets += client.publishFrame(streamId, Protocol.KIND_VIDEO, au.keyframe(), data, timestamp);
+            } catch (IllegalStateException closed) {
+                break; // the connection closed while we waited for this frame's time
+            }
+            bytes += au.length();
+            keyframes += au.keyframe() ? 1 : 0;
+            sent++;
+            index = loop ? (index + 1) % frames.size() : index + 1;
+        }
+        return new Result(sent, keyframes, packets, bytes, jumps, client.isClosed());
+    }
+
+    /** Index of the first keyframe at or after {@code index} (wrapping when looping), or -1. */
+    private int nextKeyframe(int index) {
+        int n = frames.size();
+        for (int i = 0; i < (loop ? n : n - index); i++) {
+            int at = loop ? (index + i) % n : index + i;
+            if (frames.get(at).keyframe()) {
+                return at;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,246 @@
+package io.kfrelay.cli;
+
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.config.RelayConfig;
+import io.kfrelay.config.WaitStrategyKind;
+import io.kfrelay.server.ListenAddress;
+import io.kfrelay.server.RelayServer;
+import io.kfrelay.server.ServerConfig;
+import io.kfrelay.transport.TransportKind;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", sortOptions = false, mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Start the relay.",
+        footer = {"",
+                "Where values come from: command line > environment > config file > default.",
+                "",
+                "Environment: KFRELAY_ + the option name in upper case, - as _:",
+                "  KFRELAY_WS_LISTEN=:8080  KFRELAY_CACHE_MODE=gop",
+                "  KFRELAY_CONFIG=FILE names the config file.",
+                "",
+                "Config file (--config FILE): Java properties, keyed by the long option name",
+                "without the dashes:",
+                "  ws-listen=0.0.0.0:8080",
+                "  cache-mode=gop",
+                "  keyframe-cap=512k",
+                "An unknown key is an error.",
+                "",
+                "Sizes take k, m or g (KiB, MiB, GiB): 1200, 200k, 2m.",
+                "Durations take ms, s, m or h: 500ms, 5s, 1m.",
+                "SIGTERM or Ctrl-C stops the relay gracefully (participants get",
+                "RELAY_SHUTTING_DOWN) and exits with status 0."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file with option defaults (see below).")
+    Path config;
+
+    // ---------------------------------------------------------------- server (network)
+
+    @Option(names = "--ws-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8080",
+            converter = Converters.Listen.class,
+            description = "Where the WebSocket listener binds: HOST:PORT, [IPv6]:PORT or :PORT (every interface); "
+                    + "port 0 picks a free port.")
+    ListenAddress wsListen;
+
+    @Option(names = "--ws-path", paramLabel = "PATH", defaultValue = "/kfrelay",
+            description = "WebSocket URL path (the relay also upgrades /).")
+    String wsPath;
+
+    @Option(names = "--transport", paramLabel = "KIND", defaultValue = "auto", converter = Converters.Transport.class,
+            description = "Socket transport: auto (io_uring, else epoll, else nio), epoll, io_uring or nio. Naming a "
+                    + "native transport that is not available here is an error.")
+    TransportKind transport;
+
+    @Option(names = "--event-loop-threads", paramLabel = "N", defaultValue = "0",
+            description = "Network I/O threads; 0 means one per available processor.")
+    int eventLoopThreads;
+
+    @Option(names = "--max-frame-bytes", paramLabel = "SIZE", defaultValue = "64k", converter = Converters.IntBytes.class,
+            description = "Largest message a client may send (8k..16m); a bigger one is refused (TOO_LARGE) and the "
+                    + "connection closed.")
+    int maxFrameBytes;
+
+    @Option(names = "--sink-queue-messages", paramLabel = "N", defaultValue = "1024",
+            description = "Per-receiver egress queue: media is dropped for a receiver with this many messages "
+                    + "waiting (non-keyframe media at 75%% of it).")
+    int sinkQueueMessages;
+
+    @Option(names = "--sink-queue-bytes", paramLabel = "SIZE", defaultValue = "4m", converter = Converters.Bytes.class,
+            description = "The same limit in bytes (at least twice --max-frame-bytes).")
+    long sinkQueueBytes;
+
+    @Option(names = "--sink-hard-cap-messages", paramLabel = "N", defaultValue = "2048",
+            description = "Control is never dropped, but a receiver with this many messages waiting is disconnected.")
+    int sinkHardCapMessages;
+
+    @Option(names = "--sink-hard-cap-bytes", paramLabel = "SIZE", defaultValue = "8m", converter = Converters.Bytes.class,
+            description = "The same limit in bytes.")
+    long sinkHardCapBytes;
+
+    @Option(names = "--write-buffer-high-water-mark", paramLabel = "SIZE", defaultValue = "256k",
+            converter = Converters.IntBytes.class,
+            description = "Bytes the socket layer may hold per connection before its queue stops draining "
+                    + "(resumes at half).")
+    int writeBufferHighWaterMark;
+
+    @Option(names = "--join-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.Time.class,
+            description = "A connection that sends no JOIN within this is closed (NOT_JOINED).")
+    Duration joinTimeout;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = Converters.Time.class,
+            description = "How long a closing connection may take to write out its queue; also bounds shutdown.")
+    Duration drainTimeout;
+
+    // ---------------------------------------------------------------- keyframe cache
+
+    @Option(names = "--cache-mode", paramLabel = "MODE", defaultValue = "keyframe", converter = Converters.Cache.class,
+            description = "What a late joiner gets per video stream: keyframe (the last keyframe) or gop (the last "
+                    + "keyframe and every packet since, so its stream has no gap).")
+    CacheMode cacheMode;
+
+    @Option(names = "--keyframe-cap", paramLabel = "SIZE", defaultValue = "200k", converter = Converters.IntBytes.class,
+            description = "Largest keyframe cached per stream (packets with headers).")
+    int keyframeCap;
+
+    @Option(names = "--gop-cap", paramLabel = "SIZE", defaultValue = "2m", converter = Converters.IntBytes.class,
+            description = "Largest GOP cached per stream (gop mode).")
+    int gopCap;
+
+    @Option(names = "--gop-max-age", paramLabel = "DURATION", defaultValue = "5s", converter = Converters.Time.class,
+            description = "A GOP older than this stops growing (gop mode).")
+    Duration gopMaxAge;
+
+    @Option(names = "--keyframe-request-interval", paramLabel = "DURATION", defaultValue = "500ms",
+            converter = Converters.Time.class,
+            description = "At most one KEYFRAME_REQUEST per stream per interval.")
+    Duration keyframeRequestInterval;
+
+    // ---------------------------------------------------------------- pipeline
+
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
+            description = "Room pipelines (one thread each); rooms are spread over them by name.")
+    int shards;
+
+    @Option(names = "--ring-size", paramLabel = "N", defaultValue = "16384",
+            description = "Events per shard ring, a power of two.")
+    int ringSize;
+
+    @Option(names = "--wait-strategy", paramLabel = "KIND", defaultValue = "blocking", converter = Converters.Wait.class,
+            description = "How an idle shard waits: blocking, lite-blocking, sleeping, yielding or busy-spin "
+                    + "(the last two burn a core each).")
+    WaitStrategyKind waitStrategy;
+
+    @Option(names = "--control-reserve", paramLabel = "N", defaultValue = "0",
+            description = "Ring slots media may not use, kept for joins and leaves; 0 means ring-size/16.")
+    int controlReserve;
+
+    // ---------------------------------------------------------------- replay and limits
+
+    @Option(names = "--replay-rate", paramLabel = "SIZE", defaultValue = "125000000", converter = Converters.Bytes.class,
+            description = "Bytes per second one late joiner's replay is paced at.")
+    long replayRate;
+
+    @Option(names = "--replay-burst", paramLabel = "SIZE", defaultValue = "64k", converter = Converters.IntBytes.class,
+            description = "Bytes a replay sends before pacing starts.")
+    int replayBurst;
+
+    @Option(names = "--replay-queue", paramLabel = "N", defaultValue = "4096",
+            description = "Live packets queued behind a running replay before that stream skips to its next keyframe.")
+    int replayQueue;
+
+    @Option(names = "--max-streams", paramLabel = "N", defaultValue = "16",
+            description = "Streams one participant may publish.")
+    int maxStreams;
+
+    /** The network side's configuration these options describe. */
+    ServerConfig serverConfig() {
+        ServerConfig.Builder b = ServerConfig.builder()
+                .wsListen(wsListen)
+                .wsPath(wsPath)
+                .transport(transport)
+                .maxFrameBytes(maxFrameBytes)
+                .sinkQueueMessages(sinkQueueMessages)
+                .sinkQueueBytes(sinkQueueBytes)
+                .sinkHardCapMessages(sinkHardCapMessages)
+                .sinkHardCapBytes(sinkHardCapBytes)
+                .writeBufferHighWaterMark(writeBufferHighWaterMark)
+                .joinTimeout(joinTimeout)
+                .drainTimeout(drainTimeout);
+        if (eventLoopThreads > 0) {
+            b.eventLoopThreads(eventLoopThreads);
+        }
+        return b.build();
+    }
+
+    /** The relay core's configuration these options describe. */
+    RelayConfig relayConfig() {
+        RelayConfig.Builder b = RelayConfig.builder()
+                .shards(shards)
+                .ringSize(ringSize)
+                .waitStrategy(waitStrategy)
+                .cacheMode(cacheMode)
+                .keyframeCapBytes(keyframeCap)
+                .gopCapBytes(gopCap)
+                .gopMaxAge(gopMaxAge)
+                .keyframeRequestInterval(keyframeRequestInterval)
+                .replayBytesPerSecond(replayRate)
+                .replayBurstBytes(replayBurst)
+                .replayQueuePackets(replayQueue)
+                .maxStreamsPerParticipant(maxStreams);
+        if (controlReserve > 0) {
+            b.controlReserve(controlReserve);
+        }
+        return b.build();
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ServerConfig server;
+        RelayConfig relay;
+        try {
+            server = serverConfig();
+            relay = relayConfig();
+        } catch (IllegalArgumentException e) {
+            err.println("kfrelay serve: " + e.getMessage());
+            return 2;
+        }
+        RelayServer relayServer = new RelayServer(server, relay);
+        try {
+            relayServer.start();
+        } catch (IOException | IllegalStateException e) {
+            err.println("kfrelay serve: " + e.getMessage());
+            return 1;
+        }
+        out.printf("kfrelay serving ws://%s%s (transport %s, cache %s, %d shard%s)%n",
+                new ListenAddress(server.wsListen().host(), relayServer.wsPort()), server.wsPath(),
+                lower(relayServer.transport()), lower(relay.cacheMode()), relay.shards(), relay.shards() == 1 ? "" : "s");
+        GracefulExit.arm(() -> {
+            relayServer.close();
+            out.println("kfrelay stopped");
+        });
+        // Serve until a signal: the shutdown hook closes the relay and ends the process with status 0.
+        new CountDownLatch(1).await();
+        return 0;
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

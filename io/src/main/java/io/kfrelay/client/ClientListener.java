@@ -1,0 +1,46 @@
+package io.kfrelay.client;
+
+/**
+ * What a {@link KfRelayClient} tells its user. Every method has an empty default: implement what you need.
+ *
+ * <p>Threading: all callbacks of one client run on that client's I/O thread, one at a time, in the order the
+ * relay sent the messages. They must not block (a slow callback stalls this client's receiving, and with it
+ * the TCP window the relay sees). Calling the client's sending methods from a callback is fine.
+ *
+ * <p>A callback that throws does not break the connection: the exception is passed to {@link #onError}.
+ */
+public interface ClientListener {
+
+    /** A media packet; its payload is borrowed for the duration of the call (see {@link MediaPacket}). */
+    default void onMedia(MediaPacket packet) {
+    }
+
+    /** Someone joined the room (not sent for participants already listed in the JOINED answer). */
+    default void onParticipantJoined(long participantId, String identity) {
+    }
+
+    default void onParticipantLeft(long participantId) {
+    }
+
+    /** A participant started publishing (streams that already existed are listed in the JOINED answer). */
+    default void onStreamStarted(long participantId, int streamId, int kind) {
+    }
+
+    default void onStreamEnded(long participantId, int streamId) {
+    }
+
+    /** The relay wants a keyframe of one of <em>this</em> client's streams (a subscriber joined or lost one). */
+    default void onKeyframeRequest(int streamId) {
+    }
+
+    /**
+     * Something went wrong that is not the answer to a pending call: an ERROR from the relay after the join
+     * ({@link RelayErrorException}), a malformed message, a transport failure, or a listener exception.
+     */
+    default void onError(Throwable error) {
+    }
+
+    /** The connection is closed (by either side); no callback follows. */
+    default void onClose() {
+    }
+}

@@ -1,0 +1,99 @@
+package io.kfrelay.client;
+
+import io.kfrelay.protocol.MediaHeader;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of one {@link KfRelayClient}. Immutable; build with {@link #builder()}, start from {@link #defaults()}.
+ *
+ * @param maxPacketBytes         largest media packet the client sends, 20-byte header included; a frame is
+ *                               split into packets of at most this size. Default {@value #DEFAULT_MAX_PACKET_BYTES}
+ *                               (fits a typical 1280..1500-byte MTU path with room for transport overhead, and
+ *                               the same size works for a QUIC datagram later).
+ * @param maxInboundMessageBytes largest message accepted from the relay (a JOINED listing a big room is the
+ *                               largest control message); a bigger one closes the connection
+ * @param connectTimeout         TCP connect plus WebSocket handshake
+ * @param firstSequence          sequence number of the first packet of every stream (u32); tests use values
+ *                               near 2^32 to exercise wrapping
+ * @param eventLoopGroup         I/O threads to use: an NIO group ({@code MultiThreadIoEventLoopGroup} with
+ *                               {@code NioIoHandler}), or null for a small shared group of daemon threads
+ * @param allocator              where outgoing packets are allocated
+ */
+public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Duration connectTimeout,
+                            long firstSequence, EventLoopGroup eventLoopGroup, ByteBufAllocator allocator) {
+
+    /** Default largest media packet, header included: {@value} bytes (payload up to 1180). */
+    public static final int DEFAULT_MAX_PACKET_BYTES = 1200;
+    /** Smallest allowed maximum: the 20-byte header plus at least one payload byte. */
+    public static final int MIN_MAX_PACKET_BYTES = MediaHeader.LENGTH + 1;
+    /** Largest allowed maximum (the relay's own frame limit is usually lower, 64 KiB by default). */
+    public static final int MAX_MAX_PACKET_BYTES = 1 << 20;
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 1 << 20;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    public ClientOptions {
+        if (maxPacketBytes < MIN_MAX_PACKET_BYTES || maxPacketBytes > MAX_MAX_PACKET_BYTES) {
+            throw new IllegalArgumentException("maxPacketBytes must be " + MIN_MAX_PACKET_BYTES + ".."
+                    + MAX_MAX_PACKET_BYTES + " (20-byte header included), was " + maxPacketBytes);
+        }
+        if (maxInboundMessageBytes < 1024) {
+            throw new IllegalArgumentException("maxInboundMessageBytes must be at least 1024, was " + maxInboundMessageBytes);
+        }
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout must be positive");
+        }
+        if (firstSequence < 0 || firstSequence > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("firstSequence must be a u32, was " + firstSequence);
+        }
+        Objects.requireNonNull(allocator, "allocator");
+    }
+
+    /** Largest payload per packet: {@code maxPacketBytes - 20}. */
+    public int maxPayloadBytes() {
+        return maxPacketBytes - MediaHeader.LENGTH;
+    }
+
+    public static ClientOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().maxPacketBytes(maxPacketBytes).maxInboundMessageBytes(maxInboundMessageBytes)
+                .connectTimeout(connectTimeout).firstSequence(firstSequence).eventLoopGroup(eventLoopGroup)
+                .allocator(allocator);
+    }
+
+    public static final class Builder {
+        private int maxPacketBytes = DEFAULT_MAX_PACKET_BYTES;
+        private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private long firstSequence;
+        private EventLoopGroup eventLoopGroup;
+        private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+
+        private Builder() {
+        }
+
+        public Builder maxPacketBytes(int v) { maxPacketBytes = v; return this; }
+        public Builder maxInboundMessageBytes(int v) { maxInboundMessageBytes = v; return this; }
+        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+        public Builder firstSequence(long v) { firstSequence = v; return this; }
+        public Builder eventLoopGroup(EventLoopGroup v) { eventLoopGroup = v; return this; }
+        public Builder allocator(ByteBufAllocator v) { allocator = v; return this; }
+
+        public ClientOptions build() {
+            return new ClientOptions(maxPacketBytes, maxInboundMessageBytes, connectTimeout, firstSequence,
+                    eventLoopGroup, allocator);
+        }
+    }
+}

@@ -1,0 +1,339 @@
+package io.kfrelay.client;
+
+import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.ControlMessage.Joined;
+import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.protocol.MessageType;
+import io.kfrelay.protocol.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A kfrelay client: joins one room, publishes frames on its streams and receives everyone else's.
+ *
+ * <pre>{@code
+ * KfRelayClient c = KfRelayClient.connect(URI.create("ws://127.0.0.1:8080"), ClientOptions.defaults(), listener)
+ *         .get(5, SECONDS);
+ * Joined me = c.join("demo", "alice", "").get(5, SECONDS);
+ * c.publishFrame(1, Protocol.KIND_VIDEO, true, annexBBytes, timestamp90k);
+ * }</pre>
+ *
+ * <p><b>Packetization.</b> {@link #publishFrame} splits a frame into packets of at most
+ * {@link ClientOptions#maxPacketBytes()} bytes, <em>20-byte header included</em> (default
+ * {@value ClientOptions#DEFAULT_MAX_PACKET_BYTES}, so up to 1180 payload bytes per packet), with FRAME_START on
+ * the first, FRAME_END on the last, KEYFRAME on every packet of a keyframe, and a per-stream u32 sequence.
+ *
+ * <p><b>Thread-safety.</b> Every public method may be called from any thread, including from listener
+ * callbacks. Frames of one stream go out in call order with consecutive sequence numbers even when several
+ * threads publish on it; frames of different streams are independent. Listener callbacks run on the
+ * client's single I/O thread (see {@link ClientListener}).
+ *
+ * <p><b>Buffers.</b> {@code publishFrame(.., ByteBuf frame, ..)} only reads the frame: the caller keeps
+ * ownership. Received payloads are borrowed for the duration of the callback.
+ */
+public final class KfRelayClient implements AutoCloseable {
+    private final URI url;
+    private final ClientOptions options;
+    private final ClientListener listener;
+    private final Map<Integer, StreamPacketizer> streams = new ConcurrentHashMap<>();
+    private final AtomicReference<CompletableFuture<Joined>> pendingJoin = new AtomicReference<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** Only the I/O thread uses it (one flyweight per client). */
+    private final MediaHeader inboundHeader = new MediaHeader();
+    private volatile ClientTransport transport;
+    private volatile Joined joined;
+    private volatile boolean left;
+
+    private KfRelayClient(URI url, ClientOptions options, ClientListener listener) {
+        this.url = url;
+        this.options = options;
+        this.listener = listener;
+    }
+
+    /**
+     * Opens a connection to the relay at {@code url} ({@code ws://HOST:PORT[/path]}; no path means {@code /}).
+     * The future fails with an {@link IOException} when the relay cannot be reached or refuses the WebSocket
+     * upgrade, and with an {@link IllegalArgumentException} for a URL it cannot use.
+     */
+    public static CompletableFuture<KfRelayClient> connect(URI url, ClientOptions options, ClientListener listener) {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(listener, "listener");
+        KfRelayClient client = new KfRelayClient(url, options, listener);
+        return ClientTransport.connect(url, options, client.new Inbound()).thenApply(t -> {
+            client.transport = t;
+            return client;
+        });
+    }
+
+    /** {@link #connect(URI, ClientOptions, ClientListener)} with default options. */
+    public static CompletableFuture<KfRelayClient> connect(URI url, ClientListener listener) {
+        return connect(url, ClientOptions.defaults(), listener);
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    public ClientOptions options() {
+        return options;
+    }
+
+    /**
+     * Joins {@code room} as {@code identity}. Completes with the relay's JOINED answer (your participant id and
+     * who is already there, with their streams). Fails with a {@link RelayErrorException} carrying the ERROR
+     * code and reason when the relay refuses, or an {@link IOException} if the connection closes first.
+     *
+     * @throws IllegalArgumentException if room or identity is not 1..256 UTF-8 bytes without control
+     *                                  characters, or the token is too long
+     * @throws IllegalStateException    if a join is already pending or done on this connection
+     */
+    public CompletableFuture<Joined> join(String room, String identity, String token) {
+        ControlMessage.Join join = new ControlMessage.Join(room, identity, token == null ? "" : token);
+        CompletableFuture<Joined> answer = new CompletableFuture<>();
+        if (!pendingJoin.compareAndSet(null, answer)) {
+            throw new IllegalStateException("this connection has already joined (or is joining) a room");
+        }
+        if (closed.isDone()) {
+            answer.completeExceptionally(new IOException("connection to " + url + " is closed"));
+            return answer;
+        }
+        sendControl(join);
+        return answer;
+    }
+
+    /** The JOINED answer, or null before the join completed. */
+    public Joined joined() {
+        return joined;
+    }
+
+    /** This client's participant id, or -1 before the join completed. */
+    public long participantId() {
+        Joined j = joined;
+        return j == null ? -1 : j.participantId();
+    }
+
+    /**
+     * Publishes one frame on {@code streamId}: packetized (see the class comment), written and flushed.
+     * The first frame of a stream makes the relay announce it (STREAM_STARTED); the kind of a stream is
+     * fixed by its first frame.
+     *
+     * @param kind      {@code Protocol.KIND_AUDIO} or {@code Protocol.KIND_VIDEO}
+     * @param keyframe  sets KEYFRAME on every packet of the frame
+     * @param frame     the encoded frame, its readable bytes; only read, the caller keeps ownership
+     * @param timestamp u32 media timestamp (90 kHz video, 48 kHz audio); wraps
+     * @return the number of packets sent
+     * @throws IllegalStateException    before the join completed, after leave or close
+     * @throws IllegalArgumentException for a bad stream id or kind, or a kind other than the stream's
+     */
+    public int publishFrame(int streamId, int kind, boolean keyframe, ByteBuf frame, long timestamp) {
+        ClientTransport t = requireJoined();
+        StreamPacketizer stream = streams.computeIfAbsent(streamId, id -> new StreamPacketizer(id, kind,
+                options.maxPacketBytes(), options.firstSequence(), t.alloc()));
+        if (stream.kind() != kind) {
+            throw new IllegalArgumentException("stream " + streamId + " is " + Protocol.kindName(stream.kind())
+                    + "; a stream cannot change kind");
+        }
+        int sender = (int) participantId();
+        // The packetizer's lock covers the writes too, so one stream's packets are queued in sequence order.
+        int packets = stream.packetize(keyframe, frame, timestamp & 0xFFFF_FFFFL, sender, t::write);
+        t.flush();
+        return packets;
+    }
+
+    /** {@link #publishFrame(int, int, boolean, ByteBuf, long)} for a byte array (wrapped, not copied). */
+    public int publishFrame(int streamId, int kind, boolean keyframe, byte[] frame, long timestamp) {
+        return publishFrame(streamId, kind, keyframe, Unpooled.wrappedBuffer(frame), timestamp);
+    }
+
+    /** Sequence number the next packet of {@code streamId} will carry (its first one if nothing was sent). */
+    public long nextSequence(int streamId) {
+        StreamPacketizer s = streams.get(streamId);
+        return s == null ? options.firstSequence() : s.nextSequence();
+    }
+
+    /** Asks the relay for a keyframe of {@code senderId}'s stream (e.g. after losing packets). */
+    public void requestKeyframe(long senderId, int streamId) {
+        requireJoined();
+        sendControl(new ControlMessage.KeyframeRequest(senderId, streamId));
+    }
+
+    /** Ends one of this client's streams: subscribers get STREAM_ENDED; the relay drops its cache. */
+    public void endStream(int streamId) {
+        requireJoined();
+        streams.remove(streamId);
+        sendControl(new ControlMessage.StreamEnded(participantId(), streamId));
+    }
+
+    /**
+     * Leaves the room (LEAVE): the relay ends this client's streams and tells the others. The connection stays
+     * open until {@link #close()}. Idempotent.
+     */
+    public void leave() {
+        if (left || joined == null || closed.isDone()) {
+            return;
+        }
+        left = true;
+        sendControl(new ControlMessage.Leave());
+    }
+
+    /** Stops (false) or resumes (true) reading from the relay: a deliberately slow receiver. */
+    public void setReading(boolean reading) {
+        ClientTransport t = transport;
+        if (t != null) {
+            t.setReading(reading);
+        }
+    }
+
+    /** False while this client's outbound buffer is full (the network or the relay is not keeping up). */
+    public boolean isWritable() {
+        ClientTransport t = transport;
+        return t != null && t.isWritable();
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    /** Completes once the connection is closed, by either side. */
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
+    }
+
+    /**
+     * Closes the connection (without a LEAVE: the relay treats a disconnect the same way). Returns at once;
+     * {@link #closeFuture()} completes when the connection is gone. Idempotent.
+     */
+    @Override
+    public void close() {
+        ClientTransport t = transport;
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    private ClientTransport requireJoined() {
+        if (closed.isDone()) {
+            throw new IllegalStateException("connection to " + url + " is closed");
+        }
+        if (joined == null) {
+            throw new IllegalStateException("join a room first");
+        }
+        if (left) {
+            throw new IllegalStateException("this client has left its room");
+        }
+        return transport;
+    }
+
+    private void sendControl(ControlMessage m) {
+        ClientTransport t = transport;
+        t.write(ControlCodec.encode(m, t.alloc()));
+        t.flush();
+    }
+
+    /** The transport's view of this client: runs on the I/O thread. */
+    private final class Inbound implements ClientTransport.Inbound {
+        @Override
+        public void onMessage(ByteBuf message) {
+            try {
+                if (ControlCodec.peekType(message) == MessageType.MEDIA) {
+                    onMediaMessage(message);
+                } else {
+                    onControlMessage(message);
+                }
+            } catch (RuntimeException e) {
+                reportError(e);
+            }
+        }
+
+        private void onMediaMessage(ByteBuf message) {
+            MediaHeader h = inboundHeader;
+            DecodeStatus status = h.wrap(message);
+            if (status != DecodeStatus.OK) {
+                reportError(new IOException("relay sent a malformed media packet: " + status));
+                return;
+            }
+            ByteBuf payload = message.slice(h.payloadOffset(), h.payloadLength());
+            listener.onMedia(new MediaPacket(h.senderId(), h.streamId(), h.kind(), h.flags(), h.sequence(),
+                    h.timestamp(), h.frameLength(), payload));
+        }
+
+        private void onControlMessage(ByteBuf message) {
+            switch (ControlCodec.decode(message)) {
+                case ControlCodec.Decoded.Rejected r -> reportError(new IOException(
+                        "relay sent a malformed control message: " + r.reason() + " (" + r.detail() + ")"));
+                case ControlCodec.Decoded.Ok ok -> dispatch(ok.message());
+            }
+        }
+
+        private void dispatch(ControlMessage m) {
+            switch (m) {
+                case Joined j -> {
+                    joined = j;
+                    CompletableFuture<Joined> pending = pendingJoin.get();
+                    if (pending == null || !pending.complete(j)) {
+                        reportError(new IOException("relay sent an unexpected JOINED"));
+                    }
+                }
+                case ControlMessage.Error e -> {
+                    CompletableFuture<Joined> pending = pendingJoin.get();
+                    if (pending != null && !pending.isDone()) {
+                        pending.completeExceptionally(
+                                new RelayErrorException("relay refused the join", e.code(), e.reason()));
+                    } else {
+                        reportError(new RelayErrorException("relay error", e.code(), e.reason()));
+                    }
+                }
+                case ControlMessage.ParticipantJoined p -> listener.onParticipantJoined(p.participantId(), p.identity());
+                case ControlMessage.ParticipantLeft p -> listener.onParticipantLeft(p.participantId());
+                case ControlMessage.StreamStarted s -> listener.onStreamStarted(s.participantId(), s.streamId(), s.kind());
+                case ControlMessage.StreamEnded s -> listener.onStreamEnded(s.participantId(), s.streamId());
+                case ControlMessage.KeyframeRequest k -> listener.onKeyframeRequest(k.streamId());
+                case ControlMessage.Ping p -> sendControl(new ControlMessage.Pong(p.nonce()));
+                case ControlMessage.Pong p -> {
+                    // we send no PINGs yet
+                }
+                case ControlMessage.Join j -> reportError(new IOException("relay sent a JOIN (client-only message)"));
+                case ControlMessage.Leave l -> reportError(new IOException("relay sent a LEAVE (client-only message)"));
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            reportError(error);
+        }
+
+        @Override
+        public void onClosed(Throwable cause) {
+            CompletableFuture<Joined> pending = pendingJoin.get();
+            if (pending != null && !pending.isDone()) {
+                pending.completeExceptionally(new IOException("connection to " + url + " closed before JOINED"
+                        + (cause == null ? "" : ": " + cause.getMessage()), cause));
+            }
+            closed.complete(null);
+            try {
+                listener.onClose();
+            } catch (RuntimeException e) {
+                reportError(e);
+            }
+        }
+
+        private void reportError(Throwable error) {
+            try {
+                listener.onError(error);
+            } catch (RuntimeException ignored) {
+                // The listener's error handler itself failed: nothing sensible is left to tell.
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.kfrelay.client;
+
+import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.ErrorCodes;
+
+/** The relay sent an ERROR message: its code (docs/PROTOCOL.md §5) and reason. */
+public final class RelayErrorException extends Exception {
+    private final int code;
+    private final String reason;
+
+    public RelayErrorException(String context, int code, String reason) {
+        super(context + ": error " + code + " " + codeName(code) + (reason.isEmpty() ? "" : ": " + reason));
+        this.code = code;
+        this.reason = reason;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    /** Symbolic name of a protocol error code, e.g. ROOM_INVALID, BAD_LENGTH, or "unassigned". */
+    public static String codeName(int code) {
+        return switch (code) {
+            case ErrorCodes.JOIN_REJECTED -> "JOIN_REJECTED";
+            case ErrorCodes.ROOM_INVALID -> "ROOM_INVALID";
+            case ErrorCodes.ALREADY_JOINED -> "ALREADY_JOINED";
+            case ErrorCodes.NOT_JOINED -> "NOT_JOINED";
+            case ErrorCodes.RELAY_SHUTTING_DOWN -> "RELAY_SHUTTING_DOWN";
+            default -> {
+                for (DecodeStatus s : DecodeStatus.values()) {
+                    if (s != DecodeStatus.OK && s.code() == code) {
+                        yield s.name();
+                    }
+                }
+                yield "(unassigned)";
+            }
+        };
+    }
+}

@@ -1,0 +1,186 @@
+package io.kfrelay.client.ws;
+
+import io.kfrelay.client.ClientOptions;
+import io.kfrelay.client.ClientTransport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@link ClientTransport} over a WebSocket: each protocol message is one binary frame (docs/PROTOCOL.md §1).
+ * Plain {@code ws://} only. An empty URL path upgrades {@code /}.
+ */
+public final class WebSocketClientTransport implements ClientTransport {
+    private final Channel channel;
+
+    private WebSocketClientTransport(Channel channel) {
+        this.channel = channel;
+    }
+
+    public static CompletableFuture<ClientTransport> connect(URI url, ClientOptions options, Inbound inbound) {
+        if (url.getHost() == null || url.getPort() < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "relay URL needs a host and a port: ws://HOST:PORT[/path], not '" + url + "'"));
+        }
+        CompletableFuture<ClientTransport> connected = new CompletableFuture<>();
+        EventLoopGroup group = options.eventLoopGroup() != null ? options.eventLoopGroup() : SharedClientLoop.group();
+        long timeoutMillis = options.connectTimeout().toMillis();
+        WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(url)
+                .maxFramePayloadLength(options.maxInboundMessageBytes())
+                .handshakeTimeoutMillis(timeoutMillis)
+                .dropPongFrames(true)
+                .build();
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+                .option(ChannelOption.ALLOCATOR, options.allocator())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(
+                                new HttpClientCodec(),
+                                new HttpObjectAggregator(8192),
+                                new WebSocketClientProtocolHandler(ws),
+                                // The relay sends whole messages, but a fragmented one is still legal WebSocket.
+                                new WebSocketFrameAggregator(options.maxInboundMessageBytes()),
+                                new InboundHandler(url, inbound, connected));
+                    }
+                });
+        b.connect(url.getHost(), url.getPort()).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                connected.completeExceptionally(new IOException("cannot connect to " + url + ": "
+                        + f.cause().getMessage(), f.cause()));
+            }
+        });
+        return connected;
+    }
+
+    @Override
+    public void write(ByteBuf message) {
+        // A write after close fails its void promise, which Netty reports through exceptionCaught: skip it.
+        if (!channel.isActive()) {
+            message.release();
+            return;
+        }
+        channel.write(new BinaryWebSocketFrame(message), channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void setReading(boolean reading) {
+        channel.config().setAutoRead(reading);
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public CompletableFuture<Void> close() {
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        channel.closeFuture().addListener(f -> closed.complete(null));
+        if (channel.isActive()) {
+            channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+        return closed;
+    }
+
+    /** Completes the connect future at the end of the handshake, then hands binary frames to {@link Inbound}. */
+    private static final class InboundHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final URI url;
+        private final Inbound inbound;
+        private final CompletableFuture<ClientTransport> connected;
+        private final AtomicBoolean closeReported = new AtomicBoolean();
+        private Throwable failure;
+
+        InboundHandler(URI url, Inbound inbound, CompletableFuture<ClientTransport> connected) {
+            this.url = url;
+            this.inbound = inbound;
+            this.connected = connected;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                connected.complete(new WebSocketClientTransport(ctx.channel()));
+            } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                connected.completeExceptionally(new IOException("WebSocket handshake with " + url + " timed out"));
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof BinaryWebSocketFrame) {
+                inbound.onMessage(frame.content());
+            } else {
+                inbound.onError(new IOException("relay sent a " + frame.getClass().getSimpleName()
+                        + "; the protocol uses binary frames only"));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!connected.isDone()) {
+                connected.completeExceptionally(new IOException("WebSocket connection to " + url + " failed: "
+                        + cause.getMessage(), cause));
+                ctx.close();
+                return;
+            }
+            failure = cause;
+            inbound.onError(cause);
+            if (cause instanceof IOException) {
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (!connected.isDone()) {
+                connected.completeExceptionally(new IOException("connection to " + url + " closed during the handshake"));
+            } else if (closeReported.compareAndSet(false, true)) {
+                inbound.onClosed(failure);
+            }
+            super.channelInactive(ctx);
+        }
+    }
+}

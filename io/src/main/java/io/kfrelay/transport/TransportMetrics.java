@@ -1,0 +1,109 @@
+package io.kfrelay.transport;
+
+import io.kfrelay.protocol.DecodeStatus;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of the network transports, shared by every connection. Each is a {@link LongAdder}: event loops
+ * and shard consumers increment them concurrently without contending on one cache line.
+ */
+public final class TransportMetrics {
+
+    /** What the transports count. Rejections end the offending connection with an ERROR; nobody else notices. */
+    public enum Counter {
+        /** TCP connections accepted. */
+        CONNECTIONS_OPENED,
+        /** TCP connections gone (for any reason); open = opened - closed. */
+        CONNECTIONS_CLOSED,
+        /** HTTP requests that were not a WebSocket upgrade on the relay's path (answered 4xx and closed). */
+        HANDSHAKES_REJECTED,
+        /** JOINs handed to the relay core. */
+        JOINS,
+        /** Text frames received (rejected: every message is one binary frame). */
+        TEXT_FRAMES,
+        /** Frames larger than the configured limit (rejected with TOO_LARGE before being buffered). */
+        OVERSIZED_FRAMES,
+        /** Messages split over several WebSocket frames (rejected). */
+        FRAGMENTED_FRAMES,
+        /** WebSocket-level protocol errors (unmasked frames, bad opcodes, ...): closed with a close frame. */
+        WEBSOCKET_ERRORS,
+        /** Malformed protocol messages, all reasons together; {@link #malformed(DecodeStatus)} splits them. */
+        MALFORMED_MESSAGES,
+        /** A message that needs a joined connection arrived before JOIN (media, KEYFRAME_REQUEST, ...). */
+        NOT_JOINED,
+        /** A second JOIN on one connection. */
+        ALREADY_JOINED,
+        /** Connections that did not JOIN in time. */
+        JOIN_TIMEOUTS,
+        /** Media not queued for a receiver because its queue was full (slow receiver). */
+        MEDIA_DROPPED,
+        /** Media not queued for a receiver because that stream waits for its next keyframe after a drop. */
+        MEDIA_SKIPPED,
+        /** Keyframe requests a receiver's queue made after dropping video (the relay throttles them). */
+        KEYFRAME_REQUESTS,
+        /** Receivers disconnected because not even control messages fit in their queue any more. */
+        SLOW_RECEIVERS_DISCONNECTED,
+        /** Closing connections cut off because they could not write out their queue within the drain timeout. */
+        CLOSE_TIMEOUTS,
+        /** Connections that failed with an I/O error (reset by peer, ...). */
+        IO_ERRORS,
+        /** Unexpected exceptions in a connection's handlers (a bug): the connection was closed. */
+        INTERNAL_ERRORS
+    }
+
+    private final LongAdder[] counters = adders(Counter.values().length);
+    private final LongAdder[] malformed = adders(DecodeStatus.values().length);
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    public void increment(Counter counter) {
+        counters[counter.ordinal()].increment();
+    }
+
+    public long get(Counter counter) {
+        return counters[counter.ordinal()].sum();
+    }
+
+    /** Counts one malformed message: its reason and {@link Counter#MALFORMED_MESSAGES}. */
+    public void countMalformed(DecodeStatus reason) {
+        malformed[reason.ordinal()].increment();
+        increment(Counter.MALFORMED_MESSAGES);
+    }
+
+    /** Malformed messages refused for {@code reason}. */
+    public long malformed(DecodeStatus reason) {
+        return malformed[reason.ordinal()].sum();
+    }
+
+    /** Connections open right now. */
+    public long openConnections() {
+        return get(Counter.CONNECTIONS_OPENED) - get(Counter.CONNECTIONS_CLOSED);
+    }
+
+    /**
+     * Every counter by a stable lower-case name (e.g. "text_frames", "malformed.bad_flags"), in declaration
+     * order: for logs, the admin API and exporters.
+     */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Counter c : Counter.values()) {
+            out.put(c.name().toLowerCase(Locale.ROOT), get(c));
+        }
+        for (DecodeStatus s : DecodeStatus.values()) {
+            if (s != DecodeStatus.OK) {
+                out.put("malformed." + s.name().toLowerCase(Locale.ROOT), malformed(s));
+            }
+        }
+        return out;
+    }
+}

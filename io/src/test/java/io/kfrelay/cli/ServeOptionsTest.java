@@ -1,0 +1,169 @@
+package io.kfrelay.cli;
+
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.config.RelayConfig;
+import io.kfrelay.config.WaitStrategyKind;
+import io.kfrelay.server.ListenAddress;
+import io.kfrelay.server.ServerConfig;
+import io.kfrelay.transport.TransportKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** serve's options: where each value comes from (command line > environment > config file > default). */
+class ServeOptionsTest {
+    @TempDir
+    Path tmp;
+
+    private final StringWriter err = new StringWriter();
+
+    /** Parses a serve command line with the given environment; null if the config could not be used. */
+    private ServeCommand parse(Map<String, String> env, String... serveArgs) {
+        String[] args = new String[serveArgs.length + 1];
+        args[0] = "serve";
+        System.arraycopy(serveArgs, 0, args, 1, serveArgs.length);
+        CommandLine cmd = Main.commandLine(args, env, new PrintWriter(err, true));
+        if (cmd == null) {
+            return null;
+        }
+        CommandLine.ParseResult result = cmd.parseArgs(args);
+        return (ServeCommand) result.subcommand().commandSpec().userObject();
+    }
+
+    private Path configFile(String... lines) throws IOException {
+        Path f = tmp.resolve("kfrelay.properties");
+        Files.write(f, List.of(lines));
+        return f;
+    }
+
+    @Test
+    void withNothingGivenTheRelayRunsOnItsBuiltInDefaults() {
+        ServeCommand serve = parse(Map.of());
+        assertEquals(RelayConfig.defaults(), serve.relayConfig());
+        assertEquals(ServerConfig.defaults(), serve.serverConfig());
+    }
+
+    @Test
+    void aConfigFileOverridesTheDefaults() throws IOException {
+        Path f = configFile("cache-mode=gop", "keyframe-cap=512k", "gop-max-age=2s", "ws-listen=127.0.0.1:9000");
+        RelayConfig c = parse(Map.of(), "--config", f.toString()).relayConfig();
+        assertEquals(CacheMode.GOP, c.cacheMode());
+        assertEquals(512 * 1024, c.keyframeCapBytes());
+        assertEquals(Duration.ofSeconds(2), c.gopMaxAge());
+    }
+
+    @Test
+    void theEnvironmentOverridesTheConfigFile() throws IOException {
+        Path f = configFile("cache-mode=gop", "shards=2", "wait-strategy=sleeping");
+        ServeCommand serve = parse(Map.of("KFRELAY_SHARDS", "4", "KFRELAY_WS_LISTEN", ":7000"), "--config", f.toString());
+        RelayConfig c = serve.relayConfig();
+        assertEquals(4, c.shards(), "environment beats file");
+        assertEquals(CacheMode.GOP, c.cacheMode(), "file beats default");
+        assertEquals(WaitStrategyKind.SLEEPING, c.waitStrategy());
+        assertEquals(new ListenAddress("0.0.0.0", 7000), serve.serverConfig().wsListen());
+    }
+
+    @Test
+    void theCommandLineOverridesEverything() throws IOException {
+        Path f = configFile("shards=2", "replay-rate=10m");
+        RelayConfig c = parse(Map.of("KFRELAY_SHARDS", "4"), "--config", f.toString(), "--shards", "8",
+                "--replay-rate", "20m").relayConfig();
+        assertEquals(8, c.shards());
+        assertEquals(20L << 20, c.replayBytesPerSecond());
+    }
+
+    @Test
+    void serverOptionsMapOntoTheServerConfig() {
+        ServerConfig c = parse(Map.of("KFRELAY_TRANSPORT", "nio"), "--ws-listen", "127.0.0.1:0", "--ws-path", "/x",
+                "--event-loop-threads", "3", "--max-frame-bytes", "128k", "--join-timeout", "2s",
+                "--sink-queue-bytes", "1m", "--drain-timeout", "750ms").serverConfig();
+        assertEquals(new ListenAddress("127.0.0.1", 0), c.wsListen());
+        assertEquals("/x", c.wsPath());
+        assertEquals(TransportKind.NIO, c.transport());
+        assertEquals(3, c.eventLoopThreads());
+        assertEquals(128 * 1024, c.maxFrameBytes());
+        assertEquals(Duration.ofSeconds(2), c.joinTimeout());
+        assertEquals(1L << 20, c.sinkQueueBytes());
+        assertEquals(Duration.ofMillis(750), c.drainTimeout());
+    }
+
+    @Test
+    void theConfigFileCanComeFromTheEnvironment() throws IOException {
+        Path f = configFile("max-streams=3");
+        assertEquals(3, parse(Map.of("KFRELAY_CONFIG", f.toString())).relayConfig().maxStreamsPerParticipant());
+    }
+
+    @Test
+    void anUnknownConfigKeyIsAnErrorThatListsTheKnownOnes() throws IOException {
+        Path f = configFile("cache_mode=gop");
+        assertNull(parse(Map.of(), "--config", f.toString()));
+        assertTrue(err.toString().contains("unknown key cache_mode"), err.toString());
+        assertTrue(err.toString().contains("cache-mode"), err.toString());
+    }
+
+    @Test
+    void aMissingConfigFileIsAnError() {
+        assertNull(parse(Map.of(), "--config", tmp.resolve("nope.properties").toString()));
+        assertTrue(err.toString().contains("does not exist"), err.toString());
+    }
+
+    @Test
+    void aBadValueNamesTheOptionAndWhatItExpects() {
+        StringWriter out = new StringWriter();
+        int status = Main.run(new String[] {"serve", "--keyframe-cap", "lots"}, Map.of(),
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(2, status);
+        assertTrue(err.toString().contains("--keyframe-cap"), err.toString());
+        assertTrue(err.toString().contains("200k"), err.toString());
+    }
+
+    @Test
+    void valuesThatDoNotFitTogetherAreRefusedBeforeAnythingStarts() {
+        StringWriter out = new StringWriter();
+        int status = Main.run(new String[] {"serve", "--keyframe-cap", "1m", "--gop-cap", "512k"}, Map.of(),
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(2, status);
+        assertTrue(err.toString().contains("gop-cap"), err.toString());
+    }
+
+    @Test
+    void aBadValueFromTheEnvironmentIsReportedToo() {
+        StringWriter out = new StringWriter();
+        int status = Main.run(new String[] {"serve"}, Map.of("KFRELAY_CACHE_MODE", "everything"),
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(2, status);
+        assertTrue(err.toString().contains("keyframe or gop"), err.toString());
+    }
+
+    @Test
+    void serveHelpListsEveryOptionAndWhereValuesComeFrom() {
+        StringWriter out = new StringWriter();
+        assertEquals(0, Main.run(new String[] {"serve", "--help"}, Map.of(), new PrintWriter(out, true),
+                new PrintWriter(err, true)));
+        String help = out.toString();
+        for (String option : new String[] {"--config", "--ws-listen", "--ws-path", "--transport", "--event-loop-threads",
+                "--max-frame-bytes", "--cache-mode", "--keyframe-cap", "--gop-cap", "--gop-max-age",
+                "--keyframe-request-interval", "--shards", "--ring-size", "--wait-strategy", "--replay-rate",
+                "--replay-burst", "--replay-queue", "--max-streams", "--sink-queue-messages", "--sink-queue-bytes",
+                "--sink-hard-cap-messages", "--sink-hard-cap-bytes", "--write-buffer-high-water-mark",
+                "--join-timeout", "--drain-timeout"}) {
+            assertTrue(help.contains(option), "help lists " + option + "\n" + help);
+        }
+        assertEquals("", err.toString(), "help renders without warnings");
+        assertTrue(help.contains("KFRELAY_WS_LISTEN"), help);
+        assertTrue(help.contains("ws-listen=0.0.0.0:8080"), help);
+    }
+}

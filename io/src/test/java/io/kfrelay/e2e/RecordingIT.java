@@ -1,0 +1,80 @@
+package io.kfrelay.e2e;
+
+import io.kfrelay.cli.Recorder;
+import io.kfrelay.client.ClientOptions;
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.media.h264.H264Validator;
+import io.kfrelay.protocol.Protocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Spec: what {@code kfrelay record} writes for a late joiner of a gop-mode relay is a valid H.264 stream from its
+ * first byte: it starts with an SPS, PPS or IDR and no frame references one that is missing.
+ */
+@Timeout(60)
+class RecordingIT {
+    private static final Pattern LINE = Pattern.compile(
+            "\\{\"t\":(\\d{16}),\"sender\":(\\d+),\"stream\":(\\d+),\"kind\":\"(video|audio)\",\"seq\":(\\d+),\"flags\":(\\d+),\"size\":(\\d+)}");
+
+    @TempDir
+    Path out;
+
+    @Test
+    void aLateJoinersRecordingInGopModeIsValidH264FromItsFirstByte() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (TestRelay relay = TestRelay.start(CacheMode.GOP);
+             SamplePublisher carol = SamplePublisher.videoAndAudio(relay, "show", "carol")) {
+            Thread.sleep(1400); // mid-GOP
+            Recorder recorder = Recorder.start(relay.url(), "show", "recorder", "", out, ClientOptions.defaults(),
+                    new PrintWriter(new OutputStreamWriter(log, StandardCharsets.UTF_8), true));
+            Thread.sleep(2000);
+            Recorder.Summary summary = recorder.stop();
+            carol.stop();
+
+            String name = carol.id() + "-" + SamplePublisher.VIDEO;
+            Recorder.StreamFile file = summary.files().get(name);
+            assertEquals(List.of(name), List.copyOf(summary.files().keySet()), "one file per video stream, none for audio");
+            assertEquals(out.resolve(name + ".h264"), file.path());
+            assertTrue(file.frames() >= 60, "2 s at 30 fps plus the replayed GOP, got " + file.frames());
+
+            H264Validator.Report report = H264Validator.validate(Files.readAllBytes(file.path()));
+            assertTrue(report.valid(), "recording: " + report);
+            assertEquals(file.frames(), report.pictures(), "every written frame is one picture");
+
+            List<String> lines = Files.readAllLines(out.resolve("packets.jsonl"));
+            assertEquals(summary.packets(), lines.size(), "one line per packet");
+            long previousT = 0;
+            boolean sawAudio = false;
+            Integer firstVideoFlags = null;
+            for (String line : lines) {
+                Matcher m = LINE.matcher(line);
+                assertTrue(m.matches(), "well-formed line: " + line);
+                long t = Long.parseLong(m.group(1));
+                assertTrue(t >= previousT, "arrival times do not go back");
+                previousT = t;
+                sawAudio |= m.group(4).equals("audio");
+                if (firstVideoFlags == null && m.group(4).equals("video")) {
+                    firstVideoFlags = Integer.parseInt(m.group(6));
+                }
+            }
+            assertTrue(sawAudio, "audio packets are logged too");
+            assertEquals(Protocol.FLAG_REPLAY | Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_START,
+                    firstVideoFlags & ~Protocol.FLAG_FRAME_END, "the first video packet starts a replayed keyframe");
+        }
+    }
+}

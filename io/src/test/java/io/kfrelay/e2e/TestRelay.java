@@ -1,0 +1,90 @@
+package io.kfrelay.e2e;
+
+import io.kfrelay.client.ClientListener;
+import io.kfrelay.client.ClientOptions;
+import io.kfrelay.client.KfRelayClient;
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.config.RelayConfig;
+import io.kfrelay.metrics.DropReason;
+import io.kfrelay.pipeline.RelayCore;
+import io.kfrelay.server.RelayServer;
+import io.kfrelay.server.ServerConfig;
+import io.kfrelay.transport.TransportMetrics;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real relay on 127.0.0.1 with an ephemeral port, and the clients a test connects to it (closed with it). */
+final class TestRelay implements AutoCloseable {
+    private final RelayServer server;
+    private final List<KfRelayClient> clients = new ArrayList<>();
+
+    private TestRelay(RelayServer server) {
+        this.server = server;
+    }
+
+    static TestRelay start(CacheMode mode) throws IOException {
+        return start(RelayConfig.builder().cacheMode(mode).build());
+    }
+
+    static TestRelay start(RelayConfig relay) throws IOException {
+        ServerConfig net = ServerConfig.builder().wsListen("127.0.0.1", 0).eventLoopThreads(2).build();
+        return new TestRelay(new RelayServer(net, relay).start());
+    }
+
+    /** ws://127.0.0.1:PORT, no path: the relay upgrades / as well as its configured path. */
+    URI url() {
+        return URI.create("ws://127.0.0.1:" + server.wsPort());
+    }
+
+    RelayServer server() {
+        return server;
+    }
+
+    RelayCore core() {
+        return server.core();
+    }
+
+    /** Connects a client and joins it to {@code room}; fails the test if that takes more than 5 s. */
+    KfRelayClient join(String room, String identity, ClientListener listener) throws Exception {
+        return join(room, identity, listener, ClientOptions.defaults());
+    }
+
+    KfRelayClient join(String room, String identity, ClientListener listener, ClientOptions options) throws Exception {
+        KfRelayClient c = KfRelayClient.connect(url(), options, listener).get(5, TimeUnit.SECONDS);
+        synchronized (clients) {
+            clients.add(c);
+        }
+        c.join(room, identity, "").get(5, TimeUnit.SECONDS);
+        return c;
+    }
+
+    /** Every non-zero drop and transport counter, for failure messages: where did packets go? */
+    String counters() {
+        StringBuilder s = new StringBuilder("relay counters:");
+        var drops = core().metrics();
+        for (DropReason r : DropReason.values()) {
+            if (drops.drops(r) > 0) {
+                s.append(' ').append(r).append('=').append(drops.drops(r));
+            }
+        }
+        for (TransportMetrics.Counter c : TransportMetrics.Counter.values()) {
+            long n = server.metrics().get(c);
+            if (n > 0) {
+                s.append(' ').append(c).append('=').append(n);
+            }
+        }
+        return s.toString();
+    }
+
+    @Override
+    public void close() {
+        synchronized (clients) {
+            clients.forEach(KfRelayClient::close);
+        }
+        server.close();
+    }
+}

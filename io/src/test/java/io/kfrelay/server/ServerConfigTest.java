@@ -1,0 +1,63 @@
+package io.kfrelay.server;
+
+import io.kfrelay.transport.TransportKind;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ServerConfigTest {
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        ServerConfig c = ServerConfig.defaults();
+        assertEquals(new ListenAddress("0.0.0.0", 8080), c.wsListen());
+        assertEquals("/kfrelay", c.wsPath());
+        assertEquals(TransportKind.AUTO, c.transport());
+        assertEquals(Runtime.getRuntime().availableProcessors(), c.eventLoopThreads());
+        assertEquals(64 * 1024, c.maxFrameBytes());
+        assertEquals(1024, c.sinkQueueMessages());
+        assertEquals(Duration.ofSeconds(10), c.joinTimeout());
+        assertEquals(Duration.ofSeconds(5), c.drainTimeout());
+        assertEquals(c, c.toBuilder().build());
+        assertEquals(768, c.sinkLimits().deltaMessages());
+        assertEquals(c.writeBufferHighWaterMark() / 2, c.writeBufferLowWaterMark());
+    }
+
+    @Test
+    void invalidValuesNameTheirOption() {
+        assertMessage("ws-path", ServerConfig.builder().wsPath("kfrelay"));
+        assertMessage("ws-path", ServerConfig.builder().wsPath("/a b"));
+        assertMessage("event-loop-threads", ServerConfig.builder().eventLoopThreads(0));
+        assertMessage("max-frame-bytes", ServerConfig.builder().maxFrameBytes(100));
+        assertMessage("sink-queue-bytes", ServerConfig.builder().maxFrameBytes(4 * 1024 * 1024));
+        assertMessage("sink-hard-cap-messages", ServerConfig.builder().sinkHardCapMessages(1024));
+        assertMessage("sink-hard-cap-bytes", ServerConfig.builder().sinkHardCapBytes(1024));
+        assertMessage("sink-queue-messages", ServerConfig.builder().sinkQueueMessages(1));
+        assertMessage("write-buffer-high-water-mark", ServerConfig.builder().writeBufferHighWaterMark(1));
+        assertMessage("join-timeout", ServerConfig.builder().joinTimeout(Duration.ZERO));
+        assertMessage("drain-timeout", ServerConfig.builder().drainTimeout(Duration.ofSeconds(-1)));
+        assertMessage("transport", ServerConfig.builder().transport(null));
+    }
+
+    private static void assertMessage(String option, ServerConfig.Builder b) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+        assertTrue(e.getMessage().startsWith(option), e.getMessage());
+    }
+
+    @Test
+    void listenAddressesParse() {
+        assertEquals(new ListenAddress("0.0.0.0", 8080), ListenAddress.parse("0.0.0.0:8080"));
+        assertEquals(new ListenAddress("localhost", 0), ListenAddress.parse("localhost:0"));
+        assertEquals(new ListenAddress("::1", 9000), ListenAddress.parse("[::1]:9000"));
+        assertEquals("[::1]:9000", ListenAddress.parse("[::1]:9000").toString());
+        assertEquals("127.0.0.1:80", ListenAddress.parse(" 127.0.0.1:80 ").toString());
+        for (String bad : new String[] {"8080", ":8080", "host:", "host:x", "host:70000", "::1:80", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ListenAddress.parse(bad), bad);
+            assertTrue(e.getMessage().contains("HOST:PORT") || e.getMessage().contains("port"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package io.kfrelay.transport;
+
+import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.protocol.Protocol;
+import io.kfrelay.transport.TransportMetrics.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The egress queue's policy, without sockets: an EmbeddedChannel made unwritable stands in for a slow receiver. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ChannelSinkTest {
+    private static final int KEYFRAME_START = Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_START;
+    private static final int DELTA = Protocol.FLAG_FRAME_START | Protocol.FLAG_FRAME_END;
+    private static final int KEYFRAME_MIDDLE = Protocol.FLAG_KEYFRAME;
+
+    /** 16 messages for media (12 for deltas), 32 in all; bytes generous unless a test says otherwise. */
+    private static final SinkLimits LIMITS = new SinkLimits(16, 1 << 20, 32, 2 << 20);
+
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final TransportMetrics metrics = new TransportMetrics();
+    private final List<String> keyframeRequests = new ArrayList<>();
+    private final List<ByteBuf> borrowed = new ArrayList<>();
+    private final List<ByteBuf> owned = new ArrayList<>();
+    private ChannelSink sink = newSink(LIMITS);
+
+    private ChannelSink newSink(SinkLimits limits) {
+        return new ChannelSink(channel, EgressFraming.RAW, limits,
+                (sender, stream) -> keyframeRequests.add(sender + "/" + stream), metrics, Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void everyBufferReleasedExactlyOnce() {
+        channel.finishAndReleaseAll();
+        sink.releaseQueued();
+        // Media is borrowed: the test's own reference is the only one left. Control was owned: none left.
+        for (ByteBuf b : borrowed) {
+            assertEquals(1, b.refCnt(), "reference count of a media packet");
+            b.release();
+        }
+        for (ByteBuf b : owned) {
+            assertEquals(0, b.refCnt(), "reference count of a control message");
+        }
+    }
+
+    private ByteBuf media(int flags, int kind, int sender, int stream, int seq, int payload) {
+        ByteBuf b = Unpooled.buffer(MediaHeader.LENGTH + payload);
+        MediaHeader.write(b, flags, kind, sender, stream, seq, 0);
+        b.writeZero(payload);
+        borrowed.add(b);
+        return b;
+    }
+
+    private ByteBuf video(int flags, int sender, int stream, int seq) {
+        return media(flags, Protocol.KIND_VIDEO, sender, stream, seq, 100);
+    }
+
+    private ByteBuf control() {
+        ByteBuf b = Unpooled.buffer(10).writeByte(1).writeByte(0x19).writeLong(42); // a PONG
+        owned.add(b);
+        return b;
+    }
+
+    /** Sends like the relay does: borrowed media, then the caller keeps its reference. */
+    private void send(ByteBuf packet) {
+        sink.sendMedia(packet);
+    }
+
+    private void unwritable() {
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        assertFalse(channel.isWritable());
+    }
+
+    private void writable() {
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        sink.onWritabilityChanged();
+        channel.runPendingTasks();
+    }
+
+    /** Everything written so far, released; returns the sequence numbers of media (-1 for control). */
+    private List<Integer> written() {
+        List<Integer> out = new ArrayList<>();
+        Object m;
+        while ((m = channel.readOutbound()) != null) {
+            ByteBuf b = (ByteBuf) m;
+            if (b.isReadable()) {
+                out.add(b.getUnsignedByte(b.readerIndex() + 1) == 0x01
+                        ? b.getInt(b.readerIndex() + MediaHeader.SEQUENCE_OFFSET) : -1);
+            }
+            ReferenceCountUtil.release(m);
+        }
+        return out;
+    }
+
+    @Test
+    void writesEverythingInOrderOnFlush() {
+        send(video(KEYFRAME_START, 1, 1, 0));
+        sink.sendControl(control());
+        send(video(DELTA, 1, 1, 1));
+        channel.runPendingTasks();
+        assertEquals(List.of(), written(), "nothing before the burst ends");
+
+        sink.flush();
+        sink.flush(); // a second flush in the same burst schedules nothing more
+        channel.runPendingTasks();
+        assertEquals(List.of(0, -1, 1), written());
+        assertEquals(0, sink.queuedMessages());
+        assertEquals(0, sink.queuedBytes());
+    }
+
+    @Test
+    void queuedMediaIsADuplicateSoTheSharedPacketIsUntouched() {
+        ByteBuf packet = video(KEYFRAME_START, 1, 1, 7);
+        int readerIndex = packet.readerIndex();
+        send(packet);
+        assertEquals(2, packet.refCnt(), "retained while queued");
+        sink.flush();
+        channel.runPendingTasks();
+        ByteBuf out = channel.readOutbound();
+        assertSame(packet, out.unwrap(), "a view of the shared packet, not a copy");
+        out.readerIndex(out.writerIndex()); // a writer consuming its copy...
+        assertEquals(readerIndex, packet.readerIndex()); // ...leaves the shared packet alone
+        out.release();
+    }
+
+    @Test
+    void deltasGoFirstThenKeyframesAndTheStreamAsksForAKeyframe() {
+        unwritable();
+        for (int seq = 0; seq < 12; seq++) {
+            send(video(DELTA, 7, 1, seq));
+        }
+        assertEquals(12, sink.queuedMessages(), "deltas fill 75% of the media limit");
+        send(video(DELTA, 7, 1, 12));
+        assertEquals(12, sink.queuedMessages());
+        assertEquals(1, metrics.get(Counter.MEDIA_DROPPED));
+        assertEquals(List.of("7/1"), keyframeRequests);
+        assertEquals(1, sink.awaitingKeyframeStreams());
+
+        // Keyframes of another stream still fit, up to the full media limit.
+        for (int seq = 0; seq < 4; seq++) {
+            send(video(seq == 0 ? KEYFRAME_START : KEYFRAME_MIDDLE, 8, 2, seq));
+        }
+        assertEquals(16, sink.queuedMessages());
+        send(video(KEYFRAME_MIDDLE, 8, 2, 4));
+        assertEquals(16, sink.queuedMessages(), "bounded");
+        assertEquals(2, metrics.get(Counter.MEDIA_DROPPED));
+        assertEquals(List.of("7/1", "8/2"), keyframeRequests);
+
+        // Control is never dropped while under the hard cap.
+        for (int i = 0; i < 16; i++) {
+            sink.sendControl(control());
+        }
+        assertEquals(32, sink.queuedMessages());
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void aStreamThatLostMediaResumesAtItsNextKeyframeStart() {
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(video(DELTA, 7, 1, seq)); // the 13th is dropped
+        }
+        send(video(DELTA, 9, 3, 100)); // another stream loses one too
+        writable();
+        assertEquals(12, written().size());
+
+        send(video(DELTA, 7, 1, 13));            // skipped: would not decode
+        send(video(KEYFRAME_MIDDLE, 7, 1, 14));  // skipped: the middle of a keyframe is no place to start
+        send(video(KEYFRAME_START, 7, 1, 15));   // resumes here
+        send(video(DELTA, 7, 1, 16));
+        send(video(KEYFRAME_START, 9, 3, 101));
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(15, 16, 101), written());
+        assertEquals(2, metrics.get(Counter.MEDIA_SKIPPED));
+        assertEquals(List.of("7/1", "9/3"), keyframeRequests, "one request per loss, not per skipped packet");
+        assertEquals(0, sink.awaitingKeyframeStreams());
+    }
+
+    @Test
+    void streamsThatLostNothingAreNotHeldBack() {
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(video(DELTA, 7, 1, seq));
+        }
+        writable();
+        written();
+        send(video(DELTA, 7, 2, 50)); // same sender, other stream
+        send(video(DELTA, 8, 1, 60)); // other sender, same stream id
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(50, 60), written());
+    }
+
+    @Test
+    void audioIsDroppedPacketByPacketWithoutAKeyframeWait() {
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(media(DELTA, Protocol.KIND_AUDIO, 5, 1, seq, 50));
+        }
+        assertEquals(1, metrics.get(Counter.MEDIA_DROPPED));
+        assertEquals(List.of(), keyframeRequests, "audio has no keyframes to ask for");
+        writable();
+        written();
+        send(media(DELTA, Protocol.KIND_AUDIO, 5, 1, 13, 50));
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(13), written());
+    }
+
+    @Test
+    void theByteLimitsHoldToo() {
+        sink = newSink(new SinkLimits(1000, 16 * 1024, 2000, 32 * 1024));
+        unwritable();
+        int admitted = 0;
+        for (int seq = 0; seq < 100; seq++) {
+            send(media(DELTA, Protocol.KIND_VIDEO, 1, 1, seq, 1000));
+            admitted = sink.queuedMessages();
+        }
+        assertEquals(12 * 1024 / 1020, admitted, "deltas stop at 75% of 16 KiB");
+        assertTrue(sink.queuedBytes() <= 12 * 1024);
+    }
+
+    @Test
+    void aReceiverThatCannotTakeEvenControlIsDisconnected() {
+        unwritable();
+        for (int i = 0; i < 32; i++) {
+            sink.sendControl(control());
+        }
+        assertTrue(channel.isOpen());
+        sink.sendControl(control());
+        channel.runPendingTasks();
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED));
+        sink.onInactive(); // what the session handler does on channelInactive
+        assertEquals(0, sink.queuedMessages());
+        sink.sendControl(control()); // late calls are released at once
+        send(video(KEYFRAME_START, 1, 1, 1));
+        assertEquals(0, sink.queuedMessages());
+        assertEquals(1, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED), "counted once");
+    }
+
+    @Test
+    void closeWritesWhatIsQueuedThenCloses() {
+        send(video(KEYFRAME_START, 1, 1, 1));
+        sink.sendControl(control());
+        sink.close();
+        assertTrue(sink.isClosing());
+        send(video(DELTA, 1, 1, 2)); // after close: ignored
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(1, -1), written());
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void aClosingReceiverThatCannotDrainIsCutOffAfterTheTimeout() {
+        unwritable();
+        send(video(KEYFRAME_START, 1, 1, 1));
+        sink.sendControl(control());
+        sink.close();
+        channel.runPendingTasks();
+        assertTrue(channel.isOpen(), "still trying to drain");
+        channel.advanceTimeBy(6, TimeUnit.SECONDS);
+        channel.runPendingTasks();
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.get(Counter.CLOSE_TIMEOUTS));
+        assertEquals(0, sink.queuedMessages());
+        assertNull(channel.readOutbound());
+    }
+
+    @Test
+    void aGoneConnectionReleasesItsQueue() {
+        send(video(KEYFRAME_START, 1, 1, 1));
+        sink.sendControl(control());
+        channel.close();
+        sink.onInactive();
+        assertEquals(0, sink.queuedMessages());
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(), written());
+    }
+}
