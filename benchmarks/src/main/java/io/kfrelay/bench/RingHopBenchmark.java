@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public class RingHopBenchmark extends BenchmarkDefaults {
     private static final int BURST = 256;
 
-    @Param({"BLOCKING", "YIELDING"})
+    @Param({"BLOCKING", "LITE_BLOCKING", "YIELDING"})
     public WaitStrategyKind waitStrategy;
 
     private RelayCore core;

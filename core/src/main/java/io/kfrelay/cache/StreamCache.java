@@ -29,6 +29,7 @@ public final class StreamCache implements AutoCloseable {
     private final long gopMaxAgeNanos;
     private final EnumCounters<Stat> stats;
     private final EnumCounters<KeyframeReject> rejects;
+    private final KeyframeListener listener;
 
     private PacketStore assembling;
     private PacketStore cached;
@@ -38,9 +39,19 @@ public final class StreamCache implements AutoCloseable {
     private boolean gopOpen;
     private long gopStartNanos;
     private long lastCapacity;
+    /** When the keyframe being assembled started, and when the cached one was promoted (cache age). */
+    private long assemblyStartNanos;
+    private long promotedAtNanos;
 
     public StreamCache(CacheMode mode, int keyframeCapBytes, int gopCapBytes, long gopMaxAgeNanos,
                        PacketStoreFactory stores, EnumCounters<Stat> stats, EnumCounters<KeyframeReject> rejects) {
+        this(mode, keyframeCapBytes, gopCapBytes, gopMaxAgeNanos, stores, stats, rejects, KeyframeListener.NONE);
+    }
+
+    public StreamCache(CacheMode mode, int keyframeCapBytes, int gopCapBytes, long gopMaxAgeNanos,
+                       PacketStoreFactory stores, EnumCounters<Stat> stats, EnumCounters<KeyframeReject> rejects,
+                       KeyframeListener listener) {
+        this.listener = listener;
         this.mode = mode;
         this.keyframeCapBytes = keyframeCapBytes;
         this.gopCapBytes = gopCapBytes;
@@ -72,6 +83,7 @@ public final class StreamCache implements AutoCloseable {
             }
             assembly = Assembly.ASSEMBLING;
             expectedSeq = seq;
+            assemblyStartNanos = nowNanos;
         } else if (assembly == Assembly.IDLE) {
             rejectOnly(KeyframeReject.MISSING_START);
             assembly = Assembly.DISCARDING;
@@ -130,6 +142,8 @@ public final class StreamCache implements AutoCloseable {
         stats.increment(Stat.KEYFRAMES_PROMOTED);
         gopOpen = mode == CacheMode.GOP;
         gopStartNanos = nowNanos;
+        promotedAtNanos = nowNanos;
+        listener.promoted(cached.packetCount(), cached.bytes(), nowNanos - assemblyStartNanos);
     }
 
     /** Discards the partial keyframe and counts why. */
@@ -137,11 +151,13 @@ public final class StreamCache implements AutoCloseable {
         stats.add(Stat.CACHE_BYTES, -assembling.bytes());
         assembling.clear();
         rejects.increment(reason);
+        listener.rejected(reason);
     }
 
     /** Counts a rejection when nothing was assembled. */
     private void rejectOnly(KeyframeReject reason) {
         rejects.increment(reason);
+        listener.rejected(reason);
     }
 
     private void appendTo(PacketStore store, MediaHeader packet) {
@@ -160,6 +176,11 @@ public final class StreamCache implements AutoCloseable {
     /** A complete keyframe is cached. */
     public boolean hasKeyframe() {
         return cached.packetCount() > 0;
+    }
+
+    /** When the cached keyframe was promoted, on the relay's clock; meaningful only while {@link #hasKeyframe()}. */
+    public long promotedAtNanos() {
+        return promotedAtNanos;
     }
 
     /** A keyframe is being assembled right now. */

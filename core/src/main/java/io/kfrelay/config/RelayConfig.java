@@ -20,6 +20,9 @@ import java.time.Duration;
  * @param replayBurstBytes          bytes a replay may send before pacing starts
  * @param replayQueuePackets        live packets queued behind a running replay before that stream skips to its next keyframe
  * @param maxStreamsPerParticipant  streams one participant may publish
+ * @param maxParticipantsPerRoom    members one room may have; a JOIN beyond it is refused (ROOM_FULL)
+ * @param maxRooms                  rooms the whole relay (every shard together) may hold; a JOIN that would open
+ *                                  one more is refused (TOO_MANY_ROOMS)
  */
 public record RelayConfig(
         int shards,
@@ -34,7 +37,9 @@ public record RelayConfig(
         long replayBytesPerSecond,
         int replayBurstBytes,
         int replayQueuePackets,
-        int maxStreamsPerParticipant) {
+        int maxStreamsPerParticipant,
+        int maxParticipantsPerRoom,
+        int maxRooms) {
 
     public static final int DEFAULT_SHARDS = 1;
     public static final int DEFAULT_RING_SIZE = 16_384;
@@ -47,6 +52,9 @@ public record RelayConfig(
     public static final int DEFAULT_REPLAY_BURST_BYTES = 64 * 1024;
     public static final int DEFAULT_REPLAY_QUEUE_PACKETS = 4096;
     public static final int DEFAULT_MAX_STREAMS_PER_PARTICIPANT = 16;
+    /** Bounds a packet's fan-out and the JOINED listing (the wire caps it at 65535 anyway). */
+    public static final int DEFAULT_MAX_PARTICIPANTS_PER_ROOM = 1000;
+    public static final int DEFAULT_MAX_ROOMS = 10_000;
 
     public RelayConfig {
         require(shards >= 1 && shards <= 256, "shards must be 1..256, was " + shards);
@@ -64,6 +72,9 @@ public record RelayConfig(
         require(replayQueuePackets >= 16, "replay-queue must be at least 16 packets, was " + replayQueuePackets);
         require(maxStreamsPerParticipant >= 1 && maxStreamsPerParticipant <= 1024,
                 "max-streams must be 1..1024, was " + maxStreamsPerParticipant);
+        require(maxParticipantsPerRoom >= 1 && maxParticipantsPerRoom <= 65_535,
+                "max-participants-per-room must be 1..65535, was " + maxParticipantsPerRoom);
+        require(maxRooms >= 1, "max-rooms must be at least 1, was " + maxRooms);
     }
 
     private static void require(boolean ok, String message) {
@@ -99,6 +110,8 @@ public record RelayConfig(
         private int replayBurstBytes = DEFAULT_REPLAY_BURST_BYTES;
         private int replayQueuePackets = DEFAULT_REPLAY_QUEUE_PACKETS;
         private int maxStreamsPerParticipant = DEFAULT_MAX_STREAMS_PER_PARTICIPANT;
+        private int maxParticipantsPerRoom = DEFAULT_MAX_PARTICIPANTS_PER_ROOM;
+        private int maxRooms = DEFAULT_MAX_ROOMS;
 
         private Builder() {
         }
@@ -117,6 +130,8 @@ public record RelayConfig(
             replayBurstBytes = c.replayBurstBytes;
             replayQueuePackets = c.replayQueuePackets;
             maxStreamsPerParticipant = c.maxStreamsPerParticipant;
+            maxParticipantsPerRoom = c.maxParticipantsPerRoom;
+            maxRooms = c.maxRooms;
         }
 
         public Builder shards(int v) { shards = v; return this; }
@@ -133,12 +148,14 @@ public record RelayConfig(
         public Builder replayBurstBytes(int v) { replayBurstBytes = v; return this; }
         public Builder replayQueuePackets(int v) { replayQueuePackets = v; return this; }
         public Builder maxStreamsPerParticipant(int v) { maxStreamsPerParticipant = v; return this; }
+        public Builder maxParticipantsPerRoom(int v) { maxParticipantsPerRoom = v; return this; }
+        public Builder maxRooms(int v) { maxRooms = v; return this; }
 
         public RelayConfig build() {
             int reserve = controlReserve > 0 ? controlReserve : Math.max(8, ringSize / 16);
             return new RelayConfig(shards, ringSize, waitStrategy, reserve, cacheMode, keyframeCapBytes,
                     gopCapBytes, gopMaxAge, keyframeRequestInterval, replayBytesPerSecond, replayBurstBytes,
-                    replayQueuePackets, maxStreamsPerParticipant);
+                    replayQueuePackets, maxStreamsPerParticipant, maxParticipantsPerRoom, maxRooms);
         }
     }
 }

@@ -15,5 +15,7 @@ public enum DropReason {
     /** A joiner still in replay had too many live packets queued behind it. */
     REPLAY_QUEUE_FULL,
     /** The sender already publishes the maximum number of streams. */
-    TOO_MANY_STREAMS
+    TOO_MANY_STREAMS,
+    /** The sender's grants do not include canPublish (it is evicted with PUBLISH_NOT_ALLOWED on the first one). */
+    PUBLISH_NOT_ALLOWED
 }

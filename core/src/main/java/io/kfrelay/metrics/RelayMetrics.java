@@ -13,6 +13,8 @@ public final class RelayMetrics {
     private final List<EnumCounters<KeyframeReject>> shardRejects;
     private final EnumCounters<DropReason> drops = new EnumCounters<>(DropReason.class);
     private final EnumCounters<DecodeStatus> decodeRejects = new EnumCounters<>(DecodeStatus.class);
+    /** How long each completed replay took, from its first packet to its hand-over (one record per replay). */
+    private final Histogram replayDurations = Histogram.latency();
 
     public RelayMetrics(int shards) {
         this.shardStats = java.util.stream.IntStream.range(0, shards)
@@ -35,6 +37,10 @@ public final class RelayMetrics {
 
     public EnumCounters<DecodeStatus> decodeRejects() {
         return decodeRejects;
+    }
+
+    public Histogram replayDurations() {
+        return replayDurations;
     }
 
     public int shardCount() {

@@ -2,6 +2,7 @@ package io.kfrelay.pipeline;
 
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.replay.ReplayJob;
+import io.kfrelay.room.Grants;
 import io.kfrelay.room.RoomState;
 
 import java.util.concurrent.CompletableFuture;
@@ -10,10 +11,14 @@ import java.util.function.Function;
 /** Everything but media that travels through a shard's ring. Never dropped (see {@link Shard#publish}). */
 sealed interface Command {
 
-    record Join(int participantId, String room, String identity, ParticipantSink sink) implements Command {
+    record Join(int participantId, String room, String identity, Grants grants, ParticipantSink sink) implements Command {
     }
 
     record Leave(int participantId) implements Command {
+    }
+
+    /** A JOIN refused before it reached the room state (the relay is draining): counted and answered in ring order. */
+    record Refuse(ParticipantSink sink, int code, String reason) implements Command {
     }
 
     record Evict(int participantId, int code, String reason) implements Command {

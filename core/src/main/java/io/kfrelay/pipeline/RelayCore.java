@@ -6,14 +6,18 @@ import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
+import io.kfrelay.room.Grants;
 import io.kfrelay.room.RoomInfo;
+import io.kfrelay.room.RoomQuota;
 import io.kfrelay.time.NanoClock;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,14 +30,18 @@ public final class RelayCore implements AutoCloseable {
     private final RelayMetrics metrics;
     private final Shard[] shards;
     private final AtomicInteger nextParticipantId = new AtomicInteger();
+    /** Sessions that have not left, by participant id: how an operator's kick finds its participant. */
+    private final ConcurrentHashMap<Integer, RelaySession> sessions = new ConcurrentHashMap<>();
+    private volatile boolean draining;
     private volatile boolean closed;
 
     private RelayCore(RelayConfig config, NanoClock clock, ByteBufAllocator alloc, PacketStoreFactory stores) {
         this.config = config;
         this.metrics = new RelayMetrics(config.shards());
         this.shards = new Shard[config.shards()];
+        RoomQuota roomQuota = new RoomQuota(config.maxRooms()); // relay-wide: shared by every shard
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new Shard(i, config, metrics, clock, alloc, stores);
+            shards[i] = new Shard(i, config, metrics, clock, alloc, stores, roomQuota);
         }
     }
 
@@ -59,11 +67,26 @@ public final class RelayCore implements AutoCloseable {
      * {@link ParticipantSink#close()}) arrives through {@code sink}. The JOIN is never dropped.
      */
     public RelaySession join(String room, String identity, ParticipantSink sink) {
+        return join(room, identity, Grants.ALL, sink);
+    }
+
+    /**
+     * Joins with {@code grants} (decided by the transport, e.g. from a join token): without canSubscribe the
+     * participant is sent no media; without canPublish its first media packet evicts it (PUBLISH_NOT_ALLOWED).
+     */
+    public RelaySession join(String room, String identity, Grants grants, ParticipantSink sink) {
         // Ids stay positive and fit the wire's u32; after 2^31 joins they wrap (a clash is refused as ALREADY_JOINED).
         int id = nextParticipantId.updateAndGet(i -> i == Integer.MAX_VALUE ? 1 : i + 1);
         Shard shard = shardOf(room);
-        RelaySession session = new RelaySession(shard, metrics, id, room, identity);
-        shard.publish(new Command.Join(id, room, identity, sink)); // after close: refused inline
+        RelaySession session = new RelaySession(shard, metrics, id, room, identity, grants.canPublish());
+        if (draining) {
+            session.markLeft(); // nothing it sends gets in
+            shard.publish(new Command.Refuse(sink, ErrorCodes.RELAY_SHUTTING_DOWN, "relay is draining: join another relay"));
+            return session;
+        }
+        session.onLeft(() -> sessions.remove(id, session));
+        sessions.put(id, session);
+        shard.publish(new Command.Join(id, room, identity, grants, sink)); // after close: refused inline
         return session;
     }
 
@@ -78,6 +101,41 @@ public final class RelayCore implements AutoCloseable {
         if (session.markLeft()) {
             shardOf(session.room()).publish(new Command.Evict(session.participantId(), code, reason));
         }
+    }
+
+    /**
+     * Evicts participant {@code participantId} if it is (still) in {@code room}: the operator's kick. False when
+     * no such participant is there.
+     */
+    public boolean evict(String room, int participantId, int code, String reason) {
+        RelaySession s = sessions.get(participantId);
+        if (s == null || !s.room().equals(room)) {
+            return false;
+        }
+        evict(s, code, reason);
+        return true;
+    }
+
+    /** The session of a participant that has not left, if any. */
+    public Optional<RelaySession> session(int participantId) {
+        return Optional.ofNullable(sessions.get(participantId));
+    }
+
+    /**
+     * Drains the relay for maintenance: from now on every JOIN is refused (RELAY_SHUTTING_DOWN); rooms that are
+     * running go on until their participants leave. There is no way back short of a restart.
+     */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Events waiting in shard {@code shard}'s ring (of {@link RelayConfig#ringSize()}). */
+    public long ringOccupancy(int shard) {
+        return shards[shard].ringOccupancy();
     }
 
     /** The shard a room lives on (stable for the life of the relay). */

@@ -3,6 +3,7 @@ package io.kfrelay.pipeline;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.protocol.MediaHeader;
 import io.netty.buffer.ByteBuf;
 
@@ -17,10 +18,15 @@ public final class RelaySession {
     private final int participantId;
     private final String room;
     private final String identity;
+    private final boolean canPublish;
     private final MediaHeader header = new MediaHeader();
     private volatile boolean left;
+    /** Runs once, when the session is marked left: RelayCore's id lookup forgets it. Set before it is handed out. */
+    private Runnable onLeft = () -> { };
 
-    RelaySession(Shard shard, RelayMetrics metrics, int participantId, String room, String identity) {
+    RelaySession(Shard shard, RelayMetrics metrics, int participantId, String room, String identity,
+                 boolean canPublish) {
+        this.canPublish = canPublish;
         this.shard = shard;
         this.metrics = metrics;
         this.participantId = participantId;
@@ -58,6 +64,10 @@ public final class RelaySession {
             metrics.drops().incrementShared(DropReason.MALFORMED);
             return status;
         }
+        if (!canPublish) {
+            refusePublish(packet);
+            return DecodeStatus.OK;
+        }
         if (left) {
             packet.release();
             metrics.drops().incrementShared(DropReason.UNKNOWN_SENDER);
@@ -65,6 +75,24 @@ public final class RelaySession {
         }
         shard.publishMedia(participantId, packet);
         return DecodeStatus.OK;
+    }
+
+    /**
+     * Media from a participant whose grants do not include canPublish: dropped and counted, every time; the
+     * first one also evicts it (one ERROR, then its sink is closed), whatever the transport.
+     */
+    private void refusePublish(ByteBuf packet) {
+        packet.release();
+        metrics.drops().incrementShared(DropReason.PUBLISH_NOT_ALLOWED);
+        if (markLeft()) {
+            shard.publish(new Command.Evict(participantId, ErrorCodes.PUBLISH_NOT_ALLOWED,
+                    "this participant may not publish: its token does not grant canPublish"));
+        }
+    }
+
+    /** Whether this participant may send media. */
+    public boolean canPublish() {
+        return canPublish;
     }
 
     /** This participant asks for a keyframe of {@code senderId}'s stream (throttled per stream by the relay). */
@@ -94,7 +122,12 @@ public final class RelaySession {
             return false;
         }
         left = true;
+        onLeft.run();
         return true;
+    }
+
+    void onLeft(Runnable action) {
+        onLeft = action;
     }
 
     public boolean hasLeft() {

@@ -10,6 +10,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.kfrelay.cache.PacketStoreFactory;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.log.LifecycleLog;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.EnumCounters;
 import io.kfrelay.metrics.RelayMetrics;
@@ -18,6 +19,7 @@ import io.kfrelay.protocol.ControlCodec;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.replay.ReplayJob;
+import io.kfrelay.room.RoomQuota;
 import io.kfrelay.room.RoomState;
 import io.kfrelay.time.NanoClock;
 import io.netty.buffer.ByteBuf;
@@ -45,6 +47,8 @@ import java.util.function.Function;
  * is therefore ahead of the Shutdown in the ring, and everything after the flag is answered inline.
  */
 final class Shard implements EventHandler<RelayEvent> {
+    /** A bug report, written off this thread: the consumer never waits for the log. */
+    private static final LifecycleLog LOG = LifecycleLog.named("io.kfrelay.pipeline");
     private static final EventTranslatorOneArg<RelayEvent, Command> COMMAND = (e, seq, c) -> e.command = c;
 
     private final int index;
@@ -68,7 +72,7 @@ final class Shard implements EventHandler<RelayEvent> {
     }
 
     Shard(int index, RelayConfig config, RelayMetrics metrics, NanoClock clock, ByteBufAllocator alloc,
-          PacketStoreFactory stores) {
+          PacketStoreFactory stores, RoomQuota roomQuota) {
         this.index = index;
         this.controlReserve = config.controlReserve();
         this.drops = metrics.drops();
@@ -77,7 +81,7 @@ final class Shard implements EventHandler<RelayEvent> {
         this.state = new RoomState(config, index, metrics, clock, alloc, stores,
                 (id, sink, snapshot) -> new ReplayJob(sink, snapshot, config.replayBytesPerSecond(),
                         config.replayBurstBytes(), job -> publish(new Command.ReplayDone(id, job)))
-                        .start("kfrelay-replay-" + id));
+                        .start("kfrelay-replay-" + id), roomQuota);
         this.processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), this);
         this.processor.setExceptionHandler(new CountingExceptionHandler());
         this.ring.addGatingSequences(processor.getSequence());
@@ -90,6 +94,11 @@ final class Shard implements EventHandler<RelayEvent> {
 
     int index() {
         return index;
+    }
+
+    /** Ring events published but not yet processed by the consumer (a gauge: read from any thread). */
+    long ringOccupancy() {
+        return Math.max(0, ring.getCursor() - processor.getSequence().get());
     }
 
     // ---------------------------------------------------------------- producers (any thread)
@@ -185,6 +194,7 @@ final class Shard implements EventHandler<RelayEvent> {
     private static void answerStopped(Command command) {
         switch (command) {
             case Command.Join j -> refuseStopped(j.sink());
+            case Command.Refuse r -> refuseStopped(r.sink());
             case Command.Query<?> q -> q.result().completeExceptionally(new IllegalStateException("relay stopped"));
             case Command.ReplayDone rd -> {
                 // the replay already freed its snapshot; nobody is waiting for the hand-over
@@ -230,6 +240,7 @@ final class Shard implements EventHandler<RelayEvent> {
             }
         } catch (RuntimeException e) {
             stats.increment(Stat.HANDLER_ERRORS);
+            LOG.warn(e, "event=handler_error shard={} skipped={}", index, packet != null ? "media" : command);
         }
         processed = sequence;
         if (endOfBatch) {
@@ -260,14 +271,16 @@ final class Shard implements EventHandler<RelayEvent> {
                 }
             } catch (RuntimeException e) {
                 stats.increment(Stat.HANDLER_ERRORS);
+                LOG.warn(e, "event=handler_error shard={} skipped={}", index, p.command());
             }
         }
     }
 
     private void apply(Command command) {
         switch (command) {
-            case Command.Join j -> state.join(j.participantId(), j.room(), j.identity(), j.sink());
+            case Command.Join j -> state.join(j.participantId(), j.room(), j.identity(), j.grants(), j.sink());
             case Command.Leave l -> state.leave(l.participantId());
+            case Command.Refuse r -> state.refuse(r.sink(), r.code(), r.reason());
             case Command.Evict ev -> state.evict(ev.participantId(), ev.code(), ev.reason());
             case Command.EndStream es -> state.endStream(es.participantId(), es.streamId());
             case Command.KeyframeRequest kr -> state.keyframeRequest(kr.requesterId(), kr.senderId(), kr.streamId());

@@ -22,4 +22,48 @@ public final class ErrorCodes {
 
     /** The relay is draining and accepts no new work; reconnect elsewhere or later. */
     public static final int RELAY_SHUTTING_DOWN = 104;
+
+    /** The relay's operator removed the participant (admin API kick). */
+    public static final int KICKED = 105;
+
+    // 110..129: admission control and abuse (docs/SECURITY.md).
+
+    /** The room already has its maximum number of participants. */
+    public static final int ROOM_FULL = 110;
+
+    /** The relay already holds its maximum number of rooms and the JOIN would open another. */
+    public static final int TOO_MANY_ROOMS = 111;
+
+    /** The relay requires a join token and the JOIN carried none. */
+    public static final int TOKEN_REQUIRED = 112;
+
+    /** The token is not a well-formed HS256 JWT with the claims the relay needs. */
+    public static final int TOKEN_MALFORMED = 113;
+
+    /** The token's signature does not verify with the relay's secret. */
+    public static final int TOKEN_BAD_SIGNATURE = 114;
+
+    /** The token has expired (or is not valid yet). */
+    public static final int TOKEN_EXPIRED = 115;
+
+    /** The token does not grant the room the JOIN names. */
+    public static final int TOKEN_WRONG_ROOM = 116;
+
+    /** The JOIN's identity is not the one the token was issued to. */
+    public static final int TOKEN_WRONG_IDENTITY = 117;
+
+    /** The token grants neither publishing nor subscribing. */
+    public static final int GRANT_MISSING = 118;
+
+    /** The participant sent media but its token does not grant canPublish. */
+    public static final int PUBLISH_NOT_ALLOWED = 119;
+
+    /** The room has an allow-list and the identity is not on it. */
+    public static final int NOT_ON_ROOM_ACL = 120;
+
+    /** The connection kept sending faster than its ingress rate limit allows. */
+    public static final int RATE_LIMITED = 121;
+
+    /** Too many JOIN attempts from this source address in the last second. */
+    public static final int TOO_MANY_JOINS = 122;
 }

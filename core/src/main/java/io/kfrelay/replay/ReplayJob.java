@@ -24,6 +24,8 @@ public final class ReplayJob implements Runnable {
     // Written by the replay thread; read by the consumer after the ring hand-over (happens-before).
     private int sentPackets;
     private long sentBytes;
+    private long startNanos;
+    private long durationNanos;
 
     public ReplayJob(ParticipantSink sink, ReplaySnapshot snapshot, long bytesPerSecond, long burstBytes,
                      Consumer<ReplayJob> onDone) {
@@ -44,6 +46,7 @@ public final class ReplayJob implements Runnable {
     public void run() {
         try {
             long start = System.nanoTime();
+            startNanos = start;
             long sent = 0;
             for (int i = 0, n = snapshot.packetCount(); i < n && !cancelled; i++) {
                 long allowed = burstBytes + (System.nanoTime() - start) * bytesPerSecond / 1_000_000_000L;
@@ -66,6 +69,7 @@ public final class ReplayJob implements Runnable {
         } catch (RuntimeException e) {
             // The sink broke (connection gone): nothing more to send; the leave cleans up.
         } finally {
+            durationNanos = System.nanoTime() - startNanos;
             snapshot.close();
             finished = true;
             if (closeRequested) {
@@ -108,5 +112,10 @@ public final class ReplayJob implements Runnable {
 
     public long sentBytes() {
         return sentBytes;
+    }
+
+    /** From the first packet to the last (pacing included); read after the hand-over, like the counts. */
+    public long durationNanos() {
+        return durationNanos;
     }
 }

@@ -12,6 +12,8 @@ final class Participant {
     final String identity;
     final ParticipantSink sink;
     final Room room;
+    /** Receives the others' media (the canSubscribe grant); false: control messages only. */
+    final boolean subscribes;
     final Int2ObjectHashMap<PublishedStream> streams = new Int2ObjectHashMap<>();
     /** Non-null while this participant's replay runs; live media then queues in {@link #pending}. */
     ReplayJob replay;
@@ -20,10 +22,11 @@ final class Participant {
     /** Touched in this batch: flush at the end of it. */
     boolean dirty;
 
-    Participant(int id, String identity, ParticipantSink sink, Room room) {
+    Participant(int id, String identity, ParticipantSink sink, Room room, boolean subscribes) {
         this.id = id;
         this.identity = identity;
         this.sink = sink;
         this.room = room;
+        this.subscribes = subscribes;
     }
 }

@@ -1,5 +1,7 @@
 package io.kfrelay.room;
 
+import io.kfrelay.config.CacheMode;
+
 import java.util.List;
 
 /**
@@ -15,8 +17,10 @@ public record RoomInfo(String name, List<ParticipantInfo> participants) {
      * @param cachedPackets  packets of the complete cached keyframe (or GOP)
      * @param hasKeyframe    a complete keyframe is cached
      * @param assembling     a keyframe is being assembled
+     * @param cacheMode      what the stream's cache keeps; null for audio (never cached)
+     * @param cacheAgeNanos  how long ago the cached keyframe was promoted, on the relay's clock; -1 when none is
      */
     public record StreamInfo(int streamId, int kind, long cacheBytes, int cachedPackets, boolean hasKeyframe,
-                             boolean assembling) {
+                             boolean assembling, CacheMode cacheMode, long cacheAgeNanos) {
     }
 }

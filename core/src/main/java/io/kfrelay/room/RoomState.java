@@ -6,6 +6,9 @@ import io.kfrelay.cache.StreamCache;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.jfr.JfrEvents;
+import io.kfrelay.log.LifecycleLog;
+import io.kfrelay.metrics.Histogram;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.EnumCounters;
 import io.kfrelay.metrics.KeyframeReject;
@@ -35,6 +38,8 @@ import java.util.Map;
  * writer, and the one source of room truth.
  */
 public final class RoomState {
+    /** Lifecycle lines, written by another thread: logging never makes this consumer wait. */
+    private static final LifecycleLog LOG = LifecycleLog.named("io.kfrelay.room");
     private final RelayConfig config;
     private final NanoClock clock;
     private final ByteBufAllocator alloc;
@@ -43,6 +48,11 @@ public final class RoomState {
     private final EnumCounters<Stat> stats;
     private final EnumCounters<KeyframeReject> keyframeRejects;
     private final EnumCounters<DropReason> drops;
+    private final Histogram replayDurations;
+    private final int shard;
+    /** Set while the shard evicts everyone at shutdown: one summary line instead of one per participant. */
+    private boolean quiet;
+    private final RoomQuota roomQuota;
     private final long keyframeRequestIntervalNanos;
     private final long gopMaxAgeNanos;
     /** A joiner's replay copy never exceeds this; streams beyond it wait for their next keyframe instead. */
@@ -57,6 +67,13 @@ public final class RoomState {
 
     public RoomState(RelayConfig config, int shard, RelayMetrics metrics, NanoClock clock, ByteBufAllocator alloc,
                      PacketStoreFactory stores, ReplayLauncher replays) {
+        this(config, shard, metrics, clock, alloc, stores, replays, new RoomQuota(config.maxRooms()));
+    }
+
+    /** {@code roomQuota} is shared by every shard of one relay: the room limit is relay-wide. */
+    public RoomState(RelayConfig config, int shard, RelayMetrics metrics, NanoClock clock, ByteBufAllocator alloc,
+                     PacketStoreFactory stores, ReplayLauncher replays, RoomQuota roomQuota) {
+        this.roomQuota = roomQuota;
         this.config = config;
         this.clock = clock;
         this.alloc = alloc;
@@ -65,6 +82,8 @@ public final class RoomState {
         this.stats = metrics.shardStats(shard);
         this.keyframeRejects = metrics.shardKeyframeRejects(shard);
         this.drops = metrics.drops();
+        this.replayDurations = metrics.replayDurations();
+        this.shard = shard;
         this.keyframeRequestIntervalNanos = config.keyframeRequestInterval().toNanos();
         this.gopMaxAgeNanos = config.gopMaxAge().toNanos();
         this.control = new ControlOut(alloc);
@@ -74,6 +93,14 @@ public final class RoomState {
 
     /** A JOIN, processed in ring order: the joiner sees the caches exactly as every earlier packet left them. */
     public void join(int id, String roomName, String identity, ParticipantSink sink) {
+        join(id, roomName, identity, Grants.ALL, sink);
+    }
+
+    /**
+     * A JOIN with the joiner's grants. One without canSubscribe is subscribed to nothing: it gets the control
+     * messages (who is there, which streams exist) but no media, no replay, and it triggers no keyframe request.
+     */
+    public void join(int id, String roomName, String identity, Grants grants, ParticipantSink sink) {
         if (!ControlMessage.Join.isValidName(roomName) || !ControlMessage.Join.isValidName(identity)) {
             refuse(sink, ErrorCodes.ROOM_INVALID, "room and identity must be 1.."
                     + ControlMessage.Join.MAX_NAME_BYTES + " UTF-8 bytes without control characters");
@@ -84,15 +111,25 @@ public final class RoomState {
             return;
         }
         Room existing = rooms.get(roomName);
+        if (existing != null && existing.members.size() >= config.maxParticipantsPerRoom()) {
+            refuse(sink, ErrorCodes.ROOM_FULL, "room '" + roomName + "' already has its maximum of "
+                    + config.maxParticipantsPerRoom() + " participants");
+            return;
+        }
         // Everything that can fail is built before any state changes, so a failure leaves no ghost.
         ByteBuf joined = control.joined(id, roomName, existing);
+        if (existing == null && !roomQuota.tryOpen()) {
+            joined.release();
+            refuse(sink, ErrorCodes.TOO_MANY_ROOMS, "the relay already holds its maximum of " + roomQuota.max() + " rooms");
+            return;
+        }
         Room room = existing;
         if (room == null) {
             room = new Room(roomName);
             rooms.put(roomName, room);
             stats.increment(Stat.ROOMS);
         }
-        Participant joiner = new Participant(id, identity, sink, room);
+        Participant joiner = new Participant(id, identity, sink, room, grants.canSubscribe());
         participants.put(id, joiner);
         stats.increment(Stat.PARTICIPANTS);
         stats.increment(Stat.JOINS);
@@ -102,6 +139,11 @@ public final class RoomState {
             send(other, control.participantJoined(id, identity));
         }
         room.members.add(joiner);
+        LOG.info("event=joined room={} participant={} identity={} shard={}", roomName, id, identity, shard);
+        JfrEvents.participantJoined(roomName, id, identity, shard);
+        if (!joiner.subscribes) {
+            return;
+        }
 
         // Subscribe to every existing stream; video streams with something to replay start from the replay,
         // the others wait for their next keyframe.
@@ -163,6 +205,8 @@ public final class RoomState {
         stats.add(Stat.REPLAYS_ACTIVE, -1);
         stats.add(Stat.EGRESS_PACKETS, job.sentPackets());
         stats.add(Stat.EGRESS_BYTES, job.sentBytes());
+        replayDurations.record(job.durationNanos());
+        JfrEvents.replay(p.room.name, id, job.sentPackets(), job.sentBytes(), job.durationNanos(), p.pending.size());
         ArrayDeque<Object> queue = p.pending;
         p.pending = null;
         Object queued;
@@ -200,8 +244,13 @@ public final class RoomState {
         for (Participant other : room.members) {
             send(other, control.participantLeft(id));
         }
+        if (!quiet) {
+            LOG.info("event=left room={} participant={} identity={}", room.name, id, p.identity);
+        }
+        JfrEvents.participantLeft(room.name, id, p.identity);
         if (room.members.isEmpty()) {
             rooms.remove(room.name);
+            roomQuota.closed();
             stats.add(Stat.ROOMS, -1);
         }
     }
@@ -213,6 +262,10 @@ public final class RoomState {
             return;
         }
         ReplayJob replay = p.replay;
+        if (!quiet) {
+            LOG.info("event=evicted room={} participant={} identity={} code={} reason={}",
+                    p.room.name, id, p.identity, code, reason);
+        }
         cancelReplay(p);
         send(p, control.error(code, reason));
         flushNow(p);
@@ -227,8 +280,17 @@ public final class RoomState {
 
     /** Evicts everyone (relay shutdown); afterwards every gauge is back to zero. */
     public void evictAll(int code, String reason) {
-        for (int id : participants.keySet().stream().mapToInt(Integer::intValue).toArray()) {
-            evict(id, code, reason);
+        int[] ids = participants.keySet().stream().mapToInt(Integer::intValue).toArray();
+        if (ids.length > 0) {
+            LOG.info("event=evicted_all shard={} participants={} code={} reason={}", shard, ids.length, code, reason);
+        }
+        quiet = true;
+        try {
+            for (int id : ids) {
+                evict(id, code, reason);
+            }
+        } finally {
+            quiet = false;
         }
     }
 
@@ -368,7 +430,7 @@ public final class RoomState {
         }
         StreamCache cache = kind == io.kfrelay.protocol.Protocol.KIND_VIDEO
                 ? new StreamCache(config.cacheMode(), config.keyframeCapBytes(), config.gopCapBytes(), gopMaxAgeNanos,
-                stores, stats, keyframeRejects)
+                stores, stats, keyframeRejects, new StreamKeyframeEvents(sender.room.name, sender.id, streamId))
                 : null;
         PublishedStream s = new PublishedStream(sender, streamId, kind, cache);
         sender.streams.put(streamId, s);
@@ -378,7 +440,9 @@ public final class RoomState {
         for (Participant other : room.members) {
             if (other != sender) {
                 // Video receivers start at a keyframe: deltas before it would not decode.
-                s.subscribers.add(other, s.isVideo());
+                if (other.subscribes) {
+                    s.subscribers.add(other, s.isVideo());
+                }
                 send(other, control.streamStarted(sender.id, streamId, kind));
             }
         }
@@ -390,7 +454,7 @@ public final class RoomState {
     /** A receiver asks for a keyframe of {@code senderId}'s stream (e.g. after loss). */
     public void keyframeRequest(int requesterId, long senderId, int streamId) {
         Participant requester = participants.get(requesterId);
-        if (requester == null || senderId < 0 || senderId > Integer.MAX_VALUE) {
+        if (requester == null || !requester.subscribes || senderId < 0 || senderId > Integer.MAX_VALUE) {
             return;
         }
         Participant owner = participants.get((int) senderId);
@@ -440,6 +504,7 @@ public final class RoomState {
     /** Answers a JOIN with an ERROR and closes the sink; nothing about the joiner is kept. */
     public void refuse(ParticipantSink sink, int code, String reason) {
         stats.increment(Stat.JOINS_REJECTED);
+        LOG.info("event=join_refused shard={} code={} reason={}", shard, code, reason);
         try {
             sink.sendControl(control.error(code, reason));
             sink.flush();
@@ -501,7 +566,8 @@ public final class RoomState {
         return room == null ? null : describe(room);
     }
 
-    private static RoomInfo describe(Room room) {
+    private RoomInfo describe(Room room) {
+        long now = clock.nanoTime();
         List<RoomInfo.ParticipantInfo> ps = new ArrayList<>();
         for (Participant p : room.members) {
             List<RoomInfo.StreamInfo> ss = new ArrayList<>();
@@ -509,7 +575,8 @@ public final class RoomState {
                 StreamCache c = s.cache;
                 ss.add(new RoomInfo.StreamInfo(s.streamId, s.kind, c == null ? 0 : c.bytes(),
                         c == null ? 0 : c.cachedPacketCount(), c != null && c.hasKeyframe(),
-                        c != null && c.isAssembling()));
+                        c != null && c.isAssembling(), c == null ? null : c.mode(),
+                        c != null && c.hasKeyframe() ? Math.max(0, now - c.promotedAtNanos()) : -1));
             }
             ss.sort(java.util.Comparator.comparingInt(RoomInfo.StreamInfo::streamId));
             ps.add(new RoomInfo.ParticipantInfo(p.id, p.identity, p.replay != null, List.copyOf(ss)));

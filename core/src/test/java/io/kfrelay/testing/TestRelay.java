@@ -32,6 +32,14 @@ public final class TestRelay implements AutoCloseable {
         return peer;
     }
 
+    /** Joins with {@code grants} and waits until the answer (JOINED or an ERROR) has been delivered. */
+    public TestPeer join(String room, String identity, io.kfrelay.room.Grants grants) {
+        RecordingSink sink = new RecordingSink();
+        TestPeer peer = new TestPeer(core.join(room, identity, grants, sink), sink);
+        settle();
+        return peer;
+    }
+
     /** Joins without waiting. */
     public TestPeer joinAsync(String room, String identity, RecordingSink sink) {
         return new TestPeer(core.join(room, identity, sink), sink);

@@ -96,7 +96,7 @@ final class Converters {
         }
     }
 
-    /** A relay URL: ws://HOST:PORT[/path]. */
+    /** A relay URL: ws://HOST:PORT[/path] or quic://HOST:PORT. */
     static final class RelayUrl implements ITypeConverter<URI> {
         @Override
         public URI convert(String value) {
@@ -106,8 +106,9 @@ final class Converters {
             } catch (URISyntaxException e) {
                 throw new TypeConversionException("'" + value + "' is not a URL: " + e.getMessage());
             }
-            if (!"ws".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
-                throw new TypeConversionException("'" + value + "' is not a relay URL: use ws://HOST:PORT[/path]");
+            boolean known = "ws".equalsIgnoreCase(uri.getScheme()) || "quic".equalsIgnoreCase(uri.getScheme());
+            if (!known || uri.getHost() == null || uri.getPort() < 0) {
+                throw new TypeConversionException("'" + value + "' is not a relay URL: use ws://HOST:PORT[/path] or quic://HOST:PORT");
             }
             return uri;
         }

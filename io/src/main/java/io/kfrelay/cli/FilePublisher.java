@@ -17,9 +17,16 @@ import java.util.concurrent.locks.LockSupport;
  * 90 kHz timestamps. Keyframes (IDR access units, with the SPS/PPS in front of them) are flagged KEYFRAME.
  * When the relay asks for a keyframe and the publisher loops, it jumps to the next IDR access unit
  * (the file is a loop anyway, so skipping ahead loses nothing); otherwise it notes the request.
+ *
+ * <p>A relay that does not keep up gets no unbounded backlog: while the client is not writable, the publisher
+ * waits for it up to one frame interval, then skips the frame if it is a delta (counted in
+ * {@link Result#skipped()}; the stream decodes again from the next keyframe). A keyframe is never skipped: it
+ * waits until the client takes it.
  */
 public final class FilePublisher {
     private static final long VIDEO_CLOCK_HZ = 90_000;
+    /** How often a publisher waiting for the client to be writable looks again. */
+    private static final long WRITABLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final List<AccessUnit> frames;
     private final int streamId;
@@ -33,9 +40,10 @@ public final class FilePublisher {
     /**
      * Counts of what was sent.
      *
+     * @param skipped        delta frames not sent because the client stayed unwritable for a frame interval
      * @param connectionLost the relay closed the connection before the end (see {@link #lastError()})
      */
-    public record Result(long frames, long keyframes, long packets, long bytes, long keyframeJumps,
+    public record Result(long frames, long keyframes, long packets, long bytes, long keyframeJumps, long skipped,
                          boolean connectionLost) {
     }
 
@@ -90,7 +98,9 @@ public final class FilePublisher {
     public Result run(KfRelayClient client) throws InterruptedException {
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / fps;
         long start = System.nanoTime();
+        long slot = 0; // frame times passed: paces the loop and stamps the timestamps, sent or skipped
         long sent = 0;
+        long skipped = 0;
         long keyframes = 0;
         long packets = 0;
         long bytes = 0;
@@ -111,28 +121,69 @@ public final class FilePublisher {
                     }
                 }
             }
-            long due = start + sent * intervalNanos;
+            long due = start + slot * intervalNanos;
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
+                checkInterrupt();
             }
             AccessUnit au = frames.get(index); // index < size: it wraps when looping, ends the loop otherwise
-            ByteBuf data = Unpooled.wrappedBuffer(au.buf(), au.offset(), au.length());
-            long timestamp = sent * VIDEO_CLOCK_HZ / fps;
-            try {
-                packets += client.publishFrame(streamId, Protocol.KIND_VIDEO, au.keyframe(), data, timestamp);
-            } catch (IllegalStateException closed) {
-                break; // the connection closed while we waited for this frame's time
+            // A keyframe waits as long as it takes (the stream cannot decode without it); a delta one interval.
+            boolean writable = awaitWritable(client, au.keyframe() ? Long.MAX_VALUE : intervalNanos);
+            if (stopped || client.isClosed()) {
+                break;
             }
+            int n = 0;
+            if (writable) {
+                ByteBuf data = Unpooled.wrappedBuffer(au.buf(), au.offset(), au.length());
+                try {
+                    n = client.publishFrame(streamId, Protocol.KIND_VIDEO, au.keyframe(), data,
+                            slot * VIDEO_CLOCK_HZ / fps);
+                } catch (IllegalStateException closed) {
+                    break; // the connection closed while we waited for this frame's time
+                }
+            }
+            if (n == 0) { // not writable for a whole interval, or refused at the client's outbound cap
+                if (au.keyframe()) {
+                    continue; // never skipped: wait for it again
+                }
+                skipped++;
+                slot++;
+                index = next(index);
+                continue;
+            }
+            packets += n;
             bytes += au.length();
             keyframes += au.keyframe() ? 1 : 0;
             sent++;
-            index = loop ? (index + 1) % frames.size() : index + 1;
+            slot++;
+            index = next(index);
         }
-        return new Result(sent, keyframes, packets, bytes, jumps, client.isClosed());
+        return new Result(sent, keyframes, packets, bytes, jumps, skipped, client.isClosed());
+    }
+
+    /** Waits up to {@code limitNanos} for the client to be writable; false if it is not (or we were stopped). */
+    private boolean awaitWritable(KfRelayClient client, long limitNanos) throws InterruptedException {
+        long start = System.nanoTime();
+        while (!client.isWritable()) {
+            if (stopped || client.isClosed() || System.nanoTime() - start >= limitNanos) {
+                return false;
+            }
+            LockSupport.parkNanos(WRITABLE_POLL_NANOS);
+            checkInterrupt();
+        }
+        return true;
+    }
+
+    private static void checkInterrupt() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+    }
+
+    /** The access unit after {@code index}: wraps when looping, runs off the end otherwise. */
+    private int next(int index) {
+        return loop ? (index + 1) % frames.size() : index + 1;
     }
 
     /** Index of the first keyframe at or after {@code index} (wrapping when looping), or -1. */

@@ -10,7 +10,7 @@ import java.util.Map;
 /** Entry point of the runnable jar: {@code serve}, {@code publish} and {@code record}. */
 @Command(name = "kfrelay", mixinStandardHelpOptions = true, version = "kfrelay 0.1.0",
         description = "Selective forwarding media relay with a keyframe cache: a late joiner gets a decodable picture at once.",
-        subcommands = {ServeCommand.class, PublishCommand.class, RecordCommand.class, HelpCommand.class})
+        subcommands = {ServeCommand.class, PublishCommand.class, RecordCommand.class, TokenCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -18,7 +18,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: serve, publish or record");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: serve, publish, record or token");
     }
 
     public static void main(String[] args) {

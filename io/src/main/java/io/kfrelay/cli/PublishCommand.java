@@ -6,6 +6,7 @@ import io.kfrelay.media.h264.AccessUnit;
 import io.kfrelay.media.h264.AccessUnits;
 import io.kfrelay.protocol.ControlMessage.Joined;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,8 +31,12 @@ final class PublishCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** --pin, --insecure: trusting a quic:// relay. */
+    @Mixin
+    ClientTlsOptions tls;
+
     @Option(names = "--url", required = true, paramLabel = "URL", converter = Converters.RelayUrl.class,
-            description = "Relay to publish to: ws://HOST:PORT[/path] (no path means /).")
+            description = "Relay to publish to: ws://HOST:PORT[/path] (no path means /) or quic://HOST:PORT.")
     URI url;
 
     @Option(names = "--room", required = true, paramLabel = "ROOM", description = "Room to join.")
@@ -80,7 +85,7 @@ final class PublishCommand implements Callable<Integer> {
         ClientOptions options;
         try {
             publisher = new FilePublisher(frames, stream, fps, loop, err);
-            options = ClientOptions.builder().maxPacketBytes(maxPacketBytes).build();
+            options = ClientOptions.builder().maxPacketBytes(maxPacketBytes).quic(tls.quicOptions()).build();
         } catch (IllegalArgumentException e) {
             err.println("kfrelay publish: " + e.getMessage());
             return 2;
@@ -109,16 +114,22 @@ final class PublishCommand implements Callable<Integer> {
         if (result.connectionLost()) {
             exit.disarm();
             Throwable why = publisher.lastError();
-            err.printf("kfrelay publish: the relay closed the connection after %d frames%s%n", result.frames(),
+            err.printf("kfrelay publish: the relay closed the connection after %d frames%s%s%n", result.frames(),
+                    result.skipped() > 0 ? " (" + result.skipped() + " delta frames skipped)" : "",
                     why == null ? "" : " (" + why.getMessage() + ")");
             return 1;
         }
         client.leave();
         client.close();
-        client.closeFuture().orTimeout(2, TimeUnit.SECONDS).exceptionally(t -> null).join();
+        // The client cuts the connection after its close timeout itself; the margin covers its I/O thread.
+        client.closeFuture().orTimeout(options.closeTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS)
+                .exceptionally(t -> null).join();
         exit.disarm();
         out.printf("published %d frames (%d keyframes), %d packets, %d bytes; left the room%n",
                 result.frames(), result.keyframes(), result.packets(), result.bytes());
+        if (result.skipped() > 0) {
+            out.printf("skipped %d delta frames while the relay was not keeping up%n", result.skipped());
+        }
         return 0;
     }
 }

@@ -3,6 +3,7 @@ package io.kfrelay.cli;
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.RelayErrorException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,8 +28,12 @@ final class RecordCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** --pin, --insecure: trusting a quic:// relay. */
+    @Mixin
+    ClientTlsOptions tls;
+
     @Option(names = "--url", required = true, paramLabel = "URL", converter = Converters.RelayUrl.class,
-            description = "Relay to record from: ws://HOST:PORT[/path] (no path means /).")
+            description = "Relay to record from: ws://HOST:PORT[/path] (no path means /) or quic://HOST:PORT.")
     URI url;
 
     @Option(names = "--room", required = true, paramLabel = "ROOM", description = "Room to join.")
@@ -58,7 +63,8 @@ final class RecordCommand implements Callable<Integer> {
         }
         Recorder recorder;
         try {
-            recorder = Recorder.start(url, room, identity, token, out, ClientOptions.defaults(), err);
+            recorder = Recorder.start(url, room, identity, token, out,
+                    ClientOptions.builder().quic(tls.quicOptions()).build(), err);
         } catch (RelayErrorException e) {
             err.println("kfrelay record: " + e.getMessage());
             return 1;

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -40,7 +41,8 @@ import java.util.concurrent.TimeoutException;
  * the whole packet in bytes (20-byte header included).
  *
  * <p>Files are written on the client's I/O thread; {@link #stop()} may be called from any thread (a lock keeps
- * it apart from the writes).
+ * it apart from the writes). A frame still being assembled when its stream ends or its sender leaves is
+ * released then (it can never complete) and counted as dropped.
  */
 public final class Recorder implements AutoCloseable {
     private final Path dir;
@@ -50,6 +52,7 @@ public final class Recorder implements AutoCloseable {
     private final BufferedWriter packetLog;
     private final Map<String, OpenFile> files = new LinkedHashMap<>();
     private final StringBuilder line = new StringBuilder(128);
+    private final Duration closeTimeout;
     private KfRelayClient client;
     private long packets;
     private IOException writeFailure;
@@ -78,11 +81,12 @@ public final class Recorder implements AutoCloseable {
         }
     }
 
-    private Recorder(Path dir, PrintWriter log, Clock clock) throws IOException {
+    private Recorder(Path dir, PrintWriter log, Clock clock, Duration closeTimeout) throws IOException {
         Files.createDirectories(dir);
         this.dir = dir;
         this.log = log;
         this.clock = clock;
+        this.closeTimeout = closeTimeout;
         this.packetLog = Files.newBufferedWriter(dir.resolve("packets.jsonl"), StandardCharsets.UTF_8);
         this.assembler = new FrameAssembler(ByteBufAllocator.DEFAULT, this::onFrame);
     }
@@ -97,9 +101,10 @@ public final class Recorder implements AutoCloseable {
     public static Recorder start(URI url, String room, String identity, String token, Path dir,
                                  ClientOptions options, PrintWriter log)
             throws IOException, RelayErrorException, TimeoutException, InterruptedException {
-        Recorder r = new Recorder(dir, log, Clock.systemUTC());
+        Recorder r = new Recorder(dir, log, Clock.systemUTC(), options.closeTimeout());
         long timeoutMillis = options.connectTimeout().toMillis();
         try {
+            // On a timeout await cancels the connect; a connection completing after that is closed by the client.
             r.client = await(KfRelayClient.connect(url, options, r.listener()), timeoutMillis);
             Joined joined = await(r.client.join(room, identity, token), timeoutMillis);
             log.printf("recording room '%s' as participant %d into %s (%d already there)%n", joined.room(),
@@ -144,6 +149,8 @@ public final class Recorder implements AutoCloseable {
 
     /**
      * Leaves the room, closes the connection and the files. Idempotent: later calls return the same summary.
+     * The connection is gone when it returns: the client cuts it after its close timeout if the relay does not
+     * take the goodbye.
      *
      * @throws UncheckedIOException if a file could not be written
      */
@@ -159,11 +166,12 @@ public final class Recorder implements AutoCloseable {
             client.leave();
             client.close();
             try {
-                client.closeFuture().get(2, TimeUnit.SECONDS);
+                // The client's own timer cuts the connection after closeTimeout; the margin covers its I/O thread.
+                client.closeFuture().get(closeTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
-                // closing anyway: the files are what matters
+                log.println("kfrelay record: the connection did not close in time: " + e);
             }
         }
         return finish();
@@ -218,6 +226,7 @@ public final class Recorder implements AutoCloseable {
             @Override
             public void onParticipantLeft(long id) {
                 log.printf("participant %d left%n", id);
+                discardSender(id);
             }
 
             @Override
@@ -228,6 +237,7 @@ public final class Recorder implements AutoCloseable {
             @Override
             public void onStreamEnded(long id, int streamId) {
                 log.printf("participant %d ended stream %d%n", id, streamId);
+                discardStream(id, streamId);
             }
 
             @Override
@@ -235,6 +245,25 @@ public final class Recorder implements AutoCloseable {
                 log.println("kfrelay record: " + error.getMessage());
             }
         };
+    }
+
+    /** The stream ended: its unfinished frame can never complete. */
+    private synchronized void discardStream(long senderId, int streamId) {
+        if (!stopping) { // once stopping, finish() releases everything
+            assembler.discard(senderId, streamId);
+        }
+    }
+
+    /** The sender left: none of its unfinished frames can complete. */
+    private synchronized void discardSender(long senderId) {
+        if (!stopping) {
+            assembler.discardSender(senderId);
+        }
+    }
+
+    /** Frames being assembled now. */
+    synchronized int framesInProgress() {
+        return assembler.framesInProgress();
     }
 
     private synchronized void onPacket(MediaPacket p) {

@@ -8,6 +8,7 @@ import io.kfrelay.server.RelayServer;
 import io.kfrelay.server.ServerConfig;
 import io.kfrelay.transport.TransportKind;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,7 +35,8 @@ import java.util.concurrent.CountDownLatch;
                 "  ws-listen=0.0.0.0:8080",
                 "  cache-mode=gop",
                 "  keyframe-cap=512k",
-                "An unknown key is an error.",
+                "An unknown key is an error. Room allow-lists take one key per room:",
+                "  room-acl.ROOM=alice,bob",
                 "",
                 "Sizes take k, m or g (KiB, MiB, GiB): 1200, 200k, 2m.",
                 "Durations take ms, s, m or h: 500ms, 5s, 1m.",
@@ -44,6 +46,22 @@ final class ServeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    /** --quic-listen, --tls-cert, --tls-key, --quic-*: the QUIC listener. */
+    @Mixin
+    QuicOptions quic;
+
+    /** --auth-secret, --require-auth, --room-acl and the abuse limits (docs/SECURITY.md). */
+    @Mixin
+    SecurityOptions security;
+
+    /** --admin-listen, --admin-token*: the admin HTTP server (metrics, health, rooms API, drain). */
+    @Mixin
+    AdminOptions admin;
+
+    /** --log-level. */
+    @Mixin
+    LoggingOptions logging;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option defaults (see below).")
@@ -205,13 +223,14 @@ final class ServeCommand implements Callable<Integer> {
         if (controlReserve > 0) {
             b.controlReserve(controlReserve);
         }
-        return b.build();
+        return security.applyLimits(b).build();
     }
 
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        logging.apply(); // before anything logs: the backend reads its level once
         ServerConfig server;
         RelayConfig relay;
         try {
@@ -223,6 +242,19 @@ final class ServeCommand implements Callable<Integer> {
         }
         RelayServer relayServer = new RelayServer(server, relay);
         try {
+            relayServer.withQuic(quic.quicConfig());
+            relayServer.withSecurity(security.securityConfig());
+        } catch (IllegalArgumentException e) {
+            err.println("kfrelay serve: " + e.getMessage());
+            return 2;
+        }
+        try {
+            relayServer.withAdmin(admin.adminConfig(spec));
+        } catch (IllegalArgumentException e) {
+            err.println("kfrelay serve: " + e.getMessage());
+            return 2;
+        }
+        try {
             relayServer.start();
         } catch (IOException | IllegalStateException e) {
             err.println("kfrelay serve: " + e.getMessage());
@@ -231,6 +263,11 @@ final class ServeCommand implements Callable<Integer> {
         out.printf("kfrelay serving ws://%s%s (transport %s, cache %s, %d shard%s)%n",
                 new ListenAddress(server.wsListen().host(), relayServer.wsPort()), server.wsPath(),
                 lower(relayServer.transport()), lower(relay.cacheMode()), relay.shards(), relay.shards() == 1 ? "" : "s");
+        QuicListenerInfo.print(out, relayServer);
+        if (relayServer.security().startupWarning() != null) {
+            out.println(relayServer.security().startupWarning());
+        }
+        AdminOptions.printAddress(out, relayServer);
         GracefulExit.arm(() -> {
             relayServer.close();
             out.println("kfrelay stopped");

@@ -23,10 +23,15 @@ import java.util.TreeSet;
  * {@code ws-listen=0.0.0.0:8080}), then the built-in default. picocli asks this provider before it parses the
  * arguments, and an argument given on the command line overrides whatever it answered, which yields
  * command line &gt; environment &gt; config file &gt; default.
+ *
+ * <p>A map-valued option {@code --NAME KEY=VALUE} (e.g. {@code --room-acl}) takes one config-file key per
+ * entry, {@code NAME.KEY=VALUE}; such options split their values on {@link #MAP_ENTRY_SPLIT}.
  */
 final class ServeDefaults implements IDefaultValueProvider {
     static final String ENV_PREFIX = "KFRELAY_";
     static final String CONFIG_OPTION = "--config";
+    /** The {@code split} regex of map options: their config-file entries are joined with a newline. */
+    static final String MAP_ENTRY_SPLIT = "\\n";
 
     private final Map<String, String> env;
     private final Properties file;
@@ -74,7 +79,7 @@ final class ServeDefaults implements IDefaultValueProvider {
         }
         TreeSet<String> unknown = new TreeSet<>();
         for (String k : file.stringPropertyNames()) {
-            if (!known.contains(k)) {
+            if (!known.contains(k) && !isMapEntryKey(spec, k)) {
                 unknown.add(k);
             }
         }
@@ -96,7 +101,35 @@ final class ServeDefaults implements IDefaultValueProvider {
             return fromEnv;
         }
         String fromFile = file.getProperty(key);
+        if (fromFile == null && option.typeInfo().isMap()) {
+            return mapEntries(key);
+        }
         return fromFile != null ? fromFile.trim() : null; // null: picocli uses the annotated default
+    }
+
+    /** The file's {@code key.K=V} entries as {@code K=V} lines, or null if there are none. */
+    private String mapEntries(String key) {
+        String prefix = key + ".";
+        StringBuilder entries = new StringBuilder();
+        for (String k : new TreeSet<>(file.stringPropertyNames())) {
+            if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                if (!entries.isEmpty()) {
+                    entries.append('\n');
+                }
+                entries.append(k.substring(prefix.length())).append('=').append(file.getProperty(k).trim());
+            }
+        }
+        return entries.isEmpty() ? null : entries.toString();
+    }
+
+    /** Whether {@code k} is {@code NAME.KEY} for a map-valued option {@code --NAME}. */
+    private static boolean isMapEntryKey(CommandSpec spec, String k) {
+        int dot = k.indexOf('.');
+        if (dot <= 0) {
+            return false;
+        }
+        OptionSpec o = spec.findOption("--" + k.substring(0, dot));
+        return o != null && o.typeInfo().isMap();
     }
 
     static String key(OptionSpec option) {

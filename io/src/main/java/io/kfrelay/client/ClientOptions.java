@@ -23,9 +23,16 @@ import java.util.Objects;
  * @param eventLoopGroup         I/O threads to use: an NIO group ({@code MultiThreadIoEventLoopGroup} with
  *                               {@code NioIoHandler}), or null for a small shared group of daemon threads
  * @param allocator              where outgoing packets are allocated
+ * @param quic                   QUIC settings (trust, timeouts) for {@code quic://} URLs
+ * @param maxOutboundBytes       most bytes a client holds for a relay that does not take them: past this,
+ *                               {@code publishFrame} refuses frames (returns 0). Default
+ *                               {@value #DEFAULT_MAX_OUTBOUND_BYTES}
+ * @param closeTimeout           how long {@code close()} lets what is queued and the goodbye leave before it
+ *                               cuts the connection (a relay that stopped reading would hold them forever)
  */
 public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Duration connectTimeout,
-                            long firstSequence, EventLoopGroup eventLoopGroup, ByteBufAllocator allocator) {
+                            long firstSequence, EventLoopGroup eventLoopGroup, ByteBufAllocator allocator,
+                            QuicClientOptions quic, long maxOutboundBytes, Duration closeTimeout) {
 
     /** Default largest media packet, header included: {@value} bytes (payload up to 1180). */
     public static final int DEFAULT_MAX_PACKET_BYTES = 1200;
@@ -35,6 +42,11 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
     public static final int MAX_MAX_PACKET_BYTES = 1 << 20;
     public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 1 << 20;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Default outbound cap: {@value} bytes (8 MiB), a few seconds of HD video. */
+    public static final long DEFAULT_MAX_OUTBOUND_BYTES = 8L << 20;
+    /** Smallest outbound cap: one large frame must fit. */
+    public static final long MIN_MAX_OUTBOUND_BYTES = 64L << 10;
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     public ClientOptions {
         if (maxPacketBytes < MIN_MAX_PACKET_BYTES || maxPacketBytes > MAX_MAX_PACKET_BYTES) {
@@ -52,6 +64,15 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
             throw new IllegalArgumentException("firstSequence must be a u32, was " + firstSequence);
         }
         Objects.requireNonNull(allocator, "allocator");
+        Objects.requireNonNull(quic, "quic");
+        if (maxOutboundBytes < MIN_MAX_OUTBOUND_BYTES) {
+            throw new IllegalArgumentException("maxOutboundBytes must be at least " + MIN_MAX_OUTBOUND_BYTES
+                    + ", was " + maxOutboundBytes);
+        }
+        Objects.requireNonNull(closeTimeout, "closeTimeout");
+        if (closeTimeout.isNegative() || closeTimeout.isZero()) {
+            throw new IllegalArgumentException("closeTimeout must be positive");
+        }
     }
 
     /** Largest payload per packet: {@code maxPacketBytes - 20}. */
@@ -70,7 +91,7 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
     public Builder toBuilder() {
         return new Builder().maxPacketBytes(maxPacketBytes).maxInboundMessageBytes(maxInboundMessageBytes)
                 .connectTimeout(connectTimeout).firstSequence(firstSequence).eventLoopGroup(eventLoopGroup)
-                .allocator(allocator);
+                .allocator(allocator).quic(quic).maxOutboundBytes(maxOutboundBytes).closeTimeout(closeTimeout);
     }
 
     public static final class Builder {
@@ -80,6 +101,9 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
         private long firstSequence;
         private EventLoopGroup eventLoopGroup;
         private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+        private QuicClientOptions quic = QuicClientOptions.defaults();
+        private long maxOutboundBytes = DEFAULT_MAX_OUTBOUND_BYTES;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
         private Builder() {
         }
@@ -90,10 +114,13 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
         public Builder firstSequence(long v) { firstSequence = v; return this; }
         public Builder eventLoopGroup(EventLoopGroup v) { eventLoopGroup = v; return this; }
         public Builder allocator(ByteBufAllocator v) { allocator = v; return this; }
+        public Builder quic(QuicClientOptions v) { quic = v; return this; }
+        public Builder maxOutboundBytes(long v) { maxOutboundBytes = v; return this; }
+        public Builder closeTimeout(Duration v) { closeTimeout = v; return this; }
 
         public ClientOptions build() {
             return new ClientOptions(maxPacketBytes, maxInboundMessageBytes, connectTimeout, firstSequence,
-                    eventLoopGroup, allocator);
+                    eventLoopGroup, allocator, quic, maxOutboundBytes, closeTimeout);
         }
     }
 }

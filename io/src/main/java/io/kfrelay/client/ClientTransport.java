@@ -1,5 +1,6 @@
 package io.kfrelay.client;
 
+import io.kfrelay.client.quic.QuicClientTransport;
 import io.kfrelay.client.ws.WebSocketClientTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -9,11 +10,12 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How a client's messages reach the relay: one protocol message per transport frame. WebSocket today
- * ({@code ws://}); a QUIC transport ({@code quic://}) would implement the same interface.
+ * How a client's messages reach the relay: one protocol message per transport frame. WebSocket
+ * ({@code ws://}) or QUIC ({@code quic://}: media as datagrams, control on a stream).
  *
- * <p>{@link #write} and {@link #flush} may be called from any thread; messages written by one thread keep
- * their order. Inbound messages arrive on the transport's single I/O thread.
+ * <p>{@link #write} and {@link #flush} may be called from any thread, the I/O thread included: every write
+ * takes the same path ({@link OutboundQueue}), so messages leave in the order the write calls happened.
+ * Inbound messages arrive on the transport's single I/O thread.
  */
 public interface ClientTransport {
 
@@ -32,28 +34,44 @@ public interface ClientTransport {
     /** Queues one message; ownership of {@code message} passes to the transport (released exactly once). */
     void write(ByteBuf message);
 
+    /** Sends what was written: one flush per batch on the I/O thread, whoever calls. */
     void flush();
 
-    /** False while the outbound buffer is above its high-water mark: a publisher may wait or skip frames. */
+    /**
+     * False while what is queued plus what the channel holds is above its high-water mark: a publisher may wait
+     * or skip frames.
+     */
     boolean isWritable();
+
+    /** Bytes written but not yet handed to the network channel; they grow while the relay does not keep up. */
+    long queuedBytes();
 
     /** Stops (false) or resumes (true) reading from the network; the relay then sees a full TCP window. */
     void setReading(boolean reading);
 
     ByteBufAllocator alloc();
 
-    /** Closes the connection after what was written so far; completes once it is closed. */
+    /** Largest media packet this transport can carry in one piece (a QUIC datagram's usable size). */
+    default int maxMediaPacketBytes() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * Closes the connection after what was written so far; completes once it is closed, which is within
+     * {@link ClientOptions#closeTimeout()}: a relay that stopped reading has the connection cut. Idempotent.
+     */
     CompletableFuture<Void> close();
 
-    /** Connects by URL scheme: {@code ws://host:port[/path]}. */
+    /** Connects by URL scheme: {@code ws://host:port[/path]} or {@code quic://host:port}. */
     static CompletableFuture<ClientTransport> connect(URI url, ClientOptions options, Inbound inbound) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         return switch (scheme) {
             case "ws" -> WebSocketClientTransport.connect(url, options, inbound);
-            case "wss", "quic" -> CompletableFuture.failedFuture(new IllegalArgumentException(
-                    scheme + ":// is not supported yet; use ws://HOST:PORT[/path]"));
+            case "quic" -> QuicClientTransport.connect(url, options, inbound);
+            case "wss" -> CompletableFuture.failedFuture(new IllegalArgumentException(
+                    scheme + ":// is not supported yet; use ws://HOST:PORT[/path] or quic://HOST:PORT"));
             default -> CompletableFuture.failedFuture(new IllegalArgumentException(
-                    "relay URL must look like ws://HOST:PORT[/path], not '" + url + "'"));
+                    "relay URL must look like ws://HOST:PORT[/path] or quic://HOST:PORT, not '" + url + "'"));
         };
     }
 }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -38,6 +39,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * threads publish on it; frames of different streams are independent. Listener callbacks run on the
  * client's single I/O thread (see {@link ClientListener}).
  *
+ * <p><b>Backpressure.</b> What is sent is queued and written by the I/O thread. While the relay (or the network)
+ * does not keep up, {@link #isWritable()} is false: a publisher should wait or skip frames then. Past
+ * {@link ClientOptions#maxOutboundBytes()} queued, {@link #publishFrame} refuses frames (returns 0), so a
+ * publisher that ignores writability costs bounded memory, not unbounded.
+ *
  * <p><b>Buffers.</b> {@code publishFrame(.., ByteBuf frame, ..)} only reads the frame: the caller keeps
  * ownership. Received payloads are borrowed for the duration of the callback.
  */
@@ -45,19 +51,25 @@ public final class KfRelayClient implements AutoCloseable {
     private final URI url;
     private final ClientOptions options;
     private final ClientListener listener;
+    /** The listener when it takes raw media (no object per packet), else null. */
+    private final RawMediaListener rawListener;
     private final Map<Integer, StreamPacketizer> streams = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<Joined>> pendingJoin = new AtomicReference<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final AtomicLong refusedFrames = new AtomicLong();
     /** Only the I/O thread uses it (one flyweight per client). */
     private final MediaHeader inboundHeader = new MediaHeader();
     private volatile ClientTransport transport;
     private volatile Joined joined;
     private volatile boolean left;
+    /** Lost video packets and broken keyframes (I/O thread only). */
+    private final LossDetector losses = new LossDetector(LossDetector.DEFAULT_MIN_INTERVAL_NANOS);
 
     private KfRelayClient(URI url, ClientOptions options, ClientListener listener) {
         this.url = url;
         this.options = options;
         this.listener = listener;
+        this.rawListener = listener instanceof RawMediaListener raw ? raw : null;
     }
 
     /**
@@ -70,10 +82,18 @@ public final class KfRelayClient implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(listener, "listener");
         KfRelayClient client = new KfRelayClient(url, options, listener);
-        return ClientTransport.connect(url, options, client.new Inbound()).thenApply(t -> {
+        CompletableFuture<KfRelayClient> result = new CompletableFuture<>();
+        ClientTransport.connect(url, options, client.new Inbound()).whenComplete((t, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+                return;
+            }
             client.transport = t;
-            return client;
+            if (!result.complete(client)) {
+                t.close(); // the caller gave up (cancelled, timed out): nobody else will ever close it
+            }
         });
+        return result;
     }
 
     /** {@link #connect(URI, ClientOptions, ClientListener)} with default options. */
@@ -124,25 +144,36 @@ public final class KfRelayClient implements AutoCloseable {
     }
 
     /**
-     * Publishes one frame on {@code streamId}: packetized (see the class comment), written and flushed.
+     * Publishes one frame on {@code streamId}: packetized (see the class comment), queued and flushed.
      * The first frame of a stream makes the relay announce it (STREAM_STARTED); the kind of a stream is
      * fixed by its first frame.
+     *
+     * <p>When more than {@link ClientOptions#maxOutboundBytes()} are already queued (the relay has not been
+     * taking data), the frame is refused whole: nothing is sent, no sequence numbers are used, and
+     * {@link #refusedFrames()} counts it. Check {@link #isWritable()} first to skip frames by your own choice
+     * (deltas, say) long before that. The cap is checked before the frame is queued, so concurrent publishers
+     * may pass it by a frame each.
      *
      * @param kind      {@code Protocol.KIND_AUDIO} or {@code Protocol.KIND_VIDEO}
      * @param keyframe  sets KEYFRAME on every packet of the frame
      * @param frame     the encoded frame, its readable bytes; only read, the caller keeps ownership
      * @param timestamp u32 media timestamp (90 kHz video, 48 kHz audio); wraps
-     * @return the number of packets sent
+     * @return the number of packets queued, or 0 if the frame was refused (outbound cap)
      * @throws IllegalStateException    before the join completed, after leave or close
      * @throws IllegalArgumentException for a bad stream id or kind, or a kind other than the stream's
      */
     public int publishFrame(int streamId, int kind, boolean keyframe, ByteBuf frame, long timestamp) {
         ClientTransport t = requireJoined();
+        // Never larger than the transport carries in one piece (a QUIC datagram's usable size).
         StreamPacketizer stream = streams.computeIfAbsent(streamId, id -> new StreamPacketizer(id, kind,
-                options.maxPacketBytes(), options.firstSequence(), t.alloc()));
+                Math.min(options.maxPacketBytes(), t.maxMediaPacketBytes()), options.firstSequence(), t.alloc()));
         if (stream.kind() != kind) {
             throw new IllegalArgumentException("stream " + streamId + " is " + Protocol.kindName(stream.kind())
                     + "; a stream cannot change kind");
+        }
+        if (t.queuedBytes() > options.maxOutboundBytes()) {
+            refusedFrames.incrementAndGet();
+            return 0;
         }
         int sender = (int) participantId();
         // The packetizer's lock covers the writes too, so one stream's packets are queued in sequence order.
@@ -154,6 +185,21 @@ public final class KfRelayClient implements AutoCloseable {
     /** {@link #publishFrame(int, int, boolean, ByteBuf, long)} for a byte array (wrapped, not copied). */
     public int publishFrame(int streamId, int kind, boolean keyframe, byte[] frame, long timestamp) {
         return publishFrame(streamId, kind, keyframe, Unpooled.wrappedBuffer(frame), timestamp);
+    }
+
+    /** Frames {@link #publishFrame} refused because the outbound backlog was past its cap. */
+    public long refusedFrames() {
+        return refusedFrames.get();
+    }
+
+    /** Video packets missing from what this client received (gaps in sequence numbers); I/O thread's count. */
+    public long lostVideoPackets() {
+        return losses.lostPackets();
+    }
+
+    /** Keyframe requests this client sent on its own after losing part of a keyframe. */
+    public long lossKeyframeRequests() {
+        return losses.keyframeRequests();
     }
 
     /** Sequence number the next packet of {@code streamId} will carry (its first one if nothing was sent). */
@@ -176,8 +222,8 @@ public final class KfRelayClient implements AutoCloseable {
     }
 
     /**
-     * Leaves the room (LEAVE): the relay ends this client's streams and tells the others. The connection stays
-     * open until {@link #close()}. Idempotent.
+     * Leaves the room (LEAVE): the relay ends this client's streams, tells the others and then closes the
+     * connection (one connection serves one session). Idempotent.
      */
     public void leave() {
         if (left || joined == null || closed.isDone()) {
@@ -195,7 +241,10 @@ public final class KfRelayClient implements AutoCloseable {
         }
     }
 
-    /** False while this client's outbound buffer is full (the network or the relay is not keeping up). */
+    /**
+     * False while this client's outbound backlog is above its high-water mark (the network or the relay is not
+     * keeping up): wait, or skip frames that nothing depends on.
+     */
     public boolean isWritable() {
         ClientTransport t = transport;
         return t != null && t.isWritable();
@@ -211,8 +260,10 @@ public final class KfRelayClient implements AutoCloseable {
     }
 
     /**
-     * Closes the connection (without a LEAVE: the relay treats a disconnect the same way). Returns at once;
-     * {@link #closeFuture()} completes when the connection is gone. Idempotent.
+     * Closes the connection (without a LEAVE: the relay treats a disconnect the same way) after what was sent
+     * so far. Returns at once; {@link #closeFuture()} completes when the connection is gone, within
+     * {@link ClientOptions#closeTimeout()} even if the relay stopped reading (the connection is cut then).
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -261,6 +312,15 @@ public final class KfRelayClient implements AutoCloseable {
             DecodeStatus status = h.wrap(message);
             if (status != DecodeStatus.OK) {
                 reportError(new IOException("relay sent a malformed media packet: " + status));
+                return;
+            }
+            if (h.kind() == Protocol.KIND_VIDEO
+                    && losses.onVideoPacket(h.senderId(), h.streamId(), h.sequence(), h.flags(), System.nanoTime())) {
+                // A keyframe arrived with a hole (datagrams get lost): it will not decode, so ask for another.
+                sendControl(new ControlMessage.KeyframeRequest(h.senderId(), h.streamId()));
+            }
+            if (rawListener != null) {
+                rawListener.onRawMedia(h);
                 return;
             }
             ByteBuf payload = message.slice(h.payloadOffset(), h.payloadLength());

@@ -30,6 +30,20 @@ public final class RelayErrorException extends Exception {
             case ErrorCodes.ALREADY_JOINED -> "ALREADY_JOINED";
             case ErrorCodes.NOT_JOINED -> "NOT_JOINED";
             case ErrorCodes.RELAY_SHUTTING_DOWN -> "RELAY_SHUTTING_DOWN";
+            case ErrorCodes.ROOM_FULL -> "ROOM_FULL";
+            case ErrorCodes.TOO_MANY_ROOMS -> "TOO_MANY_ROOMS";
+            case ErrorCodes.TOKEN_REQUIRED -> "TOKEN_REQUIRED";
+            case ErrorCodes.TOKEN_MALFORMED -> "TOKEN_MALFORMED";
+            case ErrorCodes.TOKEN_BAD_SIGNATURE -> "TOKEN_BAD_SIGNATURE";
+            case ErrorCodes.TOKEN_EXPIRED -> "TOKEN_EXPIRED";
+            case ErrorCodes.TOKEN_WRONG_ROOM -> "TOKEN_WRONG_ROOM";
+            case ErrorCodes.TOKEN_WRONG_IDENTITY -> "TOKEN_WRONG_IDENTITY";
+            case ErrorCodes.GRANT_MISSING -> "GRANT_MISSING";
+            case ErrorCodes.PUBLISH_NOT_ALLOWED -> "PUBLISH_NOT_ALLOWED";
+            case ErrorCodes.NOT_ON_ROOM_ACL -> "NOT_ON_ROOM_ACL";
+            case ErrorCodes.RATE_LIMITED -> "RATE_LIMITED";
+            case ErrorCodes.TOO_MANY_JOINS -> "TOO_MANY_JOINS";
+            case ErrorCodes.KICKED -> "KICKED";
             default -> {
                 for (DecodeStatus s : DecodeStatus.values()) {
                     if (s != DecodeStatus.OK && s.code() == code) {

@@ -1,10 +1,21 @@
 package io.kfrelay.server;
 
+import io.kfrelay.admin.AdminConfig;
+import io.kfrelay.admin.AdminServer;
 import io.kfrelay.config.RelayConfig;
+import io.kfrelay.log.LifecycleLog;
 import io.kfrelay.pipeline.RelayCore;
+import io.kfrelay.security.SecurityMetrics;
+import io.kfrelay.telemetry.MetricSource;
+import io.kfrelay.telemetry.MetricsRegistry;
+import io.kfrelay.telemetry.TransportMetricsSource;
 import io.kfrelay.transport.NettyTransport;
 import io.kfrelay.transport.TransportKind;
+import io.kfrelay.security.SecurityGate;
 import io.kfrelay.transport.TransportMetrics;
+import io.kfrelay.transport.quic.QuicListener;
+import io.kfrelay.transport.quic.QuicMetrics;
+import io.kfrelay.transport.quic.QuicSettings;
 import io.kfrelay.transport.ws.WsChannelInitializer;
 import io.kfrelay.transport.ws.WsSettings;
 import io.netty.bootstrap.ServerBootstrap;
@@ -40,6 +51,11 @@ public final class RelayServer implements AutoCloseable {
     private final ServerConfig config;
     private final RelayConfig relayConfig;
     private final TransportMetrics metrics = new TransportMetrics();
+    /** Every metric source of this relay (/metrics reads them all); each transport registers its counters. */
+    private final MetricsRegistry telemetry = new MetricsRegistry().register(new TransportMetricsSource("ws", metrics));
+    // The admin HTTP server (off unless withAdmin is called): metrics, health, rooms API, drain.
+    private AdminConfig adminConfig = AdminConfig.disabled();
+    private AdminServer admin;
     private State state = State.NEW;
     private RelayCore core;
     private NettyTransport transport;
@@ -47,6 +63,12 @@ public final class RelayServer implements AutoCloseable {
     private ChannelGroup connections;
     private Channel wsListener;
     private InetSocketAddress wsBound;
+    // QUIC (off unless withQuic is called): its own UDP socket and event loop, its own counters.
+    private QuicConfig quicConfig = QuicConfig.disabled();
+    private final QuicMetrics quicMetrics = new QuicMetrics();
+    private QuicListener quicListener;
+    // Admission control for every transport (docs/SECURITY.md): default limits, open mode, unless withSecurity.
+    private SecurityGate security;
 
     public RelayServer(ServerConfig config, RelayConfig relayConfig) {
         this.config = Objects.requireNonNull(config, "config");
@@ -84,7 +106,7 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true) // media is latency-bound; writes are batched anyway
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
-                .childHandler(new WsChannelInitializer(core, ws, metrics, connections));
+                .childHandler(new WsChannelInitializer(core, ws, metrics, connections, security()));
         try {
             wsListener = bootstrap.bind(bindTo).syncUninterruptibly().channel();
             wsBound = (InetSocketAddress) wsListener.localAddress();
@@ -95,10 +117,106 @@ public final class RelayServer implements AutoCloseable {
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new IOException("cannot listen on " + config.wsListen() + ": " + reason, e);
         }
+        if (quicConfig.enabled()) {
+            try {
+                quicListener = QuicListener.start(core, quicConfig, quicSettings(), quicMetrics,
+                        transport.kind() != TransportKind.NIO, security());
+            } catch (IOException e) {
+                stopEverything();
+                state = State.CLOSED;
+                throw e;
+            }
+        }
+        // QUIC's and the security gate's own counters (the core's, the JVM's and the loops' come with the admin server).
+        telemetry.register(new TransportMetricsSource("quic", quicMetrics.sessions()))
+                .register(MetricSource.counters("kfrelay_quic_", "QUIC transport", QuicMetrics.Counter.class,
+                        quicMetrics::get))
+                .register(MetricSource.counters("kfrelay_security_", "Security gate", SecurityMetrics.Counter.class,
+                        security().metrics()::get));
+        if (adminConfig.enabled()) {
+            try {
+                admin = AdminServer.start(adminConfig, core, loops, telemetry);
+            } catch (IOException e) {
+                stopEverything();
+                state = State.CLOSED;
+                throw e;
+            }
+        }
+        if (security().startupWarning() != null) {
+            LOG.log(System.Logger.Level.WARNING, security().startupWarning());
+        }
         LOG.log(System.Logger.Level.INFO, () -> "kfrelay listening on ws://"
                 + new ListenAddress(config.wsListen().host(), wsBound.getPort()) + config.wsPath() + " (" + transport
                 + ", " + config.eventLoopThreads() + " event loops)");
         return this;
+    }
+
+    /**
+     * Sets tokens, room allow-lists and abuse limits (before {@link #start()}); without it the server runs in open
+     * mode with the default limits. Start-up logs a warning unless tokens are required.
+     *
+     * @throws IllegalArgumentException if the byte rate could not admit a message of max-frame-bytes
+     */
+    public synchronized RelayServer withSecurity(SecurityConfig securityConfig) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("withSecurity must be called before start()");
+        }
+        security = new SecurityGate(securityConfig, config.maxFrameBytes());
+        return this;
+    }
+
+    /** The admission control in use: its mode, config and counters. */
+    public synchronized SecurityGate security() {
+        if (security == null) {
+            security = SecurityGate.defaults(config.maxFrameBytes());
+        }
+        return security;
+    }
+
+    /** Adds a QUIC listener (before {@link #start()}); {@link QuicConfig#disabled()} removes it again. */
+    public synchronized RelayServer withQuic(QuicConfig quic) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("withQuic must be called before start()");
+        }
+        quicConfig = Objects.requireNonNull(quic, "quic");
+        return this;
+    }
+
+    private QuicSettings quicSettings() {
+        // Credit: what quiche may hold per connection before the sink stops handing media over; both limits
+        // must be reached, and either alone keeps quiche's datagram queue from overflowing.
+        return new QuicSettings(config.sinkLimits(), config.maxFrameBytes(), config.joinTimeout(),
+                config.drainTimeout(), quicConfig.keepAlive(), 128L * quicConfig.datagramQueue(),
+                quicConfig.datagramQueue() / 2);
+    }
+
+    /** The QUIC listener, or null when there is none (not configured, or not started). */
+    public synchronized QuicListener quic() {
+        return quicListener;
+    }
+
+    /** The QUIC counters (from construction on; all zero without a QUIC listener). */
+    public QuicMetrics quicMetrics() {
+        return quicMetrics;
+    }
+
+    /** Adds the admin HTTP server (before {@link #start()}); {@link AdminConfig#disabled()} removes it again. */
+    public synchronized RelayServer withAdmin(AdminConfig admin) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("withAdmin must be called before start()");
+        }
+        adminConfig = Objects.requireNonNull(admin, "admin");
+        return this;
+    }
+
+    /** The bound admin address, or null when there is no admin server (not configured, or not started). */
+    public synchronized InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    /** Where transports register their counters for /metrics. */
+    public MetricsRegistry telemetry() {
+        return telemetry;
     }
 
     /** The bound WebSocket port (the real one when the config said 0). */
@@ -159,6 +277,9 @@ public final class RelayServer implements AutoCloseable {
             return;
         }
         state = State.CLOSED;
+        if (admin != null) {
+            admin.markStopping(); // /readyz turns 503 at once; /healthz and /metrics answer until the end
+        }
         int open = connections.size();
         LOG.log(System.Logger.Level.INFO, () -> "kfrelay shutting down (" + open + " connections)");
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
@@ -166,6 +287,9 @@ public final class RelayServer implements AutoCloseable {
         // Connections that have not joined hear it from the transport, participants from the core; the core
         // returns once every shard has queued its ERRORs. Each connection then closes once its queue is out.
         WsChannelInitializer.announceShutdown(connections);
+        if (quicListener != null) {
+            quicListener.announceShutdown();
+        }
         core.close();
         long left = Math.max(0, deadline - System.nanoTime());
         if (!connections.newCloseFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
@@ -174,13 +298,23 @@ public final class RelayServer implements AutoCloseable {
                     + config.drainTimeout().toMillis() + " ms");
             connections.close().awaitUninterruptibly(LOOP_SHUTDOWN_TIMEOUT.toMillis());
         }
+        if (quicListener != null) {
+            quicListener.awaitConnectionsClosed(Math.max(0, deadline - System.nanoTime())); // close() cuts the rest
+        }
         stopEverything();
+        LifecycleLog.flush(1, TimeUnit.SECONDS); // the shards' last lines, before the JVM exits
         LOG.log(System.Logger.Level.INFO, "kfrelay stopped");
     }
 
     private void stopEverything() {
+        if (admin != null) {
+            admin.close();
+        }
         if (wsListener != null) {
             wsListener.close().awaitUninterruptibly(LOOP_SHUTDOWN_TIMEOUT.toMillis());
+        }
+        if (quicListener != null) {
+            quicListener.close();
         }
         if (core != null) {
             core.close(); // idempotent

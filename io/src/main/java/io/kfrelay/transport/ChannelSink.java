@@ -2,6 +2,7 @@ package io.kfrelay.transport;
 
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.protocol.MessageType;
 import io.kfrelay.protocol.Protocol;
 import io.kfrelay.transport.TransportMetrics.Counter;
 import io.netty.buffer.ByteBuf;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One connection's egress: the relay core's {@link ParticipantSink} for a Netty channel.
+ * One connection's egress: the relay core's {@link ParticipantSink} for a Netty channel (WebSocket) or any other
+ * {@link EgressPort} (QUIC: datagrams and a stream).
  *
  * <p>Producers (the shard consumer, a replay thread, the connection's own event loop for PONG and ERROR)
  * only enqueue into a bounded MPSC queue; {@link #flush()} schedules at most one drain task on the channel's
@@ -47,8 +49,7 @@ public final class ChannelSink implements ParticipantSink {
     /** The connection is gone (or being cut): release, never write. */
     private static final int DISCARDING = 2;
 
-    private final Channel channel;
-    private final EgressFraming framing;
+    private final EgressPort port;
     private final SinkLimits limits;
     private final KeyframeRequester keyframes;
     private final TransportMetrics metrics;
@@ -70,8 +71,16 @@ public final class ChannelSink implements ParticipantSink {
      */
     public ChannelSink(Channel channel, EgressFraming framing, SinkLimits limits, KeyframeRequester keyframes,
                        TransportMetrics metrics, Duration closeTimeout) {
-        this.channel = channel;
-        this.framing = framing;
+        this(EgressPort.of(channel, framing), limits, keyframes, metrics, closeTimeout);
+    }
+
+    /**
+     * @param port         where the drain writes (the transport's half of the sink)
+     * @param closeTimeout how long a closing connection may take to write out its queue before it is cut off
+     */
+    public ChannelSink(EgressPort port, SinkLimits limits, KeyframeRequester keyframes, TransportMetrics metrics,
+                       Duration closeTimeout) {
+        this.port = port;
         this.limits = limits;
         this.keyframes = keyframes;
         this.metrics = metrics;
@@ -164,7 +173,7 @@ public final class ChannelSink implements ParticipantSink {
     @Override
     public void flush() {
         // An unwritable channel needs no wake-up: it drains when it turns writable (onWritabilityChanged).
-        if (state.get() != OPEN || (channel.isWritable() && !queue.isEmpty())) {
+        if (state.get() != OPEN || (port.isWritable() && !queue.isEmpty())) {
             scheduleDrain();
         }
     }
@@ -177,7 +186,7 @@ public final class ChannelSink implements ParticipantSink {
         }
         scheduleDrain();
         try {
-            closeTimer = channel.eventLoop().schedule(this::closeTimedOut, closeTimeoutNanos, TimeUnit.NANOSECONDS);
+            closeTimer = port.eventLoop().schedule(this::closeTimedOut, closeTimeoutNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             // The event loop is shutting down and closes the channel itself.
         }
@@ -186,7 +195,7 @@ public final class ChannelSink implements ParticipantSink {
     private void disconnectSlowReceiver() {
         if (discard()) {
             metrics.increment(Counter.SLOW_RECEIVERS_DISCONNECTED);
-            channel.close(); // thread-safe; channelInactive follows and releases the queue
+            port.close(); // thread-safe; channelInactive follows and releases the queue
             scheduleDrain();
         }
     }
@@ -205,7 +214,7 @@ public final class ChannelSink implements ParticipantSink {
     private void scheduleDrain() {
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
-                channel.eventLoop().execute(drainTask);
+                port.eventLoop().execute(drainTask);
             } catch (RejectedExecutionException e) {
                 // The event loop is gone (server shut down): nothing can be written any more.
             }
@@ -223,25 +232,53 @@ public final class ChannelSink implements ParticipantSink {
         }
         int messages = 0;
         long bytes = 0;
+        int media = 0;
+        long mediaBytes = 0;
         ByteBuf message;
-        while (channel.isWritable() && (message = queue.poll()) != null) {
+        boolean closing = state.get() == CLOSING;
+        while ((message = queue.peek()) != null) {
+            int length = message.readableBytes(); // before the write, which may consume the buffer
+            boolean isMedia = length > Protocol.TYPE_OFFSET
+                    && message.getUnsignedByte(message.readerIndex() + Protocol.TYPE_OFFSET) == MessageType.MEDIA.code();
+            if (isMedia && closing) {
+                // Closing: queued media no longer matters, and the ERROR behind it must not wait for it.
+                queue.poll();
+                messages++;
+                bytes += length;
+                message.release();
+                metrics.increment(Counter.MEDIA_DROPPED);
+                continue;
+            }
+            if (!port.canWrite(message)) {
+                break;
+            }
+            queue.poll(); // the one consumer: the same message
             messages++;
-            bytes += message.readableBytes(); // before the write, which may consume the buffer
-            channel.write(framing.frame(message), channel.voidPromise());
+            bytes += length;
+            if (isMedia) {
+                media++;
+                mediaBytes += length;
+            }
+            port.write(message);
         }
         if (messages > 0) {
             budget.release(messages, bytes);
-            channel.flush();
+            if (media > 0) {
+                // Counted before the flush: once a client has a packet, the counters already include it.
+                metrics.add(Counter.EGRESS_PACKETS, media);
+                metrics.add(Counter.EGRESS_BYTES, mediaBytes);
+            }
+            port.flush();
         }
         if (state.get() == CLOSING && !goodbyeSent && queue.isEmpty()) {
             goodbyeSent = true;
-            framing.goodbye(channel);
+            port.goodbye();
         }
     }
 
     /** The channel's writability changed (event loop): resume draining if it can take data again. */
     public void onWritabilityChanged() {
-        if (channel.isWritable()) {
+        if (port.isWritable()) {
             // A task, not an inline drain: writability can change inside the drain's own flush.
             scheduleDrain();
         }
@@ -258,9 +295,9 @@ public final class ChannelSink implements ParticipantSink {
     }
 
     private void closeTimedOut() {
-        if (channel.isOpen() && discard()) {
+        if (port.isOpen() && discard()) {
             metrics.increment(Counter.CLOSE_TIMEOUTS);
-            channel.close();
+            port.close();
         }
         releaseQueued();
     }

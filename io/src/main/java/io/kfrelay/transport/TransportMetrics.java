@@ -52,7 +52,15 @@ public final class TransportMetrics {
         /** Connections that failed with an I/O error (reset by peer, ...). */
         IO_ERRORS,
         /** Unexpected exceptions in a connection's handlers (a bug): the connection was closed. */
-        INTERNAL_ERRORS
+        INTERNAL_ERRORS,
+        /** Media packets received from joined clients (before validation). */
+        INGRESS_PACKETS,
+        /** Bytes of those packets, header included. */
+        INGRESS_BYTES,
+        /** Media packets written to clients, live and replayed. */
+        EGRESS_PACKETS,
+        /** Bytes of those packets, header included (not the transport's own framing). */
+        EGRESS_BYTES
     }
 
     private final LongAdder[] counters = adders(Counter.values().length);
@@ -68,6 +76,17 @@ public final class TransportMetrics {
 
     public void increment(Counter counter) {
         counters[counter.ordinal()].increment();
+    }
+
+    /** Adds {@code n} (for byte counts and batches). */
+    public void add(Counter counter, long n) {
+        counters[counter.ordinal()].add(n);
+    }
+
+    /** One media packet received from a client. */
+    public void countIngress(int bytes) {
+        counters[Counter.INGRESS_PACKETS.ordinal()].increment();
+        counters[Counter.INGRESS_BYTES.ordinal()].add(bytes);
     }
 
     public long get(Counter counter) {

@@ -114,4 +114,80 @@ class FrameAssemblerTest {
             assertEquals(1, p.refCnt(), "the assembler released its retained slices");
         }
     }
+
+    @Test
+    void aFrameLargerThanTheLimitIsDroppedAndItsPacketsReleasedAtOnce() {
+        FrameAssembler limited = new FrameAssembler(UnpooledByteBufAllocator.DEFAULT, 1000, f -> frames.add(ByteBufUtil.getBytes(f.data())));
+        List<MediaPacket> big = publish(3, 1, 0, bytes(1500, 1), true, 0); // 15 packets of 100 bytes
+        for (int i = 0; i < 11; i++) {
+            limited.accept(big.get(i)); // the 11th would make 1100 bytes: over the limit
+        }
+        assertEquals(0, limited.framesInProgress(), "nothing kept of a frame past the limit");
+        for (ByteBuf p : packets) {
+            assertEquals(1, p.refCnt(), "its packets were released");
+        }
+        big.subList(11, big.size()).forEach(limited::accept); // the rest of it, up to its FRAME_END
+        byte[] small = bytes(1000, 2); // exactly at the limit: fine
+        publish(3, 1, big.size(), small, false, 3000).forEach(limited::accept);
+        assertEquals(1, frames.size());
+        assertArrayEquals(small, frames.getFirst());
+        assertEquals(1, limited.framesDropped());
+        assertEquals(big.size(), limited.packetsDiscarded());
+        limited.close();
+    }
+
+    @Test
+    void aFrameThatNeverEndsHoldsNoMoreThanTheLimit() {
+        FrameAssembler limited = new FrameAssembler(UnpooledByteBufAllocator.DEFAULT, 4096, f -> frames.add(new byte[0]));
+        List<MediaPacket> endless = publish(3, 1, 0, bytes(100_000, 1), true, 0);
+        endless.subList(0, endless.size() - 1).forEach(limited::accept); // FRAME_START, never FRAME_END
+        assertTrue(limited.bytesInProgress() <= 4096, "held " + limited.bytesInProgress() + " bytes");
+        assertEquals(0, frames.size());
+        limited.close();
+    }
+
+    @Test
+    void discardReleasesTheUnfinishedFrameOfAnEndedStream() {
+        List<MediaPacket> p = publish(3, 1, 0, bytes(500, 1), true, 0);
+        p.subList(0, 3).forEach(assembler::accept);
+        List<MediaPacket> other = publish(3, 2, 0, bytes(500, 2), true, 0);
+        other.subList(0, 3).forEach(assembler::accept);
+        assertEquals(2, assembler.framesInProgress());
+
+        assembler.discard(3, 1); // STREAM_ENDED for stream 1
+
+        assertEquals(1, assembler.framesInProgress(), "stream 2 goes on");
+        assertEquals(1, assembler.framesDropped());
+        packets.subList(0, p.size()).forEach(b -> assertEquals(1, b.refCnt(), "stream 1's packets were released"));
+        other.subList(3, other.size()).forEach(assembler::accept);
+        assertEquals(1, frames.size(), "stream 2's frame still comes out");
+    }
+
+    @Test
+    void discardSenderReleasesEveryUnfinishedFrameOfADepartedParticipant() {
+        publish(3, 1, 0, bytes(500, 1), true, 0).subList(0, 2).forEach(assembler::accept);
+        publish(3, 2, 0, bytes(500, 2), true, 0).subList(0, 2).forEach(assembler::accept);
+        publish(4, 1, 0, bytes(500, 3), true, 0).subList(0, 2).forEach(assembler::accept);
+
+        assembler.discardSender(3); // PARTICIPANT_LEFT
+
+        assertEquals(1, assembler.framesInProgress(), "only participant 4's frame is left");
+        assertEquals(2, assembler.framesDropped());
+        packets.subList(0, 10).forEach(b -> assertEquals(1, b.refCnt(), "participant 3's packets were released"));
+    }
+
+    @Test
+    void aDuplicatePacketIsIgnoredAndTheFrameStillCompletes() {
+        byte[] frame = bytes(500, 1);
+        List<MediaPacket> p = publish(3, 1, 0, frame, true, 0);
+        assembler.accept(p.get(0));
+        assembler.accept(p.get(1));
+        assembler.accept(p.get(0)); // a QUIC datagram can arrive twice, or late
+        assembler.accept(p.get(1));
+        p.subList(2, p.size()).forEach(assembler::accept);
+        assertEquals(1, frames.size());
+        assertArrayEquals(frame, frames.getFirst());
+        assertEquals(0, assembler.framesDropped());
+        assertEquals(2, assembler.packetsDiscarded());
+    }
 }

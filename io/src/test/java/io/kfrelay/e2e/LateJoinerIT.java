@@ -9,13 +9,15 @@ import io.kfrelay.protocol.MediaHeader;
 import io.kfrelay.protocol.Protocol;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static io.kfrelay.e2e.SamplePublisher.AUDIO;
 import static io.kfrelay.e2e.SamplePublisher.VIDEO;
@@ -27,21 +29,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Spec: a participant who joins a room while others publish gets, for every active video stream, a complete
  * keyframe from the relay's cache (REPLAY-flagged) before any live packet of that stream. In gop mode it gets the
  * whole group of pictures since that keyframe too, so its sequence numbers run without a gap from the first packet.
+ * The same over WebSocket and over QUIC.
  */
 @Timeout(60)
 class LateJoinerIT {
 
-    @ParameterizedTest
-    @EnumSource(CacheMode.class)
-    void aLateJoinerGetsACompleteKeyframeOfEveryVideoStreamBeforeAnyLivePacketOfIt(CacheMode mode) throws Exception {
+    static Stream<Arguments> modesAndTransports() {
+        return Stream.of(CacheMode.values()).flatMap(m -> Stream.of(Transport.values()).map(t -> Arguments.of(m, t)));
+    }
+
+    @ParameterizedTest(name = "{0} mode over {1}")
+    @MethodSource("modesAndTransports")
+    void aLateJoinerGetsACompleteKeyframeOfEveryVideoStreamBeforeAnyLivePacketOfIt(CacheMode mode, Transport transport)
+            throws Exception {
         try (TestRelay relay = TestRelay.start(mode);
-             SamplePublisher alice = SamplePublisher.videoOnly(relay, "stage", "alice");
-             SamplePublisher bob = SamplePublisher.videoAndAudio(relay, "stage", "bob")) {
+             SamplePublisher alice = SamplePublisher.videoOnly(relay, "stage", "alice", transport);
+             SamplePublisher bob = SamplePublisher.videoAndAudio(relay, "stage", "bob", transport)) {
             // Join in the middle of the second GOP (the sample has an IDR every 30 frames at 30 fps).
             Thread.sleep(1400);
             Received late = new Received();
-            KfRelayClient joiner = relay.join("stage", "late", late);
-            Eventually.within(Duration.ofSeconds(5), "the late joiner receives a second of both video streams",
+            KfRelayClient joiner = relay.join("stage", "late", late, transport);
+            Eventually.within(Duration.ofSeconds(5), () -> "the late joiner receives a second of both video streams, has "
+                            + late.stream(alice.id(), VIDEO).size() + " and " + late.stream(bob.id(), VIDEO).size()
+                            + " packets; errors " + late.errors + "; " + relay.counters(),
                     () -> late.stream(alice.id(), VIDEO).size() > 30 && late.stream(bob.id(), VIDEO).size() > 30);
             alice.stop();
             bob.stop();
@@ -55,7 +65,7 @@ class LateJoinerIT {
 
             for (long publisher : List.of(alice.id(), bob.id())) {
                 List<Received.Packet> video = late.stream(publisher, VIDEO);
-                String which = "video of participant " + publisher + " (" + mode + " mode)";
+                String which = "video of participant " + publisher + " (" + mode + " mode, " + transport + ")";
                 int keyframeEnd = assertStartsWithReplayedKeyframe(video, which);
                 int firstLive = indexOfFirstLive(video);
                 assertTrue(firstLive > keyframeEnd, which + ": no live packet before the replayed keyframe is complete");

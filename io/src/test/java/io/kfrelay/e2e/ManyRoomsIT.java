@@ -3,7 +3,8 @@ package io.kfrelay.e2e;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.protocol.Protocol;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Spec: with many rooms busy at once, every packet is accounted for: each participant receives exactly what
- * every other member of its room sent (each packet once), and nothing from any other room.
+ * every other member of its room sent (each packet once), and nothing from any other room; over WebSocket and QUIC.
  */
 @Timeout(60)
 class ManyRoomsIT {
@@ -34,14 +35,15 @@ class ManyRoomsIT {
     private record Member(int room, KfRelayClient client, Received received, Set<String> sent) {
     }
 
-    @Test
-    void everyReceiverGetsExactlyWhatTheOthersInItsRoomSentAndNothingElse() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void everyReceiverGetsExactlyWhatTheOthersInItsRoomSentAndNothingElse(Transport transport) throws Exception {
         try (TestRelay relay = TestRelay.start(CacheMode.KEYFRAME)) {
             List<Member> members = new ArrayList<>();
             for (int r = 0; r < ROOMS; r++) {
                 for (int i = 0; i < PER_ROOM; i++) {
                     Received received = new Received();
-                    KfRelayClient c = relay.join("room-" + r, "p" + i, received);
+                    KfRelayClient c = relay.join("room-" + r, "p" + i, received, transport);
                     members.add(new Member(r, c, received, ConcurrentHashMap.newKeySet()));
                 }
             }

@@ -12,33 +12,40 @@ import io.kfrelay.room.RoomInfo;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Spec: when a publisher leaves (LEAVE, or just disconnects), every subscriber hears STREAM_ENDED for each of its
- * streams and then PARTICIPANT_LEFT, and the relay frees its cache: the cache gauge drops to 0.
+ * streams and then PARTICIPANT_LEFT, and the relay frees its cache: the cache gauge drops to 0. Over WebSocket and
+ * QUIC (there a disconnect closes the QUIC connection).
  */
 @Timeout(30)
 class PublisherLeavesIT {
 
     enum HowItGoes { LEAVE, DISCONNECT }
 
-    @ParameterizedTest
-    @EnumSource(HowItGoes.class)
-    void subscribersHearStreamEndedAndParticipantLeftAndTheCacheIsFreed(HowItGoes how) throws Exception {
+    static Stream<Arguments> waysAndTransports() {
+        return Stream.of(HowItGoes.values()).flatMap(h -> Stream.of(Transport.values()).map(t -> Arguments.of(h, t)));
+    }
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @MethodSource("waysAndTransports")
+    void subscribersHearStreamEndedAndParticipantLeftAndTheCacheIsFreed(HowItGoes how, Transport transport) throws Exception {
         try (TestRelay relay = TestRelay.start(CacheMode.GOP)) {
             RelayCore core = relay.core();
             Received sub = new Received();
-            relay.join("talk", "listener", sub);
-            KfRelayClient dave = relay.join("talk", "dave", new Received());
+            relay.join("talk", "listener", sub, transport);
+            KfRelayClient dave = relay.join("talk", "dave", new Received(), transport);
             long id = dave.participantId();
 
             List<AccessUnit> frames = AccessUnits.of(SampleStream.bytes()).subList(0, 10);

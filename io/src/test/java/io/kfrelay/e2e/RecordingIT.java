@@ -1,11 +1,11 @@
 package io.kfrelay.e2e;
 
 import io.kfrelay.cli.Recorder;
-import io.kfrelay.client.ClientOptions;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.media.h264.H264Validator;
 import io.kfrelay.protocol.Protocol;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Spec: what {@code kfrelay record} writes for a late joiner of a gop-mode relay is a valid H.264 stream from its
- * first byte: it starts with an SPS, PPS or IDR and no frame references one that is missing.
+ * first byte: it starts with an SPS, PPS or IDR and no frame references one that is missing; over WebSocket and QUIC.
  */
 @Timeout(60)
 class RecordingIT {
@@ -34,13 +34,14 @@ class RecordingIT {
     @TempDir
     Path out;
 
-    @Test
-    void aLateJoinersRecordingInGopModeIsValidH264FromItsFirstByte() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aLateJoinersRecordingInGopModeIsValidH264FromItsFirstByte(Transport transport) throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (TestRelay relay = TestRelay.start(CacheMode.GOP);
-             SamplePublisher carol = SamplePublisher.videoAndAudio(relay, "show", "carol")) {
+             SamplePublisher carol = SamplePublisher.videoAndAudio(relay, "show", "carol", transport)) {
             Thread.sleep(1400); // mid-GOP
-            Recorder recorder = Recorder.start(relay.url(), "show", "recorder", "", out, ClientOptions.defaults(),
+            Recorder recorder = Recorder.start(relay.url(transport), "show", "recorder", "", out, relay.options(transport),
                     new PrintWriter(new OutputStreamWriter(log, StandardCharsets.UTF_8), true));
             Thread.sleep(2000);
             Recorder.Summary summary = recorder.stop();

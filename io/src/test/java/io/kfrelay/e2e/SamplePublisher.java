@@ -28,10 +28,11 @@ final class SamplePublisher implements AutoCloseable {
     private final Thread audioThread;
     private volatile boolean stopped;
 
-    private SamplePublisher(TestRelay relay, String room, String identity, boolean withAudio) throws Exception {
+    private SamplePublisher(TestRelay relay, String room, String identity, boolean withAudio, Transport transport)
+            throws Exception {
         video = new FilePublisher(AccessUnits.of(SampleStream.bytes()), VIDEO, 30, true,
                 new PrintWriter(Writer.nullWriter()));
-        client = relay.join(room, identity, video.listener());
+        client = relay.join(room, identity, video.listener(), transport);
         videoDone = CompletableFuture.supplyAsync(() -> {
             try {
                 return video.run(client);
@@ -43,11 +44,20 @@ final class SamplePublisher implements AutoCloseable {
     }
 
     static SamplePublisher videoOnly(TestRelay relay, String room, String identity) throws Exception {
-        return new SamplePublisher(relay, room, identity, false);
+        return videoOnly(relay, room, identity, Transport.WS);
     }
 
     static SamplePublisher videoAndAudio(TestRelay relay, String room, String identity) throws Exception {
-        return new SamplePublisher(relay, room, identity, true);
+        return videoAndAudio(relay, room, identity, Transport.WS);
+    }
+
+    static SamplePublisher videoOnly(TestRelay relay, String room, String identity, Transport transport) throws Exception {
+        return new SamplePublisher(relay, room, identity, false, transport);
+    }
+
+    static SamplePublisher videoAndAudio(TestRelay relay, String room, String identity, Transport transport)
+            throws Exception {
+        return new SamplePublisher(relay, room, identity, true, transport);
     }
 
     long id() {

@@ -7,6 +7,7 @@ import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.pipeline.RelayCore;
+import io.kfrelay.server.QuicConfig;
 import io.kfrelay.server.RelayServer;
 import io.kfrelay.server.ServerConfig;
 import io.kfrelay.transport.TransportMetrics;
@@ -17,7 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A real relay on 127.0.0.1 with an ephemeral port, and the clients a test connects to it (closed with it). */
+/**
+ * A real relay on 127.0.0.1 with ephemeral ports, a WebSocket and a QUIC listener (self-signed; QUIC clients pin its
+ * fingerprint), and the clients a test connects to it (closed with it).
+ */
 final class TestRelay implements AutoCloseable {
     private final RelayServer server;
     private final List<KfRelayClient> clients = new ArrayList<>();
@@ -31,8 +35,51 @@ final class TestRelay implements AutoCloseable {
     }
 
     static TestRelay start(RelayConfig relay) throws IOException {
+        return start(relay, QuicConfig.builder().listen("127.0.0.1", 0).build());
+    }
+
+    static TestRelay start(RelayConfig relay, QuicConfig quic) throws IOException {
         ServerConfig net = ServerConfig.builder().wsListen("127.0.0.1", 0).eventLoopThreads(2).build();
-        return new TestRelay(new RelayServer(net, relay).start());
+        return new TestRelay(new RelayServer(net, relay).withQuic(quic).start());
+    }
+
+    /** The relay's URL for {@code transport}. */
+    URI url(Transport transport) {
+        return switch (transport) {
+            case WS -> url();
+            case QUIC -> URI.create("quic://127.0.0.1:" + server.quic().address().getPort());
+        };
+    }
+
+    /** {@code options} as a client of {@code transport} needs them: QUIC clients pin the relay's certificate. */
+    ClientOptions options(Transport transport, ClientOptions options) {
+        return transport == Transport.QUIC
+                ? options.toBuilder().quic(options.quic().withPin(server.quic().fingerprint())).build()
+                : options;
+    }
+
+    ClientOptions options(Transport transport) {
+        return options(transport, ClientOptions.defaults());
+    }
+
+    KfRelayClient join(String room, String identity, ClientListener listener, Transport transport) throws Exception {
+        return join(room, identity, listener, ClientOptions.defaults(), transport);
+    }
+
+    KfRelayClient join(String room, String identity, ClientListener listener, ClientOptions options,
+                       Transport transport) throws Exception {
+        return join(url(transport), room, identity, listener, options(transport, options));
+    }
+
+    /** Joins through {@code url} (e.g. a proxy in front of the relay) with exactly these options. */
+    KfRelayClient join(URI url, String room, String identity, ClientListener listener, ClientOptions options)
+            throws Exception {
+        KfRelayClient c = KfRelayClient.connect(url, options, listener).get(5, TimeUnit.SECONDS);
+        synchronized (clients) {
+            clients.add(c);
+        }
+        c.join(room, identity, "").get(5, TimeUnit.SECONDS);
+        return c;
     }
 
     /** ws://127.0.0.1:PORT, no path: the relay upgrades / as well as its configured path. */
@@ -54,12 +101,7 @@ final class TestRelay implements AutoCloseable {
     }
 
     KfRelayClient join(String room, String identity, ClientListener listener, ClientOptions options) throws Exception {
-        KfRelayClient c = KfRelayClient.connect(url(), options, listener).get(5, TimeUnit.SECONDS);
-        synchronized (clients) {
-            clients.add(c);
-        }
-        c.join(room, identity, "").get(5, TimeUnit.SECONDS);
-        return c;
+        return join(room, identity, listener, options, Transport.WS);
     }
 
     /** Every non-zero drop and transport counter, for failure messages: where did packets go? */
@@ -77,7 +119,17 @@ final class TestRelay implements AutoCloseable {
                 s.append(' ').append(c).append('=').append(n);
             }
         }
+        server.quicMetrics().snapshot().forEach((name, n) -> {
+            if (n > 0) {
+                s.append(" quic.").append(name).append('=').append(n);
+            }
+        });
         return s.toString();
+    }
+
+    /** The per-connection counters of one transport's connections. */
+    TransportMetrics metrics(Transport transport) {
+        return transport == Transport.QUIC ? server.quicMetrics().sessions() : server.metrics();
     }
 
     @Override

@@ -256,7 +256,7 @@ class ChannelSinkTest {
     }
 
     @Test
-    void closeWritesWhatIsQueuedThenCloses() {
+    void closeWritesQueuedControlDropsQueuedMediaThenCloses() {
         send(video(KEYFRAME_START, 1, 1, 1));
         sink.sendControl(control());
         sink.close();
@@ -264,7 +264,9 @@ class ChannelSinkTest {
         send(video(DELTA, 1, 1, 2)); // after close: ignored
         sink.flush();
         channel.runPendingTasks();
-        assertEquals(List.of(1, -1), written());
+        // The ERROR (control) is not held up behind media nobody needs any more.
+        assertEquals(List.of(-1), written());
+        assertEquals(1, metrics.get(Counter.MEDIA_DROPPED));
         assertFalse(channel.isOpen());
     }
 

@@ -2,6 +2,7 @@ package io.kfrelay.client.ws;
 
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.ClientTransport;
+import io.kfrelay.client.OutboundQueue;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -26,6 +27,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -35,9 +37,38 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class WebSocketClientTransport implements ClientTransport {
     private final Channel channel;
+    private final Duration closeTimeout;
+    private final OutboundQueue outbound;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-    private WebSocketClientTransport(Channel channel) {
+    private WebSocketClientTransport(Channel channel, Duration closeTimeout) {
         this.channel = channel;
+        this.closeTimeout = closeTimeout;
+        this.outbound = new OutboundQueue(channel.eventLoop(), new OutboundQueue.Sink() {
+            @Override
+            public boolean isWritable() {
+                return channel.isWritable();
+            }
+
+            @Override
+            public void write(ByteBuf message) {
+                // A write after close fails its void promise, which Netty reports through exceptionCaught: skip it.
+                if (!channel.isActive()) {
+                    message.release();
+                    return;
+                }
+                channel.write(new BinaryWebSocketFrame(message), channel.voidPromise());
+            }
+
+            @Override
+            public void flush() {
+                channel.flush();
+            }
+        });
+        channel.closeFuture().addListener(f -> {
+            outbound.onClosed();
+            closed.complete(null);
+        });
     }
 
     public static CompletableFuture<ClientTransport> connect(URI url, ClientOptions options, Inbound inbound) {
@@ -53,6 +84,9 @@ public final class WebSocketClientTransport implements ClientTransport {
                 .maxFramePayloadLength(options.maxInboundMessageBytes())
                 .handshakeTimeoutMillis(timeoutMillis)
                 .dropPongFrames(true)
+                // close() sends the close frame itself, behind what is queued; closing the channel must close at once
+                // (Netty would otherwise send one more and wait up to 10 s for a relay that may not read it).
+                .sendCloseFrame(null)
                 .build();
         Bootstrap b = new Bootstrap()
                 .group(group)
@@ -69,7 +103,7 @@ public final class WebSocketClientTransport implements ClientTransport {
                                 new WebSocketClientProtocolHandler(ws),
                                 // The relay sends whole messages, but a fragmented one is still legal WebSocket.
                                 new WebSocketFrameAggregator(options.maxInboundMessageBytes()),
-                                new InboundHandler(url, inbound, connected));
+                                new InboundHandler(url, inbound, connected, options.closeTimeout()));
                     }
                 });
         b.connect(url.getHost(), url.getPort()).addListener((ChannelFutureListener) f -> {
@@ -83,22 +117,22 @@ public final class WebSocketClientTransport implements ClientTransport {
 
     @Override
     public void write(ByteBuf message) {
-        // A write after close fails its void promise, which Netty reports through exceptionCaught: skip it.
-        if (!channel.isActive()) {
-            message.release();
-            return;
-        }
-        channel.write(new BinaryWebSocketFrame(message), channel.voidPromise());
+        outbound.add(message);
     }
 
     @Override
     public void flush() {
-        channel.flush();
+        outbound.flush();
     }
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable();
+        return outbound.queuedBytes() < channel.bytesBeforeUnwritable();
+    }
+
+    @Override
+    public long queuedBytes() {
+        return outbound.queuedBytes();
     }
 
     @Override
@@ -111,16 +145,17 @@ public final class WebSocketClientTransport implements ClientTransport {
         return channel.alloc();
     }
 
+    /** Writes what is queued, then the close frame, and closes once that is sent, or after the close timeout. */
     @Override
     public CompletableFuture<Void> close() {
-        CompletableFuture<Void> closed = new CompletableFuture<>();
-        channel.closeFuture().addListener(f -> closed.complete(null));
-        if (channel.isActive()) {
-            channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                    .addListener(ChannelFutureListener.CLOSE);
-        } else {
-            channel.close();
-        }
+        outbound.close(() -> {
+            if (channel.isActive()) {
+                channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                channel.close();
+            }
+        }, closeTimeout, channel::close);
         return closed;
     }
 
@@ -129,19 +164,23 @@ public final class WebSocketClientTransport implements ClientTransport {
         private final URI url;
         private final Inbound inbound;
         private final CompletableFuture<ClientTransport> connected;
+        private final Duration closeTimeout;
         private final AtomicBoolean closeReported = new AtomicBoolean();
         private Throwable failure;
+        private WebSocketClientTransport transport;
 
-        InboundHandler(URI url, Inbound inbound, CompletableFuture<ClientTransport> connected) {
+        InboundHandler(URI url, Inbound inbound, CompletableFuture<ClientTransport> connected, Duration closeTimeout) {
             this.url = url;
             this.inbound = inbound;
             this.connected = connected;
+            this.closeTimeout = closeTimeout;
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                connected.complete(new WebSocketClientTransport(ctx.channel()));
+                transport = new WebSocketClientTransport(ctx.channel(), closeTimeout);
+                connected.complete(transport);
             } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                 connected.completeExceptionally(new IOException("WebSocket handshake with " + url + " timed out"));
             }
@@ -171,6 +210,14 @@ public final class WebSocketClientTransport implements ClientTransport {
             if (cause instanceof IOException) {
                 ctx.close();
             }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (transport != null) {
+                transport.outbound.onWritabilityChanged();
+            }
+            super.channelWritabilityChanged(ctx);
         }
 
         @Override

@@ -18,6 +18,9 @@ import io.kfrelay.protocol.ControlMessage.StreamStarted;
 import io.kfrelay.protocol.DecodeStatus;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.protocol.MessageType;
+import io.kfrelay.security.ConnectionGuard;
+import io.kfrelay.security.JoinDecision;
+import io.kfrelay.security.SecurityGate;
 import io.kfrelay.transport.ChannelSink;
 import io.kfrelay.transport.TransportMetrics;
 import io.kfrelay.transport.TransportMetrics.Counter;
@@ -46,6 +49,9 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
     private final RelayCore core;
     private final WsSettings settings;
     private final TransportMetrics metrics;
+    private final SecurityGate gate;
+    /** This connection's admission state and ingress budget; null if the gate refused the connection. */
+    private ConnectionGuard guard;
     private ChannelHandlerContext ctx;
     private ChannelSink sink;
     private State state = State.UPGRADING;
@@ -53,7 +59,8 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
     private volatile RelaySession session;
     private ScheduledFuture<?> joinTimer;
 
-    RelaySessionHandler(RelayCore core, WsSettings settings, TransportMetrics metrics) {
+    RelaySessionHandler(RelayCore core, WsSettings settings, TransportMetrics metrics, SecurityGate gate) {
+        this.gate = gate;
         this.core = core;
         this.settings = settings;
         this.metrics = metrics;
@@ -72,6 +79,13 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         metrics.increment(Counter.CONNECTIONS_OPENED);
+        guard = gate.open(ctx.channel().remoteAddress());
+        if (guard == null) {
+            // Its address has too many connections that have not joined (counted by the gate): not even a WebSocket.
+            state = State.CLOSING;
+            ctx.close();
+            return;
+        }
         joinTimer = ctx.executor().schedule(this::joinTimedOut, settings.joinTimeout().toNanos(), TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();
     }
@@ -100,6 +114,9 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.CLOSING;
         cancelJoinTimer();
+        if (guard != null) {
+            guard.closed();
+        }
         RelaySession s = session;
         if (s != null) {
             s.leave(); // a disconnect is a leave; idempotent after LEAVE or a refusal
@@ -169,8 +186,28 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
             message.release();
             return;
         }
+        int length = message.readableBytes();
+        switch (guard.admit(length)) {
+            case ADMIT -> {
+            }
+            case DROP -> {
+                message.release(); // over this connection's rate: dropped and counted by the gate
+                return;
+            }
+            case DISCONNECT -> {
+                message.release();
+                refuse(ErrorCodes.RATE_LIMITED, "sending faster than this relay's ingress limit allows, for too long");
+                return;
+            }
+        }
         if (ControlCodec.peekType(message) == MessageType.MEDIA) {
             onMedia(message);
+            return;
+        }
+        if (guard.controlTooLarge(length)) {
+            message.release();
+            refuse(DecodeStatus.TOO_LARGE.code(), "control message of " + length + " bytes, larger than this relay's limit of "
+                    + gate.maxControlBytes());
             return;
         }
         try {
@@ -187,6 +224,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
             notJoined("MEDIA");
             return;
         }
+        metrics.countIngress(packet.readableBytes());
         DecodeStatus status = s.publish(packet); // ownership passes, whatever the outcome
         if (status != DecodeStatus.OK) {
             metrics.countMalformed(status);
@@ -242,11 +280,16 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
             refuse(ErrorCodes.ALREADY_JOINED, "this connection has already joined room " + s.room());
             return;
         }
-        cancelJoinTimer();
-        state = State.JOINED;
-        metrics.increment(Counter.JOINS);
-        // No token check yet: the relay has no credentials to check it against.
-        session = core.join(join.room(), join.identity(), sink);
+        // Token, allow-list and per-address JOIN rate; a refusal is counted by the gate.
+        switch (guard.join(join.room(), join.identity(), join.token())) {
+            case JoinDecision.Refuse(int code, String reason) -> refuse(code, reason);
+            case JoinDecision.Admit(var grants) -> {
+                cancelJoinTimer();
+                state = State.JOINED;
+                metrics.increment(Counter.JOINS);
+                session = core.join(join.room(), join.identity(), grants, sink);
+            }
+        }
     }
 
     private void leave() {

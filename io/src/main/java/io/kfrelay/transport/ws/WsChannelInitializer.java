@@ -1,6 +1,7 @@
 package io.kfrelay.transport.ws;
 
 import io.kfrelay.pipeline.RelayCore;
+import io.kfrelay.security.SecurityGate;
 import io.kfrelay.transport.TransportMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -25,9 +26,17 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
     private final WsSettings settings;
     private final TransportMetrics metrics;
     private final ChannelGroup channels;
+    private final SecurityGate gate;
 
     /** {@code channels} collects every connection, for shutdown. */
     public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels) {
+        this(core, settings, metrics, channels, SecurityGate.defaults(settings.maxFrameBytes()));
+    }
+
+    /** {@code gate} admits connections and JOINs and limits each connection's ingress (docs/SECURITY.md). */
+    public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels,
+                                SecurityGate gate) {
+        this.gate = gate;
         this.core = core;
         this.settings = settings;
         this.metrics = metrics;
@@ -42,7 +51,7 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
                 .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
                 .addLast("ws-upgrade", new WsUpgradeHandler(settings.path(), settings.maxFrameBytes(), metrics))
                 .addLast("ws-frames", new WsFrameHandler(settings.maxFrameBytes(), metrics))
-                .addLast("relay-session", new RelaySessionHandler(core, settings, metrics));
+                .addLast("relay-session", new RelaySessionHandler(core, settings, metrics, gate));
     }
 
     /**

@@ -1,0 +1,223 @@
+package io.kfrelay.cache;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.metrics.EnumCounters;
+import io.kfrelay.metrics.KeyframeReject;
+import io.kfrelay.metrics.Stat;
+import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.protocol.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fuzz: the keyframe cache fed any packet sequence a publisher could send (any flag combination, sequence
+ * jumps, reordering and wrap, any sizes, any timing). After every packet:
+ * <ul>
+ *   <li>it holds exactly what a reference model of ARCHITECTURE.md "Keyframe cache" holds, byte for byte;</li>
+ *   <li>what it holds as cached starts with one complete keyframe (no partial keyframe is ever served as cached);</li>
+ *   <li>the gauges are exact: CACHE_BYTES, CACHE_ENTRIES and CACHE_CAPACITY_BYTES equal what the stores hold;</li>
+ *   <li>memory stays under the caps;</li>
+ * </ul>
+ * and closing it returns every gauge to 0. Nothing may throw.
+ */
+class StreamCacheFuzzTest {
+    private static final int MAX_PACKETS = 400;
+
+    /** One packet as sent: enough to rebuild its bytes. */
+    private record Pkt(int index, int flags, long seq, int length) {
+        boolean keyframe() { return (flags & Protocol.FLAG_KEYFRAME) != 0; }
+        boolean start() { return (flags & Protocol.FLAG_FRAME_START) != 0; }
+        boolean end() { return (flags & Protocol.FLAG_FRAME_END) != 0; }
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void cacheMatchesTheModelAndItsGaugesAreExact(FuzzedDataProvider data) {
+        CacheMode mode = data.consumeBoolean() ? CacheMode.GOP : CacheMode.KEYFRAME;
+        int keyframeCap = data.consumeInt(64, 8192);
+        int gopCap = keyframeCap + data.consumeInt(0, 16384);
+        long maxAge = data.consumeLong(1, 1_000_000_000L);
+        boolean direct = data.consumeBoolean();
+        long seq = data.consumeLong(0, 0xFFFF_FFFFL); // anywhere on the u32 circle: wrap is exercised
+        long now = 0;
+
+        EnumCounters<Stat> stats = new EnumCounters<>(Stat.class);
+        EnumCounters<KeyframeReject> rejects = new EnumCounters<>(KeyframeReject.class);
+        List<PacketStore> stores = new ArrayList<>();
+        PacketStoreFactory tracking = max -> {
+            PacketStore s = PacketStoreFactory.CHRONICLE.create(max);
+            stores.add(s);
+            return s;
+        };
+        Model model = new Model(mode, keyframeCap, gopCap, maxAge);
+        MediaHeader header = new MediaHeader();
+        StreamCache cache = new StreamCache(mode, keyframeCap, gopCap, maxAge, tracking, stats, rejects);
+        try {
+            for (int i = 0; i < MAX_PACKETS && data.remainingBytes() > 0; i++) {
+                int r = data.consumeInt(0, 9);
+                seq = (seq + (r < 6 ? 1 : r == 9 ? data.consumeInt() : r - 7)) & 0xFFFF_FFFFL;
+                Pkt p = new Pkt(i, data.consumeInt(0, Protocol.KNOWN_FLAGS), seq, data.consumeInt(MediaHeader.LENGTH, 1200));
+                now += data.consumeInt(0, 50_000_000);
+
+                ByteBuf buf = bytes(p, direct);
+                try {
+                    assertEquals(DecodeStatus.OK, header.wrap(buf));
+                    cache.onPacket(header, now);
+                } finally {
+                    buf.release();
+                }
+                model.onPacket(p, now);
+                check(cache, model, stats, stores, keyframeCap, mode == CacheMode.GOP ? gopCap : keyframeCap);
+            }
+        } finally {
+            cache.close();
+        }
+        assertEquals(0, stats.get(Stat.CACHE_BYTES), "closing returns the bytes gauge to 0");
+        assertEquals(0, stats.get(Stat.CACHE_ENTRIES));
+        assertEquals(0, stats.get(Stat.CACHE_CAPACITY_BYTES));
+    }
+
+    private static void check(StreamCache cache, Model model, EnumCounters<Stat> stats, List<PacketStore> stores,
+                              int keyframeCap, int cachedCap) {
+        List<Pkt> expected = new ArrayList<>(model.cached);
+        if (model.candidate != null) {
+            expected.addAll(model.candidate);
+        }
+        assertEquals(expected.size(), cache.replayPacketCount(), "packets held");
+        assertEquals(model.cached.size(), cache.cachedPacketCount());
+        assertEquals(model.candidate != null, cache.isAssembling());
+        assertEquals(!model.cached.isEmpty(), cache.hasKeyframe());
+        long bytes = sum(model.cached) + sum(model.candidate);
+        assertEquals(bytes, cache.bytes());
+        assertEquals(bytes, cache.replayBytes());
+
+        // Exact gauges.
+        assertEquals(cache.bytes(), stats.get(Stat.CACHE_BYTES), "CACHE_BYTES is exact");
+        assertEquals(cache.hasKeyframe() ? 1 : 0, stats.get(Stat.CACHE_ENTRIES));
+        long capacity = stores.stream().mapToLong(PacketStore::capacity).sum();
+        assertEquals(capacity, stats.get(Stat.CACHE_CAPACITY_BYTES), "CACHE_CAPACITY_BYTES is exact");
+
+        // Memory under the caps (records carry a 4-byte length; elastic buffers may double once).
+        assertTrue(sum(model.candidate) <= keyframeCap && sum(model.cached) <= cachedCap, "caps hold");
+        assertTrue(capacity <= 3L * (keyframeCap + cachedCap) + 64 * 1024, () -> "capacity " + capacity + " bounded");
+
+        // Byte-exact replay, and the cached part starts with one complete keyframe.
+        ByteBuf copy = Unpooled.buffer((int) cache.replayBytes());
+        int[] lengths = new int[cache.replayPacketCount()];
+        assertEquals(expected.size(), cache.copyReplayTo(copy, lengths, 0));
+        for (int i = 0; i < expected.size(); i++) {
+            Pkt p = expected.get(i);
+            assertEquals(p.length(), lengths[i], "recorded length");
+            assertSameBytes(p, copy.readSlice(p.length()));
+        }
+        assertCompleteKeyframeFirst(model.cached);
+    }
+
+    /** No partial keyframe served: cached = KEYFRAME|FRAME_START, consecutive keyframe packets to FRAME_END, then deltas. */
+    private static void assertCompleteKeyframeFirst(List<Pkt> cached) {
+        if (cached.isEmpty()) {
+            return;
+        }
+        assertTrue(cached.getFirst().keyframe() && cached.getFirst().start(), "starts at a keyframe start");
+        int end = 0;
+        while (!cached.get(end).end()) {
+            end++;
+            assertTrue(end < cached.size(), "the cached keyframe has its FRAME_END");
+            assertTrue(cached.get(end).keyframe() && !cached.get(end).start(), "one keyframe, every packet flagged");
+            assertEquals((cached.get(end - 1).seq() + 1) & 0xFFFF_FFFFL, cached.get(end).seq(), "consecutive");
+        }
+        for (Pkt p : cached.subList(end + 1, cached.size())) {
+            assertTrue(!p.keyframe(), "only deltas follow the keyframe (gop mode)");
+        }
+    }
+
+    /** The copy holds exactly the packet that was sent: header and every payload byte. */
+    private static void assertSameBytes(Pkt p, ByteBuf got) {
+        MediaHeader h = new MediaHeader();
+        assertEquals(DecodeStatus.OK, h.wrap(got));
+        assertEquals(p.flags(), h.flags(), () -> "flags of " + p);
+        assertEquals(p.seq(), h.sequence(), () -> "seq of " + p);
+        assertEquals(p.index() * 3000L & 0xFFFF_FFFFL, h.timestamp(), () -> "timestamp of " + p);
+        for (int i = MediaHeader.LENGTH; i < p.length(); i++) {
+            if (got.getByte(got.readerIndex() + i) != (byte) (p.index() * 31 + i)) {
+                throw new AssertionError("payload byte " + i + " of " + p);
+            }
+        }
+    }
+
+    private static long sum(List<Pkt> ps) {
+        return ps == null ? 0 : ps.stream().mapToLong(Pkt::length).sum();
+    }
+
+    private static ByteBuf bytes(Pkt p, boolean direct) {
+        ByteBuf b = direct ? Unpooled.directBuffer(p.length()) : Unpooled.buffer(p.length());
+        MediaHeader.write(b, p.flags(), Protocol.KIND_VIDEO, 7, 1, p.seq(), p.index() * 3000L);
+        for (int i = MediaHeader.LENGTH; i < p.length(); i++) {
+            b.writeByte(p.index() * 31 + i);
+        }
+        return b;
+    }
+
+    /** The cache as ARCHITECTURE.md describes it, in the plainest terms: lists of packets. */
+    private static final class Model {
+        final CacheMode mode;
+        final int keyframeCap;
+        final int gopCap;
+        final long maxAge;
+        /** The keyframe being assembled; null when none is. */
+        List<Pkt> candidate;
+        List<Pkt> cached = new ArrayList<>();
+        boolean gopOpen;
+        long gopStart;
+
+        Model(CacheMode mode, int keyframeCap, int gopCap, long maxAge) {
+            this.mode = mode;
+            this.keyframeCap = keyframeCap;
+            this.gopCap = gopCap;
+            this.maxAge = maxAge;
+        }
+
+        void onPacket(Pkt p, long now) {
+            if (!p.keyframe()) {
+                candidate = null; // a delta ends any partial keyframe
+                if (gopOpen) {
+                    if (sum(cached) + p.length() > gopCap || now - gopStart > maxAge) {
+                        gopOpen = false;
+                    } else {
+                        cached.add(p);
+                    }
+                }
+                return;
+            }
+            gopOpen = false; // any keyframe packet starts a new GOP
+            if (p.start()) {
+                candidate = new ArrayList<>();
+            } else if (candidate != null && !candidate.isEmpty()
+                    && ((candidate.getLast().seq() + 1) & 0xFFFF_FFFFL) != p.seq()) {
+                candidate = null; // gap or reorder
+            }
+            if (candidate == null) {
+                return; // missing start, or discarding until the next start
+            }
+            if (sum(candidate) + p.length() > keyframeCap) {
+                candidate = null;
+                return;
+            }
+            candidate.add(p);
+            if (p.end()) {
+                cached = candidate;
+                candidate = null;
+                gopOpen = mode == CacheMode.GOP;
+                gopStart = now;
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.kfrelay.admin;
+
+import io.kfrelay.telemetry.PrometheusText;
+
+/** What the admin server answers: a status, a content type and a body. */
+record AdminResponse(int status, String contentType, String body) {
+    static final String JSON = "application/json; charset=utf-8";
+    static final String TEXT = "text/plain; charset=utf-8";
+
+    static AdminResponse json(int status, Object value) {
+        return new AdminResponse(status, JSON, Json.write(value) + "\n");
+    }
+
+    static AdminResponse ok(Object value) {
+        return json(200, value);
+    }
+
+    static AdminResponse error(int status, String message) {
+        return json(status, Json.object("error", message));
+    }
+
+    static AdminResponse text(int status, String body) {
+        return new AdminResponse(status, TEXT, body);
+    }
+
+    static AdminResponse metrics(String exposition) {
+        return new AdminResponse(200, PrometheusText.CONTENT_TYPE, exposition);
+    }
+}

@@ -1,0 +1,71 @@
+package io.kfrelay.cli;
+
+import io.kfrelay.server.ListenAddress;
+import io.kfrelay.server.QuicConfig;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** {@code serve}'s QUIC options (a picocli mixin); environment and config file work for them like for the others. */
+final class QuicOptions {
+
+    @Option(names = "--quic-listen", paramLabel = "HOST:PORT|off", defaultValue = "0.0.0.0:4433",
+            description = "Where the QUIC listener's UDP socket binds (media in datagrams, control on a stream, "
+                    + "ALPN kfrelay); off for none.")
+    String listen;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain for QUIC; with --tls-key. Without both, a self-signed certificate "
+                    + "is made at start-up and its SHA-256 fingerprint printed (clients: --pin).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key of --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--quic-idle-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.Time.class,
+            description = "A QUIC peer silent this long is dropped and leaves its room.")
+    Duration idleTimeout;
+
+    @Option(names = "--quic-keep-alive", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.Time.class,
+            description = "The relay PINGs each QUIC peer this often (0: never); shorter than the idle timeout.")
+    Duration keepAlive;
+
+    @Option(names = "--quic-max-udp-payload", paramLabel = "SIZE", defaultValue = "1452", converter = Converters.IntBytes.class,
+            description = "Largest UDP payload (1200..65527); 1452 leaves 1408-byte datagrams.")
+    int maxUdpPayload;
+
+    @Option(names = "--quic-datagram-queue", paramLabel = "N", defaultValue = "1024",
+            description = "Datagrams quiche may hold per connection and direction.")
+    int datagramQueue;
+
+    @Option(names = "--quic-gso", paramLabel = "BOOL", defaultValue = "true", arity = "1",
+            description = "Send each connection's packets as UDP GSO segments (epoll only).")
+    boolean gso;
+
+    /** The QUIC configuration these options describe. */
+    QuicConfig quicConfig() {
+        return QuicConfig.builder()
+                .listen(listenAddress())
+                .tls(tlsCert, tlsKey)
+                .idleTimeout(idleTimeout)
+                .keepAlive(keepAlive)
+                .maxUdpPayloadBytes(maxUdpPayload)
+                .datagramQueue(datagramQueue)
+                .gso(gso)
+                .build();
+    }
+
+    /** {@code HOST:PORT}, {@code :PORT}, or null for {@code off}. */
+    private ListenAddress listenAddress() {
+        if (listen.trim().equalsIgnoreCase("off")) {
+            return null;
+        }
+        try {
+            return new Converters.Listen().convert(listen);
+        } catch (TypeConversionException e) {
+            throw new IllegalArgumentException("quic-listen: " + e.getMessage() + " (or off)", e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.kfrelay.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Configuration of the relay's QUIC listener ({@link RelayServer#withQuic}). Media travels in QUIC DATAGRAM
+ * frames (RFC 9221), control on one bidirectional stream, all peers on one UDP socket; see docs/PROTOCOL.md §7.
+ *
+ * @param listen            where the UDP socket binds; default {@code 0.0.0.0:4433}; null means no QUIC listener
+ * @param certFile          PEM certificate chain; with {@code keyFile}, or neither: then a self-signed certificate
+ *                          is made at start-up and its SHA-256 fingerprint logged (clients pin it)
+ * @param keyFile           PEM private key (PKCS#8) of {@code certFile}
+ * @param idleTimeout       a connection that hears nothing from its peer for this long is closed, and its
+ *                          participant leaves as with LEAVE; default 30 s (the peers agree on the smaller of theirs)
+ * @param keepAlive         the relay sends a PING on the control stream this often, so a quiet but healthy peer
+ *                          is never idle; default 10 s, less than the idle timeout; {@link Duration#ZERO} = never
+ * @param maxUdpPayloadBytes largest UDP payload sent or accepted; default 1452 (a 1500-byte Ethernet MTU under
+ *                          IPv6), which leaves 1408 bytes per datagram: a 1200-byte media packet fits with room.
+ *                          1200 is the most any path must carry (1156-byte datagrams)
+ * @param datagramQueue     datagrams quiche may hold per connection and direction before it drops; default 1024
+ * @param gso               hand a connection's consecutive packets to the kernel as one UDP GSO send (epoll only);
+ *                          default true
+ */
+public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Duration idleTimeout, Duration keepAlive,
+                         int maxUdpPayloadBytes, int datagramQueue, boolean gso) {
+
+    public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", 4433);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_UDP_PAYLOAD_BYTES = 1452;
+    /** QUIC's floor: every path must carry 1200-byte UDP payloads (RFC 9000 §14). */
+    public static final int MIN_UDP_PAYLOAD_BYTES = 1200;
+    public static final int MAX_UDP_PAYLOAD_BYTES = 65_527;
+    public static final int DEFAULT_DATAGRAM_QUEUE = 1024;
+    /** The ALPN protocol id a kfrelay QUIC connection negotiates. */
+    public static final String ALPN = "kfrelay";
+
+    public QuicConfig {
+        require((certFile == null) == (keyFile == null),
+                "tls-cert and tls-key go together: give both, or neither for a self-signed certificate");
+        require(idleTimeout != null && idleTimeout.toMillis() >= 100, "quic-idle-timeout must be at least 100ms");
+        require(keepAlive != null && !keepAlive.isNegative() && (keepAlive.isZero() || keepAlive.compareTo(idleTimeout) < 0),
+                "quic-keep-alive must be 0 (off) or shorter than quic-idle-timeout (" + idleTimeout.toMillis() + " ms)");
+        require(maxUdpPayloadBytes >= MIN_UDP_PAYLOAD_BYTES && maxUdpPayloadBytes <= MAX_UDP_PAYLOAD_BYTES,
+                "quic-max-udp-payload must be " + MIN_UDP_PAYLOAD_BYTES + ".." + MAX_UDP_PAYLOAD_BYTES + ", was "
+                        + maxUdpPayloadBytes);
+        require(datagramQueue >= 16 && datagramQueue <= 65_536, "quic-datagram-queue must be 16..65536, was " + datagramQueue);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Whether a listener is wanted at all. */
+    public boolean enabled() {
+        return listen != null;
+    }
+
+    /** Whether the certificate is made at start-up rather than read from files. */
+    public boolean selfSigned() {
+        return certFile == null;
+    }
+
+    public static QuicConfig defaults() {
+        return builder().build();
+    }
+
+    /** No QUIC listener. */
+    public static QuicConfig disabled() {
+        return builder().listen((ListenAddress) null).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().listen(listen).tls(certFile, keyFile).idleTimeout(idleTimeout).keepAlive(keepAlive)
+                .maxUdpPayloadBytes(maxUdpPayloadBytes).datagramQueue(datagramQueue).gso(gso);
+    }
+
+    /** Mutable builder starting from the defaults; every setter returns this. */
+    public static final class Builder {
+        private ListenAddress listen = DEFAULT_LISTEN;
+        private Path certFile;
+        private Path keyFile;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration keepAlive = DEFAULT_KEEP_ALIVE;
+        private int maxUdpPayloadBytes = DEFAULT_MAX_UDP_PAYLOAD_BYTES;
+        private int datagramQueue = DEFAULT_DATAGRAM_QUEUE;
+        private boolean gso = true;
+
+        private Builder() {
+        }
+
+        /** Null: no QUIC listener. */
+        public Builder listen(ListenAddress v) { listen = v; return this; }
+        public Builder listen(String host, int port) { listen = new ListenAddress(host, port); return this; }
+        public Builder tls(Path cert, Path key) { certFile = cert; keyFile = key; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+        public Builder keepAlive(Duration v) { keepAlive = v; return this; }
+        public Builder maxUdpPayloadBytes(int v) { maxUdpPayloadBytes = v; return this; }
+        public Builder datagramQueue(int v) { datagramQueue = v; return this; }
+        public Builder gso(boolean v) { gso = v; return this; }
+
+        public QuicConfig build() {
+            return new QuicConfig(listen, certFile, keyFile, idleTimeout, keepAlive, maxUdpPayloadBytes, datagramQueue, gso);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.kfrelay.telemetry;
+
+import io.kfrelay.log.LifecycleLog;
+import io.kfrelay.metrics.DropReason;
+import io.kfrelay.metrics.KeyframeReject;
+import io.kfrelay.metrics.RelayMetrics;
+import io.kfrelay.metrics.Stat;
+import io.kfrelay.pipeline.RelayCore;
+import io.kfrelay.protocol.DecodeStatus;
+
+import java.util.Locale;
+
+/** The relay core's numbers: rooms, media through the shards, drops, the keyframe cache, replays, rings. */
+public final class RelayMetricsSource implements MetricSource {
+    private final RelayCore core;
+    private final String mode;
+
+    public RelayMetricsSource(RelayCore core) {
+        this.core = core;
+        this.mode = lower(core.config().cacheMode());
+    }
+
+    @Override
+    public void collect(MetricWriter out) {
+        RelayMetrics m = core.metrics();
+        out.gauge("kfrelay_rooms", "Rooms open now", m.stat(Stat.ROOMS));
+        out.gauge("kfrelay_participants", "Participants joined now", m.stat(Stat.PARTICIPANTS));
+        out.gauge("kfrelay_streams", "Streams being published now", m.stat(Stat.STREAMS));
+        out.counter("kfrelay_joins_total", "JOINs accepted", m.stat(Stat.JOINS));
+        out.counter("kfrelay_joins_rejected_total", "JOINs refused by the relay core (invalid, full, draining)",
+                m.stat(Stat.JOINS_REJECTED));
+        out.counter("kfrelay_leaves_total", "Participants gone: leave, disconnect or eviction", m.stat(Stat.LEAVES));
+
+        out.counter("kfrelay_core_ingress_packets_total", "Media packets the shards took in (all transports)",
+                m.stat(Stat.INGRESS_PACKETS));
+        out.counter("kfrelay_core_ingress_bytes_total", "Bytes of those packets", m.stat(Stat.INGRESS_BYTES));
+        out.counter("kfrelay_core_egress_packets_total",
+                "Media packets handed to receivers' transport queues, live and replayed (one per receiver)",
+                m.stat(Stat.EGRESS_PACKETS));
+        out.counter("kfrelay_core_egress_bytes_total", "Bytes of those packets", m.stat(Stat.EGRESS_BYTES));
+
+        for (DropReason r : DropReason.values()) {
+            out.counter("kfrelay_drops_total", "Media packets (or one receiver's copy) not delivered, by reason",
+                    m.drops(r), "reason", lower(r));
+        }
+        for (DecodeStatus s : DecodeStatus.values()) {
+            if (s != DecodeStatus.OK) {
+                out.counter("kfrelay_malformed_media_total", "Media packets whose header failed validation, by reason",
+                        m.decodeRejects(s), "reason", lower(s));
+            }
+        }
+
+        out.gauge("kfrelay_cache_bytes", "Bytes of media held by keyframe caches (cached, GOP and partial)",
+                m.stat(Stat.CACHE_BYTES), "mode", mode);
+        out.gauge("kfrelay_cache_entries", "Video streams with a complete cached keyframe",
+                m.stat(Stat.CACHE_ENTRIES), "mode", mode);
+        out.gauge("kfrelay_cache_capacity_bytes", "Off-heap memory reserved by keyframe caches",
+                m.stat(Stat.CACHE_CAPACITY_BYTES), "mode", mode);
+        out.counter("kfrelay_keyframes_promoted_total", "Complete keyframes that replaced a stream's cached one",
+                m.stat(Stat.KEYFRAMES_PROMOTED));
+        for (KeyframeReject r : KeyframeReject.values()) {
+            out.counter("kfrelay_keyframes_rejected_total", "Keyframes dropped while being assembled, by reason",
+                    m.keyframeRejects(r), "reason", lower(r));
+        }
+        out.counter("kfrelay_gops_truncated_total", "GOPs that stopped growing at the byte or age cap (gop mode)",
+                m.stat(Stat.GOPS_TRUNCATED));
+
+        out.counter("kfrelay_replays_total", "Late joiners replayed cached keyframes", m.stat(Stat.REPLAYS));
+        out.counter("kfrelay_replays_failed_total", "Replays skipped for lack of direct memory",
+                m.stat(Stat.REPLAYS_FAILED));
+        out.gauge("kfrelay_replays_active", "Replays running now", m.stat(Stat.REPLAYS_ACTIVE));
+        out.counter("kfrelay_replay_packets_total", "Packets put into replays", m.stat(Stat.REPLAY_PACKETS));
+        out.counter("kfrelay_replay_bytes_total", "Bytes put into replays", m.stat(Stat.REPLAY_BYTES));
+        out.histogram("kfrelay_replay_duration_seconds",
+                "Time from a replay's first packet to its last (pacing included), completed replays",
+                m.replayDurations().snapshot());
+
+        out.counter("kfrelay_keyframe_requests_sent_total", "KEYFRAME_REQUESTs sent to publishers",
+                m.stat(Stat.KEYFRAME_REQUESTS_SENT));
+        out.counter("kfrelay_keyframe_requests_throttled_total",
+                "Keyframe requests not sent because one went out for the stream within the interval",
+                m.stat(Stat.KEYFRAME_REQUESTS_THROTTLED));
+
+        out.counter("kfrelay_sink_errors_total", "Times a transport sink threw (the other receivers were served)",
+                m.stat(Stat.SINK_ERRORS));
+        out.counter("kfrelay_handler_errors_total", "Events a shard skipped after an unexpected exception (a bug)",
+                m.stat(Stat.HANDLER_ERRORS));
+
+        int ring = core.config().ringSize();
+        for (int shard = 0; shard < m.shardCount(); shard++) {
+            String s = Integer.toString(shard);
+            out.gauge("kfrelay_ring_occupancy", "Events waiting in a shard's ring", core.ringOccupancy(shard),
+                    "shard", s);
+            out.gauge("kfrelay_ring_capacity", "Slots of a shard's ring", ring, "shard", s);
+        }
+        out.gauge("kfrelay_draining", "1 while the relay is draining (refusing new joins)", core.isDraining() ? 1 : 0);
+        out.counter("kfrelay_log_lines_dropped_total", "Log lines dropped because the log writer fell behind",
+                LifecycleLog.dropped());
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,62 @@
+package io.kfrelay.cli;
+
+import io.kfrelay.server.ListenAddress;
+import io.kfrelay.server.QuicConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** serve's QUIC options: defaults, off, and the environment and config file reach them like any other option. */
+class QuicOptionsTest {
+    @TempDir
+    Path tmp;
+
+    private ServeCommand parse(Map<String, String> env, String... serveArgs) {
+        String[] args = new String[serveArgs.length + 1];
+        args[0] = "serve";
+        System.arraycopy(serveArgs, 0, args, 1, serveArgs.length);
+        CommandLine cmd = Main.commandLine(args, env, new PrintWriter(new StringWriter(), true));
+        return (ServeCommand) cmd.parseArgs(args).subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void byDefaultQuicListensOn4433WithASelfSignedCertificate() {
+        assertEquals(QuicConfig.defaults(), parse(Map.of()).quic.quicConfig());
+    }
+
+    @Test
+    void offTurnsItOff() {
+        assertFalse(parse(Map.of(), "--quic-listen", "off").quic.quicConfig().enabled());
+    }
+
+    @Test
+    void theEnvironmentAndTheConfigFileSetQuicOptionsToo() throws IOException {
+        Path file = tmp.resolve("kfrelay.properties");
+        Files.write(file, List.of("quic-idle-timeout=5s", "quic-listen=:5000"));
+        QuicConfig c = parse(Map.of("KFRELAY_QUIC_KEEP_ALIVE", "2s"), "--config", file.toString()).quic.quicConfig();
+        assertEquals(new ListenAddress("0.0.0.0", 5000), c.listen());
+        assertEquals(Duration.ofSeconds(5), c.idleTimeout());
+        assertEquals(Duration.ofSeconds(2), c.keepAlive());
+    }
+
+    @Test
+    void aBadListenAddressNamesTheOption() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse(Map.of(), "--quic-listen", "nowhere").quic.quicConfig());
+        assertTrue(e.getMessage().startsWith("quic-listen"), e.getMessage());
+    }
+}

@@ -1,0 +1,38 @@
+package io.kfrelay.server;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The QUIC listener's settings: documented defaults, and every bad value refused with its option's name. */
+class QuicConfigTest {
+
+    @Test
+    void defaults() {
+        QuicConfig c = QuicConfig.defaults();
+        assertEquals(new ListenAddress("0.0.0.0", 4433), c.listen());
+        assertTrue(c.selfSigned());
+        assertEquals(Duration.ofSeconds(30), c.idleTimeout());
+        assertEquals(1452, c.maxUdpPayloadBytes());
+        assertFalse(QuicConfig.disabled().enabled());
+    }
+
+    @Test
+    void badValuesNameTheirOption() {
+        assertMessage("tls-key", () -> QuicConfig.builder().tls(Path.of("cert.pem"), null).build());
+        assertMessage("quic-keep-alive", () -> QuicConfig.builder().keepAlive(Duration.ofSeconds(30)).build());
+        assertMessage("quic-max-udp-payload", () -> QuicConfig.builder().maxUdpPayloadBytes(1000).build());
+        assertMessage("quic-idle-timeout", () -> QuicConfig.builder().idleTimeout(Duration.ofMillis(10)).build());
+    }
+
+    private static void assertMessage(String option, Runnable build) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::run);
+        assertTrue(e.getMessage().contains(option), e.getMessage());
+    }
+}

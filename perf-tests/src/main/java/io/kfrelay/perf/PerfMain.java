@@ -1,0 +1,92 @@
+package io.kfrelay.perf;
+
+import io.kfrelay.perf.scenario.Scenario;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code ./kfrelay perf SCENARIO [options] [-- SERVE_OPTIONS...]}: the end-to-end load harness. */
+@Command(name = "kfrelay perf", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        description = {"Starts a relay (./kfrelay serve, its own JVM) and real clients on loopback, measures, and "
+                + "writes a JSON report and an HTML report with charts under perf-tests/results/.",
+                "Scenarios: large-room, meeting, join-storm, saturation."},
+        footer = {"", "Everything after -- goes to `kfrelay serve` (e.g. -- --cache-mode gop --shards 2).",
+                "KFRELAY_JAVA_OPTS reaches the relay JVM (a GC log option is added); KFRELAY_PERF_JAVA_OPTS the harness."})
+public final class PerfMain implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "large-room, meeting, join-storm or saturation")
+    String scenario;
+
+    @Parameters(index = "1..*", paramLabel = "SERVE_OPTION", description = "after --: extra kfrelay serve options")
+    List<String> relayArgs = new ArrayList<>();
+
+    @Option(names = "--transport", paramLabel = "ws|quic", defaultValue = "ws",
+            description = "How the load clients reach the relay.")
+    String transport;
+
+    @Option(names = "--subscribers", paramLabel = "N",
+            description = "Run one step of this size instead of the scenario's steps (subscribers; participants in "
+                    + "meeting; joiners in join-storm).")
+    Integer subscribers;
+
+    @Option(names = "--duration", paramLabel = "D", description = "Measuring window per step (default 10s; 3s with --quick).")
+    String duration;
+
+    @Option(names = "--quick", description = "Few small steps, short windows: finishes in under a minute.")
+    boolean quick;
+
+    @Option(names = "--out", paramLabel = "FILE.json",
+            description = "Where the JSON goes (the HTML and logs beside it); default perf-tests/results/SCENARIO-TIME.json.")
+    Path out;
+
+    @Option(names = "--client-threads", paramLabel = "N", defaultValue = "0",
+            description = "Receiving client I/O threads in the harness (one more runs the publishers); 0 means one "
+                    + "per available processor.")
+    int clientThreads;
+
+    @Option(names = "--p99-limit", paramLabel = "D", defaultValue = "50ms",
+            description = "saturation: a step whose p99 latency exceeds this is past the knee.")
+    String p99Limit;
+
+    @Option(names = "--loss-limit", paramLabel = "RATIO", defaultValue = "0.01",
+            description = "saturation: a step losing more than this share of packets is past the knee.")
+    double lossLimit;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        PerfOptions o;
+        try {
+            Scenario.named(scenario);
+            o = new PerfOptions(scenario, transport, subscribers,
+                    duration == null ? null : PerfOptions.parseDuration(duration), quick, out(),
+                    clientThreads > 0 ? clientThreads : Runtime.getRuntime().availableProcessors(),
+                    PerfOptions.parseDuration(p99Limit).toNanos() / 1e6, lossLimit, relayArgs, home());
+        } catch (IllegalArgumentException e) {
+            System.err.println("kfrelay perf: " + e.getMessage());
+            return 2;
+        }
+        return PerfRun.run(o, out);
+    }
+
+    private Path out() {
+        return out == null ? null : out.toAbsolutePath();
+    }
+
+    /** The checkout: set by the launcher (-Dkfrelay.home), else the working directory. */
+    private static Path home() {
+        String h = System.getProperty("kfrelay.home", System.getenv().getOrDefault("KFRELAY_HOME", "."));
+        return Path.of(h).toAbsolutePath().normalize();
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new PerfMain()).execute(args));
+    }
+}

@@ -1,0 +1,186 @@
+package io.kfrelay.perf.load;
+
+import io.kfrelay.client.KfRelayClient;
+import io.kfrelay.perf.media.FrameSizes;
+import io.kfrelay.perf.media.MediaProfile;
+import io.kfrelay.perf.media.SendStamp;
+import io.kfrelay.protocol.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One synthetic audio or video stream of a publisher, driven by its loop's {@link PublishScheduler}: frames of
+ * the profile's sizes at its rate, each stamped with its send time in every packet. Like an encoder it starts a
+ * new GOP when the relay asks for a keyframe. Touched only by the event loop its client runs on (the scheduler
+ * and the client's keyframe-request callback share that thread); the harness reads the counters.
+ */
+public final class SyntheticStream {
+    public static final int VIDEO_STREAM_ID = 1;
+    public static final int AUDIO_STREAM_ID = 2;
+
+    private final KfRelayClient client;
+    private final int streamId;
+    private final int kind;
+    private final int maxPayload;
+    private final MeasureWindow window;
+    private final RunCounters counters;
+    private MediaProfile profile;
+    private FrameSizes sizes;
+    private long intervalNanos;
+    /** The frame bytes, reused for every frame: only the stamps change (publishFrame only reads it). */
+    private ByteBuf frame;
+    private long frameIndex;
+    private int gopPosition;
+    private boolean keyframeRequested;
+    private boolean dead;
+    long nextDueNanos;
+
+    private final AtomicLong frames = new AtomicLong();
+    private final AtomicLong keyframes = new AtomicLong();
+    private final AtomicLong requestedKeyframes = new AtomicLong();
+    private final AtomicLong skippedUnwritable = new AtomicLong();
+    private final AtomicLong skippedLate = new AtomicLong();
+    private final AtomicLong windowPackets = new AtomicLong();
+
+    public SyntheticStream(KfRelayClient client, int streamId, int kind, MediaProfile profile, MeasureWindow window,
+                           RunCounters counters) {
+        this.client = client;
+        this.counters = counters;
+        this.streamId = streamId;
+        this.kind = kind;
+        this.maxPayload = client.options().maxPayloadBytes();
+        this.window = window;
+        retarget(profile);
+    }
+
+    /** Switches to another profile from the next frame on (the saturation scenario's load steps); loop thread. */
+    void retarget(MediaProfile p) {
+        profile = p;
+        sizes = FrameSizes.of(p, maxPayload);
+        intervalNanos = kind == Protocol.KIND_VIDEO ? 1_000_000_000L / p.fps() : p.audioFrameInterval().toNanos();
+        if (frame == null || frame.capacity() < sizes.largestFrame()) {
+            frame = Unpooled.buffer(sizes.largestFrame());
+            for (int i = 0; i < frame.capacity(); i++) {
+                frame.setByte(i, i * 31);
+            }
+        }
+    }
+
+    public int streamId() {
+        return streamId;
+    }
+
+    public int kind() {
+        return kind;
+    }
+
+    public MediaProfile profile() {
+        return profile;
+    }
+
+    boolean isDead() {
+        return dead;
+    }
+
+    /** The relay asked for a keyframe (a subscriber joined or lost packets): the next frame starts a GOP. */
+    void requestKeyframe() {
+        if (kind == Protocol.KIND_VIDEO) {
+            keyframeRequested = true;
+            requestedKeyframes.setRelease(requestedKeyframes.getPlain() + 1);
+        }
+    }
+
+    long intervalNanos() {
+        return intervalNanos;
+    }
+
+    /** Sends the frame that is due and moves {@link #nextDueNanos} on; frames missed by more than one interval are skipped. */
+    void publishDue() {
+        long now = System.nanoTime();
+        long behind = (now - nextDueNanos) / intervalNanos;
+        if (behind >= 1) {
+            // The loop fell behind (an overloaded harness): drop those frames as an encoder would, and say so.
+            skippedLate.setRelease(skippedLate.getPlain() + behind);
+            frameIndex += behind;
+            gopPosition = (int) ((gopPosition + behind) % sizes.framesPerGop());
+            nextDueNanos += behind * intervalNanos;
+        }
+        publishOne();
+        nextDueNanos += intervalNanos;
+    }
+
+    private void publishOne() {
+        boolean video = kind == Protocol.KIND_VIDEO;
+        boolean key = video && (gopPosition == 0 || keyframeRequested);
+        if (key) {
+            keyframeRequested = false;
+            gopPosition = 0;
+        }
+        long timestamp = video ? frameIndex * 90_000 / profile.fps()
+                : frameIndex * 48 * profile.audioFrameInterval().toMillis();
+        frameIndex++;
+        if (video) {
+            gopPosition = (gopPosition + 1) % sizes.framesPerGop();
+        }
+        if (!client.isWritable()) {
+            // The relay is not reading fast enough: a real sender would not queue without bound either.
+            skippedUnwritable.setRelease(skippedUnwritable.getPlain() + 1);
+            keyframeRequested |= key;
+            return;
+        }
+        int length = !video ? sizes.audioBytes() : key ? sizes.keyframeBytes() : sizes.deltaBytes();
+        long stamp = System.nanoTime();
+        SendStamp.stampChunks(frame, length, maxPayload, stamp);
+        frame.setIndex(0, length);
+        int packets;
+        try {
+            packets = client.publishFrame(streamId, kind, key, frame, timestamp);
+        } catch (IllegalStateException closed) {
+            dead = true; // the client was closed (the end of a run, or the warm-up room)
+            return;
+        } catch (RuntimeException e) {
+            dead = true;
+            counters.error("stream " + streamId + " stopped publishing", e);
+            return;
+        }
+        if (packets != sizes.packets(length)) {
+            // The transport packetizes smaller than the stamps assume (a QUIC datagram limit): receivers would
+            // read payload bytes as send times. Better no figures than wrong ones.
+            dead = true;
+            counters.error("stream " + streamId + " stopped publishing", new IllegalStateException(
+                    "a frame of " + length + " bytes became " + packets + " packets, not " + sizes.packets(length)
+                            + ": the transport carries less than " + maxPayload + " payload bytes per packet"));
+            return;
+        }
+        frames.setRelease(frames.getPlain() + 1);
+        if (key) {
+            keyframes.setRelease(keyframes.getPlain() + 1);
+        }
+        if (window.contains(stamp)) {
+            windowPackets.setRelease(windowPackets.getPlain() + packets);
+        }
+    }
+
+    /** Counters of one stream, read by the harness. */
+    public record Counters(long frames, long keyframes, long requestedKeyframes, long skippedUnwritable,
+                           long skippedLate, long windowPackets) {
+        public Counters minus(Counters o) {
+            return new Counters(frames - o.frames, keyframes - o.keyframes, requestedKeyframes - o.requestedKeyframes,
+                    skippedUnwritable - o.skippedUnwritable, skippedLate - o.skippedLate, windowPackets - o.windowPackets);
+        }
+
+        public Counters plus(Counters o) {
+            return new Counters(frames + o.frames, keyframes + o.keyframes, requestedKeyframes + o.requestedKeyframes,
+                    skippedUnwritable + o.skippedUnwritable, skippedLate + o.skippedLate, windowPackets + o.windowPackets);
+        }
+
+        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0);
+    }
+
+    public Counters counters() {
+        return new Counters(frames.getAcquire(), keyframes.getAcquire(), requestedKeyframes.getAcquire(),
+                skippedUnwritable.getAcquire(), skippedLate.getAcquire(), windowPackets.getAcquire());
+    }
+}

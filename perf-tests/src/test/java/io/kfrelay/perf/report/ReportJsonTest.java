@@ -1,0 +1,98 @@
+package io.kfrelay.perf.report;
+
+import io.kfrelay.perf.os.GcPauses;
+import io.kfrelay.perf.scenario.Knee;
+import io.kfrelay.perf.testing.Steps;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The key names are a contract: scripts read them. */
+class ReportJsonTest {
+    static final Set<String> CONTRACT = Set.of("egress_pps", "egress_bytes_per_s", "loss_ratio", "latency_us",
+            "relay_cpu_us_per_egress_packet", "late_join_ms", "gc_pause_ms", "relay_rss_bytes", "offheap_cache_bytes");
+
+    private static RunReport report(Knee knee) {
+        List<StepResult> steps = List.of(Steps.step("subscribers=50", 50, 10_000, 9_900, 2_000),
+                Steps.step("subscribers=100", 100, 20_000, 20_000, 4_000, 0.5, 25_000L));
+        return new RunReport("large-room", "test", true, "ws", Instant.parse("2026-01-01T00:00:00Z"), 12.5,
+                Map.of("machine", Map.of("cpus", 2)), steps, 1, knee, new GcPauses.Summary(4, 10, 3), 300L << 20,
+                Map.of("errors", 0L), List.of("a note"));
+    }
+
+    @Test
+    void topLevelCarriesTheContractKeysOfTheHeadlineStep() {
+        Map<String, Object> m = ReportJson.toMap(report(null));
+        assertEquals("kfrelay-perf/1", m.get("schema"));
+        assertEquals("subscribers=100", m.get("headline_step"));
+        assertTrue(m.keySet().containsAll(CONTRACT), "missing: " + CONTRACT.stream().filter(k -> !m.containsKey(k)).toList());
+        assertEquals(10_000.0, (double) m.get("egress_pps"), 1e-9);
+        assertEquals(0.0, (double) m.get("loss_ratio"), 1e-9);
+        Map<?, ?> latency = (Map<?, ?>) m.get("latency_us");
+        assertEquals(Set.of("p50", "p99", "p999", "max", "count"), latency.keySet());
+        Map<?, ?> lateJoin = (Map<?, ?>) m.get("late_join_ms");
+        assertEquals(80.0, (double) lateJoin.get("p50"), 1e-9, "late join in ms");
+        Map<?, ?> gc = (Map<?, ?>) m.get("gc_pause_ms");
+        assertEquals(10.0, gc.get("total"), "whole-run GC at the top level");
+        assertEquals(3.0, gc.get("max"));
+        // relay CPU 0.5 s over the relay's own 25,000 egress packets
+        assertEquals(20.0, (double) m.get("relay_cpu_us_per_egress_packet"), 1e-9);
+        assertEquals("relay_egress_counter", m.get("relay_cpu_basis"));
+        assertNull(m.get("knee"));
+    }
+
+    @Test
+    void everyStepCarriesTheContractKeysToo() {
+        List<?> steps = (List<?>) ReportJson.toMap(report(null)).get("steps");
+        assertEquals(2, steps.size());
+        for (Object o : steps) {
+            Map<?, ?> s = assertInstanceOf(Map.class, o);
+            assertTrue(s.keySet().containsAll(CONTRACT), "step lacks " + CONTRACT.stream().filter(k -> !s.containsKey(k)).toList());
+        }
+        Map<?, ?> first = (Map<?, ?>) steps.getFirst();
+        assertEquals(0.01, (double) first.get("loss_ratio"), 1e-9);
+        assertEquals(50, first.get("subscribers"), "the scenario's parameters are inlined");
+        assertEquals(1, first.get("publishers"), "and not overwritten by the report's own keys");
+        Map<?, ?> sources = (Map<?, ?>) first.get("late_join_keyframe_source");
+        assertEquals(48L, sources.get("cache"));
+        assertEquals(2L, sources.get("live_after_broken_replay"));
+        assertEquals(300L, ((Map<?, ?>) first.get("publisher_frames")).get("frames"));
+        assertEquals("delivered_packets", first.get("relay_cpu_basis"), "no relay counter: delivered packets");
+        // relay CPU 0.5 s over 9,900 delivered packets
+        assertEquals(0.5e6 / 9_900, (double) first.get("relay_cpu_us_per_egress_packet"), 1e-9);
+    }
+
+    @Test
+    void aParameterNamedLikeAMeasuredKeyIsKeptUnderAPrefix() {
+        StepResult s = Steps.step("x", 10, 100, 100, 1_000);
+        s.params().put("loss_ratio", "configured");
+        Map<String, Object> m = ReportJson.step(s);
+        assertEquals("configured", m.get("param_loss_ratio"));
+        assertEquals(0.0, (double) m.get("loss_ratio"), 1e-9);
+    }
+
+    @Test
+    void saturationReportsItsKnee() {
+        Map<String, Object> m = ReportJson.toMap(report(new Knee(0, 1, "subscribers=100: p99 too high")));
+        Map<?, ?> knee = (Map<?, ?>) m.get("knee");
+        assertEquals(true, knee.get("reached"));
+        assertEquals("subscribers=50", knee.get("last_good_step"));
+        assertEquals("subscribers=100", knee.get("first_bad_step"));
+        assertEquals(4_950.0, (double) knee.get("knee_egress_pps"), 1e-9);
+    }
+
+    @Test
+    void theWholeReportSerializes() {
+        String json = Json.write(ReportJson.toMap(report(null)));
+        assertTrue(json.startsWith("{\n  \"schema\": \"kfrelay-perf/1\""));
+        assertTrue(json.contains("\"offheap_cache_bytes\": 203400"));
+    }
+}

@@ -1,0 +1,91 @@
+package io.kfrelay.perf.scenario;
+
+import io.kfrelay.perf.PerfOptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PlansTest {
+
+    static PerfOptions options(String scenario, boolean quick, Integer subscribers, Duration duration) {
+        return new PerfOptions(scenario, "ws", subscribers, duration, quick, null, 2, 50, 0.01, List.of(), Path.of("."));
+    }
+
+    private static List<Integer> counts(List<StepSpec> plan) {
+        return plan.stream().map(StepSpec::count).toList();
+    }
+
+    @Test
+    void largeRoomStepsFrom50To1000UnlessFixed() {
+        assertEquals(List.of(50, 100, 200, 500, 1000), counts(new LargeRoom().plan(options("large-room", false, null, null))));
+        List<StepSpec> quick = new LargeRoom().plan(options("large-room", true, null, null));
+        assertEquals(List.of(50, 100), counts(quick));
+        assertEquals("subscribers=50", quick.getFirst().label());
+        assertEquals(List.of(300), counts(new LargeRoom().plan(options("large-room", false, 300, null))));
+    }
+
+    @Test
+    void windowsAndWarmupsFollowQuickAndDuration() {
+        StepSpec full = new LargeRoom().plan(options("large-room", false, null, null)).getFirst();
+        assertEquals(Duration.ofSeconds(10), full.window());
+        assertEquals(Duration.ofSeconds(3), full.warmup());
+        StepSpec quick = new LargeRoom().plan(options("large-room", true, null, null)).getFirst();
+        assertEquals(Duration.ofSeconds(3), quick.window());
+        assertEquals(Duration.ofSeconds(1), quick.warmup());
+        StepSpec fixed = new LargeRoom().plan(options("large-room", true, null, Duration.ofSeconds(7))).getFirst();
+        assertEquals(Duration.ofSeconds(7), fixed.window());
+    }
+
+    @Test
+    void aQuickRunOfEveryScenarioFitsInAMinuteOfWindowsAndWarmups() {
+        for (String name : Scenario.NAMES) {
+            Duration total = Scenario.named(name).plan(options(name, true, null, null)).stream()
+                    .map(s -> s.warmup().plus(s.window())).reduce(Duration.ZERO, Duration::plus);
+            assertTrue(total.compareTo(Duration.ofSeconds(30)) <= 0, name + " takes " + total);
+        }
+    }
+
+    @Test
+    void meetingRoomsHold5To10AndAddUpExactly() {
+        for (int total = 5; total <= 400; total++) {
+            List<Integer> sizes = Meeting.roomSizes(0, total);
+            assertEquals(total, sizes.stream().mapToInt(Integer::intValue).sum(), "total " + total);
+            assertTrue(sizes.stream().allMatch(s -> s >= 5 && s <= 10), total + ": " + sizes);
+        }
+        assertEquals(List.of(5, 6, 7, 8, 9, 10), Meeting.roomSizes(0, 45));
+        assertEquals(List.of(3), Meeting.roomSizes(0, 3), "fewer than five make one small room");
+        assertEquals(List.of(6, 7), Meeting.roomSizes(1, 13), "continues the cycle after existing rooms");
+    }
+
+    @Test
+    void joinStormIsAStormThenItsAftermath() {
+        List<StepSpec> plan = new JoinStorm().plan(options("join-storm", false, null, null));
+        assertEquals(List.of("storm", "after-storm"), plan.stream().map(StepSpec::label).toList());
+        assertEquals(300, plan.getFirst().count());
+        assertEquals(JoinStorm.STORM.plusSeconds(5), plan.getFirst().window(), "the storm plus time to settle");
+        assertEquals(100, new JoinStorm().plan(options("join-storm", true, null, null)).getFirst().count());
+        assertEquals(List.of("--join-timeout", "60s"), new JoinStorm().relayArgs());
+    }
+
+    @Test
+    void saturationDoublesTheBitrate() {
+        List<StepSpec> plan = new Saturation().plan(options("saturation", false, null, null));
+        assertEquals(50, plan.getFirst().count());
+        for (int i = 1; i < plan.size(); i++) {
+            assertEquals(2 * plan.get(i - 1).videoBitsPerSecond(), plan.get(i).videoBitsPerSecond());
+        }
+        assertEquals("video=2.5Mbps", new Saturation().plan(options("saturation", true, null, null)).getFirst().label());
+    }
+
+    @Test
+    void unknownScenariosAreRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scenario.named("huge-room"));
+        assertTrue(e.getMessage().contains("large-room, meeting, join-storm, saturation"));
+    }
+}
