@@ -26,6 +26,9 @@ public final class ErrorCodes {
     /** The relay's operator removed the participant (admin API kick). */
     public static final int KICKED = 105;
 
+    /** The receiver could not keep up: it dropped media and did not catch up within the relay's stall timeout. */
+    public static final int TOO_SLOW = 106;
+
     // 110..129: admission control and abuse (docs/SECURITY.md).
 
     /** The room already has its maximum number of participants. */

@@ -95,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--sink-queue-messages", paramLabel = "N", defaultValue = "1024",
             description = "Per-receiver egress queue: media is dropped for a receiver with this many messages "
-                    + "waiting (non-keyframe media at 75%% of it).")
+                    + "waiting (video deltas at 75%% of it).")
     int sinkQueueMessages;
 
     @Option(names = "--sink-queue-bytes", paramLabel = "SIZE", defaultValue = "4m", converter = Converters.Bytes.class,
@@ -123,6 +123,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = Converters.Time.class,
             description = "How long a closing connection may take to write out its queue; also bounds shutdown.")
     Duration drainTimeout;
+
+    @Option(names = "--stall-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.Time.class,
+            description = "A receiver that drops media and does not catch up within this is disconnected; 0 = never.")
+    Duration stallTimeout;
 
     // ---------------------------------------------------------------- keyframe cache
 
@@ -198,7 +202,8 @@ final class ServeCommand implements Callable<Integer> {
                 .sinkHardCapBytes(sinkHardCapBytes)
                 .writeBufferHighWaterMark(writeBufferHighWaterMark)
                 .joinTimeout(joinTimeout)
-                .drainTimeout(drainTimeout);
+                .drainTimeout(drainTimeout)
+                .stallTimeout(stallTimeout);
         if (eventLoopThreads > 0) {
             b.eventLoopThreads(eventLoopThreads);
         }

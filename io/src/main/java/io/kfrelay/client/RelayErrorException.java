@@ -44,6 +44,7 @@ public final class RelayErrorException extends Exception {
             case ErrorCodes.RATE_LIMITED -> "RATE_LIMITED";
             case ErrorCodes.TOO_MANY_JOINS -> "TOO_MANY_JOINS";
             case ErrorCodes.KICKED -> "KICKED";
+            case ErrorCodes.TOO_SLOW -> "TOO_SLOW";
             default -> {
                 for (DecodeStatus s : DecodeStatus.values()) {
                     if (s != DecodeStatus.OK && s.code() == code) {

@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threads: the core's shard threads and the Netty event loops are non-daemon threads; they keep the JVM
  * alive until {@link #close()}. Call {@code start()} and {@code close()} from an ordinary thread, never from
- * an event loop (close() waits).
+ * an event loop (close() waits). The lifecycle ({@code with*}, start, close) is serialized by this object's
+ * lock; the accessors never take it (close() holds it for the whole drain, and an admin handler on an event
+ * loop asking {@link #isRunning()} meanwhile must not wait for that).
  */
 public final class RelayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RelayServer.class.getName());
@@ -55,18 +57,19 @@ public final class RelayServer implements AutoCloseable {
     private final MetricsRegistry telemetry = new MetricsRegistry().register(new TransportMetricsSource("ws", metrics));
     // The admin HTTP server (off unless withAdmin is called): metrics, health, rooms API, drain.
     private AdminConfig adminConfig = AdminConfig.disabled();
-    private AdminServer admin;
-    private State state = State.NEW;
-    private RelayCore core;
-    private NettyTransport transport;
+    // Written under the lock, read without it (see the class comment): volatile, each set once in start().
+    private volatile AdminServer admin;
+    private volatile State state = State.NEW;
+    private volatile RelayCore core;
+    private volatile NettyTransport transport;
     private EventLoopGroup loops;
     private ChannelGroup connections;
     private Channel wsListener;
-    private InetSocketAddress wsBound;
+    private volatile InetSocketAddress wsBound;
     // QUIC (off unless withQuic is called): its own UDP socket and event loop, its own counters.
     private QuicConfig quicConfig = QuicConfig.disabled();
     private final QuicMetrics quicMetrics = new QuicMetrics();
-    private QuicListener quicListener;
+    private volatile QuicListener quicListener;
     // Admission control for every transport (docs/SECURITY.md): default limits, open mode, unless withSecurity.
     private SecurityGate security;
 
@@ -191,7 +194,7 @@ public final class RelayServer implements AutoCloseable {
     }
 
     /** The QUIC listener, or null when there is none (not configured, or not started). */
-    public synchronized QuicListener quic() {
+    public QuicListener quic() {
         return quicListener;
     }
 
@@ -210,8 +213,9 @@ public final class RelayServer implements AutoCloseable {
     }
 
     /** The bound admin address, or null when there is no admin server (not configured, or not started). */
-    public synchronized InetSocketAddress adminAddress() {
-        return admin == null ? null : admin.address();
+    public InetSocketAddress adminAddress() {
+        AdminServer a = admin;
+        return a == null ? null : a.address();
     }
 
     /** Where transports register their counters for /metrics. */
@@ -225,19 +229,19 @@ public final class RelayServer implements AutoCloseable {
     }
 
     /** The bound WebSocket listener address. */
-    public synchronized InetSocketAddress wsAddress() {
+    public InetSocketAddress wsAddress() {
         requireStarted();
         return wsBound;
     }
 
     /** The transport in use (never AUTO). */
-    public synchronized TransportKind transport() {
+    public TransportKind transport() {
         requireStarted();
-        return transport.kind();
+        return transport.kind(); // set before core and wsBound, which requireStarted saw
     }
 
     /** The relay core (rooms, metrics); available once started. */
-    public synchronized RelayCore core() {
+    public RelayCore core() {
         requireStarted();
         return core;
     }
@@ -255,7 +259,7 @@ public final class RelayServer implements AutoCloseable {
         return relayConfig;
     }
 
-    public synchronized boolean isRunning() {
+    public boolean isRunning() {
         return state == State.RUNNING;
     }
 

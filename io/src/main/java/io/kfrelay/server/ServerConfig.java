@@ -20,7 +20,7 @@ import java.time.Duration;
  * @param maxFrameBytes             largest WebSocket frame payload (one protocol message) accepted; default
  *                                  64 KiB. Larger frames are refused (ERROR TOO_LARGE, close) before being read
  * @param sinkQueueMessages         per-connection egress queue: media is dropped for a receiver that has this
- *                                  many messages waiting (non-keyframe media at 75% of it); default 1024
+ *                                  many messages waiting (video deltas at 75% of it); default 1024
  * @param sinkQueueBytes            the same limit in bytes; default 4 MiB
  * @param sinkHardCapMessages       control messages are never dropped, but a receiver with this many
  *                                  messages waiting is disconnected; default 2048
@@ -32,6 +32,9 @@ import java.time.Duration;
  * @param drainTimeout              how long a closing connection may take to write out what is queued (after
  *                                  an ERROR, a kick, or at shutdown) before it is cut off; bounds the wait in
  *                                  {@link RelayServer#close()} too. Default 5 s
+ * @param stallTimeout              a receiver that drops media and does not drain its queue to half the media
+ *                                  limit for this long is disconnected (counted as a slow receiver); default
+ *                                  10 s, zero turns it off
  */
 public record ServerConfig(
         ListenAddress wsListen,
@@ -45,7 +48,8 @@ public record ServerConfig(
         long sinkHardCapBytes,
         int writeBufferHighWaterMark,
         Duration joinTimeout,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        Duration stallTimeout) {
 
     public static final ListenAddress DEFAULT_WS_LISTEN = new ListenAddress("0.0.0.0", 8080);
     public static final String DEFAULT_WS_PATH = "/kfrelay";
@@ -60,6 +64,7 @@ public record ServerConfig(
     public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK = 256 * 1024;
     public static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
 
     public ServerConfig {
         require(wsListen != null, "ws-listen is required");
@@ -80,6 +85,7 @@ public record ServerConfig(
                 "write-buffer-high-water-mark must be 8 KiB..64 MiB, was " + writeBufferHighWaterMark);
         require(joinTimeout != null && joinTimeout.isPositive(), "join-timeout must be positive");
         require(drainTimeout != null && drainTimeout.isPositive(), "drain-timeout must be positive");
+        require(stallTimeout != null && !stallTimeout.isNegative(), "stall-timeout must not be negative (0 = off)");
     }
 
     private static void require(boolean ok, String message) {
@@ -90,7 +96,7 @@ public record ServerConfig(
 
     /** Bounds of each connection's egress queue. */
     public SinkLimits sinkLimits() {
-        return new SinkLimits(sinkQueueMessages, sinkQueueBytes, sinkHardCapMessages, sinkHardCapBytes);
+        return new SinkLimits(sinkQueueMessages, sinkQueueBytes, sinkHardCapMessages, sinkHardCapBytes, stallTimeout);
     }
 
     /** Netty resumes writing to a connection once its buffered bytes fall to this (half the high mark). */
@@ -124,6 +130,7 @@ public record ServerConfig(
         private int writeBufferHighWaterMark = DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK;
         private Duration joinTimeout = DEFAULT_JOIN_TIMEOUT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
 
         private Builder() {
         }
@@ -141,6 +148,7 @@ public record ServerConfig(
             writeBufferHighWaterMark = c.writeBufferHighWaterMark;
             joinTimeout = c.joinTimeout;
             drainTimeout = c.drainTimeout;
+            stallTimeout = c.stallTimeout;
         }
 
         public Builder wsListen(ListenAddress v) { wsListen = v; return this; }
@@ -158,11 +166,12 @@ public record ServerConfig(
         public Builder writeBufferHighWaterMark(int v) { writeBufferHighWaterMark = v; return this; }
         public Builder joinTimeout(Duration v) { joinTimeout = v; return this; }
         public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
+        public Builder stallTimeout(Duration v) { stallTimeout = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(wsListen, wsPath, transport, eventLoopThreads, maxFrameBytes, sinkQueueMessages,
                     sinkQueueBytes, sinkHardCapMessages, sinkHardCapBytes, writeBufferHighWaterMark, joinTimeout,
-                    drainTimeout);
+                    drainTimeout, stallTimeout);
         }
     }
 }

@@ -66,7 +66,7 @@ public final class TransportMetricsSource implements MetricSource {
             case MEDIA_DROPPED -> "Media not queued for a slow receiver (its queue was full)";
             case MEDIA_SKIPPED -> "Media skipped for a receiver waiting for a keyframe after a drop";
             case KEYFRAME_REQUESTS -> "Keyframe requests made by receivers' queues after dropping video";
-            case SLOW_RECEIVERS_DISCONNECTED -> "Receivers disconnected because not even control fit their queue";
+            case SLOW_RECEIVERS_DISCONNECTED -> "Receivers disconnected: not even control fit their queue, or they stalled past the stall timeout";
             case CLOSE_TIMEOUTS -> "Closing connections cut off after the drain timeout";
             case IO_ERRORS -> "Connections that failed with an I/O error";
             case INTERNAL_ERRORS -> "Unexpected exceptions in connection handlers (a bug)";

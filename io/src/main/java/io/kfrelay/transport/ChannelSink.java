@@ -1,11 +1,15 @@
 package io.kfrelay.transport;
 
 import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.protocol.MediaHeader;
 import io.kfrelay.protocol.MessageType;
 import io.kfrelay.protocol.Protocol;
 import io.kfrelay.transport.TransportMetrics.Counter;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.internal.PlatformDependent;
@@ -16,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection's egress: the relay core's {@link ParticipantSink} for a Netty channel (WebSocket) or any other
@@ -27,11 +32,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * receiver costs nobody else anything: while its channel is unwritable the drain stops, its queue fills and
  * the {@link SinkLimits} decide what is dropped.
  *
- * <p>Drop policy: non-keyframe media goes first (it is admitted only under a share of the media limits),
- * then keyframe media. Dropping video of a stream puts that stream, for this receiver, into "resume at next
- * keyframe": its packets are skipped until one with KEYFRAME and FRAME_START arrives, and the sink asks the
- * relay for a keyframe (the relay throttles). Control is never dropped; a receiver so far behind that even
- * control does not fit under the hard caps is disconnected.
+ * <p>Drop policy: video deltas go first (they are admitted only under a share of the media limits), then
+ * keyframe packets and audio (audio is a sliver of the bytes and has no keyframe to recover at). Dropping
+ * video of a stream puts that stream, for this receiver, into "resume at next keyframe": its packets are
+ * skipped until one with KEYFRAME and FRAME_START arrives while the queue is down to the low-water mark (a
+ * keyframe resumed into a full queue would only be cut short again). The keyframe request goes out once per
+ * loss, when the receiver has drained to the low-water mark: a stalled receiver asks for nothing, so it
+ * cannot raise the publisher's keyframe rate. Control is never dropped; a receiver so far behind that even
+ * control does not fit under the hard caps is disconnected, and so is one that drops media and does not
+ * drain for the stall timeout (after an ERROR, if that still fits).
  *
  * <p>Buffers: media is borrowed (a retained duplicate is queued, so the shared packet's indices stay
  * untouched), control is owned. Each queued buffer is released exactly once: by the channel write, or by
@@ -42,6 +51,9 @@ public final class ChannelSink implements ParticipantSink {
     static final int MAX_AWAITING_STREAMS = 64;
     /** The queue grows and shrinks in chunks of this many slots, so an idle connection stays small. */
     private static final int QUEUE_CHUNK = 64;
+    private static final int KEYFRAME_START = Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_START;
+    /** The protocol has no code for "too slow" yet; the relay ending the session is the closest. */
+    private static final int STALLED_ERROR_CODE = ErrorCodes.TOO_SLOW;
 
     private static final int OPEN = 0;
     /** The relay or the transport asked to close: write what is queued, then say goodbye. */
@@ -62,6 +74,13 @@ public final class ChannelSink implements ParticipantSink {
     // Media callers are the shard consumer or the replay thread, never both at once (ParticipantSink's
     // contract, the hand-over goes through the ring), so this plain state needs no synchronization.
     private final StreamKeySet awaitingKeyframe = new StreamKeySet(MAX_AWAITING_STREAMS);
+    // The awaiting streams whose keyframe request has gone out for the current loss.
+    private final StreamKeySet keyframeRequested = new StreamKeySet(MAX_AWAITING_STREAMS);
+    private final long stallTimeoutNanos;
+    /** Event-loop clock time of the first drop since the queue was last drained to the low-water mark; 0 = none. */
+    private final AtomicLong stalledSince = new AtomicLong();
+    private final AtomicBoolean stallCheckScheduled = new AtomicBoolean();
+    private final Runnable stallCheckTask = this::checkStall;
     private volatile Future<?> closeTimer;
     // Event loop only.
     private boolean goodbyeSent;
@@ -85,6 +104,7 @@ public final class ChannelSink implements ParticipantSink {
         this.keyframes = keyframes;
         this.metrics = metrics;
         this.closeTimeoutNanos = closeTimeout.toNanos();
+        this.stallTimeoutNanos = limits.stallTimeout().toNanos();
         // Sized to the hard cap, which the budget enforces first: offer() only fails if that is broken.
         this.queue = PlatformDependent.newMpscQueue(QUEUE_CHUNK, Math.max(limits.hardCapMessages(), 2 * QUEUE_CHUNK));
     }
@@ -99,19 +119,14 @@ public final class ChannelSink implements ParticipantSink {
         int at = packet.readerIndex();
         int flags = packet.getUnsignedByte(at + MediaHeader.FLAGS_OFFSET);
         boolean keyframe = (flags & Protocol.FLAG_KEYFRAME) != 0;
-        boolean video = packet.getUnsignedByte(at + MediaHeader.KIND_OFFSET) == Protocol.KIND_VIDEO;
-        if (video && !awaitingKeyframe.isEmpty()) {
-            long key = StreamKeySet.key(senderId(packet, at), streamId(packet, at));
-            if (awaitingKeyframe.contains(key)) {
-                if (!keyframe || (flags & Protocol.FLAG_FRAME_START) == 0) {
-                    metrics.increment(Counter.MEDIA_SKIPPED);
-                    return;
-                }
-                awaitingKeyframe.remove(key); // this packet starts a keyframe: the stream decodes again from here
-            }
+        int kind = packet.getUnsignedByte(at + MediaHeader.KIND_OFFSET);
+        boolean video = kind == Protocol.KIND_VIDEO;
+        if (video && !awaitingKeyframe.isEmpty() && !resumes(packet, at, flags)) {
+            metrics.increment(Counter.MEDIA_SKIPPED);
+            return;
         }
         int length = packet.readableBytes();
-        boolean admitted = keyframe
+        boolean admitted = keyframe || kind == Protocol.KIND_AUDIO
                 ? budget.tryReserve(length, limits.mediaMessages(), limits.mediaBytes())
                 : budget.tryReserve(length, limits.deltaMessages(), limits.deltaBytes());
         if (!admitted) {
@@ -121,15 +136,71 @@ public final class ChannelSink implements ParticipantSink {
         enqueue(packet.retainedDuplicate(), length);
     }
 
-    private void dropMedia(ByteBuf packet, int at, boolean video) {
-        metrics.increment(Counter.MEDIA_DROPPED);
-        if (video) {
-            // Later deltas of this stream would not decode without the lost packet: wait for a keyframe.
-            long sender = senderId(packet, at);
-            int stream = streamId(packet, at);
-            awaitingKeyframe.add(StreamKeySet.key(sender, stream));
+    /** Whether a video packet may go on: its stream is not waiting, or it is a keyframe start it resumes at. */
+    private boolean resumes(ByteBuf packet, int at, int flags) {
+        long sender = senderId(packet, at);
+        int stream = streamId(packet, at);
+        long key = StreamKeySet.key(sender, stream);
+        if (!awaitingKeyframe.contains(key)) {
+            return true;
+        }
+        if (!budget.isWithin(limits.lowWaterMessages(), limits.lowWaterBytes())) {
+            if ((flags & KEYFRAME_START) == KEYFRAME_START) {
+                // This keyframe is lost too: the request for it (if any) is spent, ask again once drained.
+                keyframeRequested.remove(key);
+            }
+            return false;
+        }
+        if ((flags & KEYFRAME_START) == KEYFRAME_START) {
+            awaitingKeyframe.remove(key); // drained and a keyframe starts: the stream decodes again from here
+            keyframeRequested.remove(key);
+            return true;
+        }
+        if (!keyframeRequested.contains(key)) {
+            // Drained: now a keyframe would fit, so now is the time to ask (once per loss; the relay throttles).
+            keyframeRequested.add(key);
             metrics.increment(Counter.KEYFRAME_REQUESTS);
             keyframes.requestKeyframe(sender, stream);
+        }
+        return false;
+    }
+
+    private void dropMedia(ByteBuf packet, int at, boolean video) {
+        metrics.increment(Counter.MEDIA_DROPPED);
+        noteStall();
+        if (video) {
+            // Later deltas of this stream would not decode without the lost packet: wait for a keyframe.
+            long key = StreamKeySet.key(senderId(packet, at), streamId(packet, at));
+            awaitingKeyframe.add(key);
+            keyframeRequested.remove(key);
+        }
+    }
+
+    /** A drop: starts the stall clock unless it runs already, and makes sure a check will look at it. */
+    private void noteStall() {
+        if (stallTimeoutNanos == 0) {
+            return;
+        }
+        if (stalledSince.get() == 0) {
+            stalledSince.compareAndSet(0, nonZeroNanoTime());
+        }
+        // Written after stalledSince, read before it in checkStall: a clock started is always looked at.
+        if (!stallCheckScheduled.get() && stallCheckScheduled.compareAndSet(false, true)) {
+            scheduleStallCheck(stallTimeoutNanos);
+        }
+    }
+
+    /** The event loop's clock (what its timers run on; tests can move it), never 0 (0 means "no stall"). */
+    private long nonZeroNanoTime() {
+        long now = port.eventLoop().ticker().nanoTime();
+        return now == 0 ? 1 : now;
+    }
+
+    private void scheduleStallCheck(long delayNanos) {
+        try {
+            port.eventLoop().schedule(stallCheckTask, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // The event loop is shutting down and closes the channel itself.
         }
     }
 
@@ -270,6 +341,9 @@ public final class ChannelSink implements ParticipantSink {
             }
             port.flush();
         }
+        if (stalledSince.get() != 0 && budget.isWithin(limits.lowWaterMessages(), limits.lowWaterBytes())) {
+            stalledSince.set(0); // drained: whatever drops come next start a new stall
+        }
         if (state.get() == CLOSING && !goodbyeSent && queue.isEmpty()) {
             goodbyeSent = true;
             port.goodbye();
@@ -290,6 +364,38 @@ public final class ChannelSink implements ParticipantSink {
         Future<?> timer = closeTimer;
         if (timer != null) {
             timer.cancel(false);
+        }
+        releaseQueued();
+    }
+
+    /** The stall clock's check (event loop): a receiver stalled for the whole timeout is disconnected. */
+    private void checkStall() {
+        stallCheckScheduled.set(false);
+        long since = stalledSince.get();
+        if (since == 0 || state.get() != OPEN) {
+            return;
+        }
+        long left = since + stallTimeoutNanos - nonZeroNanoTime();
+        if (left > 0) {
+            if (stallCheckScheduled.compareAndSet(false, true)) {
+                scheduleStallCheck(left); // the clock restarted since this check was scheduled
+            }
+            return;
+        }
+        metrics.increment(Counter.SLOW_RECEIVERS_DISCONNECTED);
+        ByteBuf error = ControlCodec.encode(new ControlMessage.Error(STALLED_ERROR_CODE, "receiving too slowly: "
+                + "no progress for " + TimeUnit.NANOSECONDS.toMillis(stallTimeoutNanos) + " ms"), ByteBufAllocator.DEFAULT);
+        int length = error.readableBytes();
+        if (budget.tryReserve(length, limits.hardCapMessages(), limits.hardCapBytes())) {
+            if (queue.offer(error)) {
+                close(); // queued media is dropped; the ERROR goes out if the receiver reads again, the close timer bounds it
+                return;
+            }
+            budget.release(1, length);
+        }
+        error.release(); // no room even for the ERROR: just cut
+        if (discard()) {
+            port.close();
         }
         releaseQueued();
     }

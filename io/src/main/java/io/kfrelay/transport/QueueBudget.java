@@ -33,6 +33,12 @@ final class QueueBudget {
         state.addAndGet(-(messages * ONE_MESSAGE + bytes));
     }
 
+    /** Whether the queue holds at most {@code maxMessages} and {@code maxBytes} (one read: a consistent pair). */
+    boolean isWithin(int maxMessages, long maxBytes) {
+        long now = state.get();
+        return (now >>> MESSAGE_SHIFT) <= maxMessages && (now & BYTES_MASK) <= maxBytes;
+    }
+
     int messages() {
         return (int) (state.get() >>> MESSAGE_SHIFT);
     }

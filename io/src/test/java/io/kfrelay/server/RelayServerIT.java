@@ -24,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -68,6 +69,20 @@ class RelayServerIT {
 
     private static TransportMetrics metrics() {
         return server.metrics();
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Test
+    void accessorsAnswerWhileTheLifecycleLockIsHeld() throws Exception {
+        // close() holds the lock for the whole drain; an admin handler on an event loop asking meanwhile must not wait.
+        synchronized (server) {
+            CompletableFuture<String> answers = CompletableFuture.supplyAsync(() -> server.isRunning() + " "
+                    + (server.core() != null) + " " + server.wsAddress().getPort() + " " + server.transport()
+                    + " " + server.adminAddress() + " " + server.quic());
+            assertEquals("true true " + server.wsPort() + " " + server.transport() + " null null",
+                    answers.get(5, TimeUnit.SECONDS));
+        }
     }
 
     // ------------------------------------------------------------------ joining and media
@@ -245,7 +260,14 @@ class RelayServerIT {
         long before = metrics().get(Counter.FRAGMENTED_FRAMES);
         try (WsTestClient bad = connect()) {
             bad.sendFrame(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {0x01})));
-            bad.sendFrame(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[] {0x18})));
+            try {
+                bad.sendFrame(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[] {0x18})));
+            } catch (Exception e) {
+                // The relay may refuse at the first fragment and close before the continuation is written.
+                if (!(e instanceof java.nio.channels.ClosedChannelException)) {
+                    throw e;
+                }
+            }
             assertError(bad.awaitErrorAndClose(), DecodeStatus.BAD_LENGTH.code());
         }
         assertEquals(before + 1, metrics().get(Counter.FRAGMENTED_FRAMES));
@@ -319,7 +341,8 @@ class RelayServerIT {
     void stuckReceiverLosesMediaNotOthersAndIsCutOffOnceEvenControlDoesNotFit() throws Exception {
         // Room for a read batch of the publisher's bursts, tiny next to the kernel's socket buffers.
         ServerConfig small = loopback().sinkQueueMessages(256).sinkQueueBytes(1024 * 1024).sinkHardCapMessages(512)
-                .sinkHardCapBytes(2 * 1024 * 1024).maxFrameBytes(8 * 1024).writeBufferHighWaterMark(8 * 1024).build();
+                .sinkHardCapBytes(2 * 1024 * 1024).maxFrameBytes(8 * 1024).writeBufferHighWaterMark(8 * 1024)
+                .stallTimeout(Duration.ZERO).build(); // this test is about the hard cap
         try (RelayServer s = new RelayServer(small, RelayConfig.defaults()).start();
              WsTestClient pub = WsTestClient.connect(s.wsPort());
              WsTestClient fast = WsTestClient.connect(s.wsPort());
@@ -348,8 +371,8 @@ class RelayServerIT {
                 }
             }
             assertTrue(s.metrics().get(Counter.MEDIA_DROPPED) > 0, "the stuck receiver's queue overflowed");
-            assertTrue(s.metrics().get(Counter.KEYFRAME_REQUESTS) > 0, "and it asked for a keyframe");
-            pub.awaitControl(ControlMessage.KeyframeRequest.class); // which the relay passed to the publisher
+            // A keyframe could not reach it either: it asks for none, so it raises nobody's keyframe rate.
+            assertEquals(0, s.metrics().get(Counter.KEYFRAME_REQUESTS), "a stuck receiver asks for no keyframe");
             assertEquals(0, s.metrics().get(Counter.SLOW_RECEIVERS_DISCONNECTED), "media drops, never disconnects");
             assertTrue(stuck.isConnected());
 
@@ -363,6 +386,38 @@ class RelayServerIT {
             awaitCondition(() -> roomOf(s, room) != null && roomOf(s, room).participants().size() == 2, "it left");
             pub.sendMedia(0x0B, Protocol.KIND_VIDEO, 0, 1, seq, seq, payload);
             assertEquals(seq, ByteBuffer.wrap(fast.awaitMedia()).getInt(MediaHeader.SEQUENCE_OFFSET));
+        }
+    }
+
+    @Test
+    void aReceiverStuckForTheStallTimeoutIsCutOffWithoutAnyControlPilingUp() throws Exception {
+        ServerConfig small = loopback().sinkQueueMessages(256).sinkQueueBytes(1024 * 1024).sinkHardCapMessages(512)
+                .sinkHardCapBytes(2 * 1024 * 1024).maxFrameBytes(8 * 1024).writeBufferHighWaterMark(8 * 1024)
+                .stallTimeout(Duration.ofSeconds(1)).build();
+        try (RelayServer s = new RelayServer(small, RelayConfig.defaults()).start();
+             WsTestClient pub = WsTestClient.connect(s.wsPort());
+             WsTestClient fast = WsTestClient.connect(s.wsPort());
+             WsTestClient stuck = WsTestClient.connect(s.wsPort(), "/kfrelay", 4096)) {
+            String room = newRoom();
+            pub.join(room, "pub");
+            fast.join(room, "fast");
+            stuck.join(room, "stuck");
+            stuck.reading(false);
+            byte[] payload = new byte[4000];
+            int seq = 0;
+            for (int batch = 0; batch < 1000 && s.metrics().get(Counter.MEDIA_DROPPED) == 0; batch++) {
+                for (int i = 0; i < 25; i++, seq++) {
+                    pub.sendMedia(seq % 100 == 0 ? 0x0B : 0x0A, Protocol.KIND_VIDEO, 0, 1, seq, seq, payload);
+                }
+                for (int i = 0; i < 25; i++) {
+                    fast.awaitMedia();
+                }
+            }
+            assertTrue(s.metrics().get(Counter.MEDIA_DROPPED) > 0, "the stuck receiver's queue overflowed");
+            // The publisher goes quiet: the stall is noticed without any more traffic.
+            awaitCondition(() -> s.metrics().get(Counter.SLOW_RECEIVERS_DISCONNECTED) == 1, "stuck receiver cut off");
+            awaitCondition(() -> roomOf(s, room) != null && roomOf(s, room).participants().size() == 2, "it left");
+            assertTrue(fast.isConnected());
         }
     }
 

@@ -22,6 +22,8 @@ class ServerConfigTest {
         assertEquals(1024, c.sinkQueueMessages());
         assertEquals(Duration.ofSeconds(10), c.joinTimeout());
         assertEquals(Duration.ofSeconds(5), c.drainTimeout());
+        assertEquals(Duration.ofSeconds(10), c.stallTimeout());
+        assertEquals(Duration.ofSeconds(10), c.sinkLimits().stallTimeout(), "the sinks get it");
         assertEquals(c, c.toBuilder().build());
         assertEquals(768, c.sinkLimits().deltaMessages());
         assertEquals(c.writeBufferHighWaterMark() / 2, c.writeBufferLowWaterMark());
@@ -40,6 +42,7 @@ class ServerConfigTest {
         assertMessage("write-buffer-high-water-mark", ServerConfig.builder().writeBufferHighWaterMark(1));
         assertMessage("join-timeout", ServerConfig.builder().joinTimeout(Duration.ZERO));
         assertMessage("drain-timeout", ServerConfig.builder().drainTimeout(Duration.ofSeconds(-1)));
+        assertMessage("stall-timeout", ServerConfig.builder().stallTimeout(Duration.ofSeconds(-1)));
         assertMessage("transport", ServerConfig.builder().transport(null));
     }
 

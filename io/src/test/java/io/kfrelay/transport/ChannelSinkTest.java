@@ -148,7 +148,7 @@ class ChannelSinkTest {
         send(video(DELTA, 7, 1, 12));
         assertEquals(12, sink.queuedMessages());
         assertEquals(1, metrics.get(Counter.MEDIA_DROPPED));
-        assertEquals(List.of("7/1"), keyframeRequests);
+        assertEquals(List.of(), keyframeRequests, "a full queue asks for nothing: the keyframe would not fit");
         assertEquals(1, sink.awaitingKeyframeStreams());
 
         // Keyframes of another stream still fit, up to the full media limit.
@@ -159,7 +159,7 @@ class ChannelSinkTest {
         send(video(KEYFRAME_MIDDLE, 8, 2, 4));
         assertEquals(16, sink.queuedMessages(), "bounded");
         assertEquals(2, metrics.get(Counter.MEDIA_DROPPED));
-        assertEquals(List.of("7/1", "8/2"), keyframeRequests);
+        assertEquals(List.of(), keyframeRequests);
 
         // Control is never dropped while under the hard cap.
         for (int i = 0; i < 16; i++) {
@@ -188,7 +188,8 @@ class ChannelSinkTest {
         channel.runPendingTasks();
         assertEquals(List.of(15, 16, 101), written());
         assertEquals(2, metrics.get(Counter.MEDIA_SKIPPED));
-        assertEquals(List.of("7/1", "9/3"), keyframeRequests, "one request per loss, not per skipped packet");
+        // Asked once the queue had drained; 9/3 met its keyframe before it had to ask.
+        assertEquals(List.of("7/1"), keyframeRequests, "one request per loss, not per skipped packet");
         assertEquals(0, sink.awaitingKeyframeStreams());
     }
 
@@ -210,17 +211,119 @@ class ChannelSinkTest {
     @Test
     void audioIsDroppedPacketByPacketWithoutAKeyframeWait() {
         unwritable();
-        for (int seq = 0; seq < 13; seq++) {
+        for (int seq = 0; seq < 17; seq++) {
             send(media(DELTA, Protocol.KIND_AUDIO, 5, 1, seq, 50));
         }
-        assertEquals(1, metrics.get(Counter.MEDIA_DROPPED));
+        assertEquals(1, metrics.get(Counter.MEDIA_DROPPED), "audio fills the whole media limit, then drops");
         assertEquals(List.of(), keyframeRequests, "audio has no keyframes to ask for");
         writable();
         written();
-        send(media(DELTA, Protocol.KIND_AUDIO, 5, 1, 13, 50));
+        send(media(DELTA, Protocol.KIND_AUDIO, 5, 1, 17, 50));
         sink.flush();
         channel.runPendingTasks();
-        assertEquals(List.of(13), written());
+        assertEquals(List.of(17), written());
+    }
+
+    @Test
+    void audioStillGetsThroughWhenVideoDeltasAreDropped() {
+        unwritable();
+        for (int seq = 0; seq < 12; seq++) {
+            send(video(DELTA, 7, 1, seq));
+        }
+        send(video(DELTA, 7, 1, 12));
+        assertEquals(1, metrics.get(Counter.MEDIA_DROPPED), "video deltas stop at 75%");
+        for (int seq = 0; seq < 4; seq++) {
+            send(media(DELTA, Protocol.KIND_AUDIO, 5, 1, 100 + seq, 50));
+        }
+        assertEquals(16, sink.queuedMessages(), "audio uses the rest of the media limit");
+        assertEquals(1, metrics.get(Counter.MEDIA_DROPPED));
+        writable();
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 100, 101, 102, 103), written());
+    }
+
+    @Test
+    void aStreamThatLostVideoResumesOnlyOnceAKeyframeFits() {
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(video(DELTA, 7, 1, seq)); // the 13th is dropped: 7/1 waits
+        }
+        send(video(KEYFRAME_START, 7, 1, 13)); // the queue is still 75% full: this keyframe would be cut short
+        send(video(KEYFRAME_MIDDLE, 7, 1, 14));
+        assertEquals(12, sink.queuedMessages(), "not resumed into a full queue");
+        assertEquals(1, sink.awaitingKeyframeStreams());
+        writable();
+        assertEquals(12, written().size());
+        send(video(KEYFRAME_START, 7, 1, 15)); // drained: resumes here
+        send(video(DELTA, 7, 1, 16));
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(15, 16), written());
+        assertEquals(0, sink.awaitingKeyframeStreams());
+    }
+
+    @Test
+    void aStalledReceiverAsksForOneKeyframeWhenItHasDrainedNotOnePerKeyframeItMissed() {
+        unwritable();
+        int seq = 0;
+        for (int gop = 0; gop < 10; gop++) { // ten natural keyframes, each followed by deltas, into a stalled receiver
+            send(video(KEYFRAME_START, 7, 1, seq++));
+            for (int i = 0; i < 15; i++) {
+                send(video(DELTA, 7, 1, seq++));
+            }
+        }
+        assertEquals(List.of(), keyframeRequests, "a stalled receiver raises nobody's keyframe rate");
+        writable();
+        written();
+        for (int i = 0; i < 5; i++) {
+            send(video(DELTA, 7, 1, seq++));
+        }
+        assertEquals(List.of("7/1"), keyframeRequests, "drained: one request, then wait for it");
+        assertEquals(1, metrics.get(Counter.KEYFRAME_REQUESTS));
+    }
+
+    @Test
+    void aReceiverStalledForTheStallTimeoutIsToldAndDisconnected() {
+        sink = newSink(new SinkLimits(16, 1 << 20, 32, 2 << 20, Duration.ofSeconds(10)));
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(video(DELTA, 7, 1, seq)); // the 13th is dropped: the stall clock starts
+        }
+        channel.advanceTimeBy(9, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(channel.isOpen(), "not yet");
+        channel.advanceTimeBy(2, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+        assertEquals(1, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED));
+        assertTrue(sink.isClosing());
+        assertEquals(1, sink.queuedMessages(), "queued media released, the ERROR waits for the receiver");
+        writable(); // if it ever reads again it hears why
+        assertEquals(List.of(-1), written());
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void aReceiverThatCatchesUpRestartsTheStallClock() {
+        sink = newSink(new SinkLimits(16, 1 << 20, 32, 2 << 20, Duration.ofSeconds(10)));
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(video(DELTA, 7, 1, seq));
+        }
+        channel.advanceTimeBy(8, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        writable(); // drained: the stall is over
+        written();
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(media(DELTA, Protocol.KIND_VIDEO, 8, 1, seq, 100)); // a new stall
+        }
+        channel.advanceTimeBy(8, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(channel.isOpen(), "16 s since the first drop, but only 8 s of this stall");
+        assertEquals(0, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED));
+        channel.advanceTimeBy(3, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertEquals(1, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED));
     }
 
     @Test
