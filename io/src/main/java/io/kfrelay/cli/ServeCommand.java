@@ -162,7 +162,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Events per shard ring, a power of two.")
     int ringSize;
 
-    @Option(names = "--wait-strategy", paramLabel = "KIND", defaultValue = "blocking", converter = Converters.Wait.class,
+    @Option(names = "--wait-strategy", paramLabel = "KIND", defaultValue = "lite-blocking", converter = Converters.Wait.class,
             description = "How an idle shard waits: blocking, lite-blocking, sleeping, yielding or busy-spin "
                     + "(the last two burn a core each).")
     WaitStrategyKind waitStrategy;
