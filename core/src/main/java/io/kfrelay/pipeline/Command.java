@@ -49,6 +49,6 @@ sealed interface Command {
     }
 
     /** Evicts everyone and stops the consumer. */
-    record Shutdown(int code, String reason, CompletableFuture<Void> done) implements Command {
+    record Shutdown(int code, String reason) implements Command {
     }
 }

@@ -184,7 +184,7 @@ final class Shard implements EventHandler<RelayEvent> {
         while (producers.get() != 0) {
             Thread.onSpinWait();
         }
-        enqueue(new Command.Shutdown(code, reason, new CompletableFuture<>()));
+        enqueue(new Command.Shutdown(code, reason));
         if (Thread.currentThread() != thread) {
             thread.join();
         }
@@ -302,7 +302,6 @@ final class Shard implements EventHandler<RelayEvent> {
             answerStopped(p.command());
         }
         processor.halt();
-        s.done().complete(null);
     }
 
     @Override
