@@ -3,7 +3,9 @@ package io.kfrelay.cli;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.WaitStrategyKind;
 import io.kfrelay.server.ListenAddress;
+import io.kfrelay.transport.AllocatorKind;
 import io.kfrelay.transport.TransportKind;
+import io.kfrelay.transport.ws.WsFramingKind;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -92,6 +94,39 @@ final class Converters {
                 return TransportKind.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException("transport must be auto, epoll, io_uring or nio, not '" + value + "'");
+            }
+        }
+    }
+
+    static final class Allocator implements ITypeConverter<AllocatorKind> {
+        @Override
+        public AllocatorKind convert(String value) {
+            try {
+                return AllocatorKind.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class Memory implements ITypeConverter<BufferMemory> {
+        @Override
+        public BufferMemory convert(String value) {
+            try {
+                return BufferMemory.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class Framing implements ITypeConverter<WsFramingKind> {
+        @Override
+        public WsFramingKind convert(String value) {
+            try {
+                return WsFramingKind.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
             }
         }
     }

@@ -44,6 +44,11 @@ final class QuicOptions {
             description = "Send each connection's packets as UDP GSO segments (epoll only).")
     boolean gso;
 
+    @Option(names = "--quic-event-loops", paramLabel = "N", defaultValue = "1",
+            description = "UDP sockets sharing the QUIC port (SO_REUSEPORT), each with its own event loop thread; "
+                    + "a connection stays on one. 0: one per CPU core. Epoll only: with NIO, 1 (and a warning).")
+    int eventLoops;
+
     /** The QUIC configuration these options describe. */
     QuicConfig quicConfig() {
         return QuicConfig.builder()
@@ -54,6 +59,7 @@ final class QuicOptions {
                 .maxUdpPayloadBytes(maxUdpPayload)
                 .datagramQueue(datagramQueue)
                 .gso(gso)
+                .eventLoops(eventLoops)
                 .build();
     }
 

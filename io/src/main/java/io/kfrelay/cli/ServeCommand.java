@@ -63,6 +63,10 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     LoggingOptions logging;
 
+    /** --allocator, --buffer-memory, --ws-framing: buffers and egress writes. */
+    @Mixin
+    BufferOptions buffers;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option defaults (see below).")
     Path config;
@@ -204,6 +208,7 @@ final class ServeCommand implements Callable<Integer> {
                 .joinTimeout(joinTimeout)
                 .drainTimeout(drainTimeout)
                 .stallTimeout(stallTimeout);
+        buffers.applyTo(b);
         if (eventLoopThreads > 0) {
             b.eventLoopThreads(eventLoopThreads);
         }
@@ -236,6 +241,11 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         logging.apply(); // before anything logs: the backend reads its level once
+        String memoryProblem = buffers.bufferMemory.apply(); // before anything loads Netty's platform layer
+        if (memoryProblem != null) {
+            err.println("kfrelay serve: " + memoryProblem);
+            return 2;
+        }
         ServerConfig server;
         RelayConfig relay;
         try {

@@ -163,6 +163,24 @@ public final class KfRelayClient implements AutoCloseable {
      * @throws IllegalArgumentException for a bad stream id or kind, or a kind other than the stream's
      */
     public int publishFrame(int streamId, int kind, boolean keyframe, ByteBuf frame, long timestamp) {
+        return publishSlice(streamId, kind, keyframe, frame, timestamp, true, true);
+    }
+
+    /**
+     * Publishes one slice of a frame as soon as it is there, for senders that do not hand over whole frames: an
+     * encoder that emits slices, or a pacer that spreads a large keyframe over time. Like
+     * {@link #publishFrame(int, int, boolean, ByteBuf, long)}, except that FRAME_START marks the slice's first
+     * packet only if it {@code startsFrame} and FRAME_END its last only if it {@code endsFrame}. The slices of a
+     * frame go in order, with nothing else of the same stream between them, and carry the same timestamp and
+     * keyframe flag; keep every slice but the last a multiple of {@link ClientOptions#maxPayloadBytes()} and the
+     * packets are the same as for the whole frame. A refused slice (outbound cap) breaks its frame: receivers and
+     * the relay's cache treat it like a frame with a lost packet, so send the rest of that frame anyway or,
+     * better, start the stream again at a keyframe.
+     *
+     * @return the number of packets queued, or 0 if the slice was refused (outbound cap)
+     */
+    public int publishSlice(int streamId, int kind, boolean keyframe, ByteBuf slice, long timestamp,
+                            boolean startsFrame, boolean endsFrame) {
         ClientTransport t = requireJoined();
         // Never larger than the transport carries in one piece (a QUIC datagram's usable size).
         StreamPacketizer stream = streams.computeIfAbsent(streamId, id -> new StreamPacketizer(id, kind,
@@ -177,7 +195,7 @@ public final class KfRelayClient implements AutoCloseable {
         }
         int sender = (int) participantId();
         // The packetizer's lock covers the writes too, so one stream's packets are queued in sequence order.
-        int packets = stream.packetize(keyframe, frame, timestamp & 0xFFFF_FFFFL, sender, t::write);
+        int packets = stream.packetize(keyframe, slice, timestamp & 0xFFFF_FFFFL, sender, startsFrame, endsFrame, t::write);
         t.flush();
         return packets;
     }

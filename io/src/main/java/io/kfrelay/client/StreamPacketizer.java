@@ -50,16 +50,26 @@ public final class StreamPacketizer {
      *
      * @return the number of packets produced
      */
+    public int packetize(boolean keyframe, ByteBuf frame, long timestamp, int senderId, Consumer<ByteBuf> out) {
+        return packetize(keyframe, frame, timestamp, senderId, true, true, out);
+    }
+
+    /**
+     * Packetizes one slice of a frame: like {@link #packetize(boolean, ByteBuf, long, int, Consumer)}, but
+     * FRAME_START goes on the first packet only if the slice {@code startsFrame}, and FRAME_END on the last only
+     * if it {@code endsFrame}. A frame sent in slices is the same packets as the frame sent whole when every
+     * slice but the last is a multiple of the payload size.
+     */
     public synchronized int packetize(boolean keyframe, ByteBuf frame, long timestamp, int senderId,
-                                      Consumer<ByteBuf> out) {
+                                      boolean startsFrame, boolean endsFrame, Consumer<ByteBuf> out) {
         int length = frame.readableBytes();
         int at = frame.readerIndex();
         int packets = Math.max(1, (length + maxPayload - 1) / maxPayload);
         for (int i = 0; i < packets; i++) {
             int chunk = Math.min(maxPayload, length - i * maxPayload);
             int flags = (keyframe ? Protocol.FLAG_KEYFRAME : 0)
-                    | (i == 0 ? Protocol.FLAG_FRAME_START : 0)
-                    | (i == packets - 1 ? Protocol.FLAG_FRAME_END : 0);
+                    | (i == 0 && startsFrame ? Protocol.FLAG_FRAME_START : 0)
+                    | (i == packets - 1 && endsFrame ? Protocol.FLAG_FRAME_END : 0);
             ByteBuf packet = alloc.buffer(MediaHeader.LENGTH + chunk);
             MediaHeader.write(packet, flags, kind, senderId, streamId, nextSequence, timestamp);
             packet.writeBytes(frame, at + i * maxPayload, chunk);

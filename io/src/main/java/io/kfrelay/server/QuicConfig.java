@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * Configuration of the relay's QUIC listener ({@link RelayServer#withQuic}). Media travels in QUIC DATAGRAM
- * frames (RFC 9221), control on one bidirectional stream, all peers on one UDP socket; see docs/PROTOCOL.md §7.
+ * frames (RFC 9221), control on one bidirectional stream, peers spread over {@link #eventLoopCount()} UDP sockets on one port; see docs/PROTOCOL.md §7.
  *
  * @param listen            where the UDP socket binds; default {@code 0.0.0.0:4433}; null means no QUIC listener
  * @param certFile          PEM certificate chain; with {@code keyFile}, or neither: then a self-signed certificate
@@ -21,9 +21,15 @@ import java.time.Duration;
  * @param datagramQueue     datagrams quiche may hold per connection and direction before it drops; default 1024
  * @param gso               hand a connection's consecutive packets to the kernel as one UDP GSO send (epoll only);
  *                          default true
+ * @param eventLoops        UDP sockets bound to the listen port with SO_REUSEPORT, each with an event loop (a thread)
+ *                          and a QUIC codec of its own; the kernel keeps each peer's address pair on one socket, so a
+ *                          connection stays on one thread. Default 1: on a 2-vCPU machine shared with its load
+ *                          generator, 2 did not lower the CPU per packet; on a host of its own, try the number of
+ *                          cores. 0 means one per CPU core ({@link #eventLoopCount()}). Epoll only: with NIO the
+ *                          listener warns and uses 1
  */
 public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Duration idleTimeout, Duration keepAlive,
-                         int maxUdpPayloadBytes, int datagramQueue, boolean gso) {
+                         int maxUdpPayloadBytes, int datagramQueue, boolean gso, int eventLoops) {
 
     public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", 4433);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
@@ -33,6 +39,8 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
     public static final int MIN_UDP_PAYLOAD_BYTES = 1200;
     public static final int MAX_UDP_PAYLOAD_BYTES = 65_527;
     public static final int DEFAULT_DATAGRAM_QUEUE = 1024;
+    public static final int DEFAULT_EVENT_LOOPS = 1;
+    public static final int MAX_EVENT_LOOPS = 256;
     /** The ALPN protocol id a kfrelay QUIC connection negotiates. */
     public static final String ALPN = "kfrelay";
 
@@ -46,6 +54,13 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
                 "quic-max-udp-payload must be " + MIN_UDP_PAYLOAD_BYTES + ".." + MAX_UDP_PAYLOAD_BYTES + ", was "
                         + maxUdpPayloadBytes);
         require(datagramQueue >= 16 && datagramQueue <= 65_536, "quic-datagram-queue must be 16..65536, was " + datagramQueue);
+        require(eventLoops >= 0 && eventLoops <= MAX_EVENT_LOOPS,
+                "quic-event-loops must be 0 (one per core).." + MAX_EVENT_LOOPS + ", was " + eventLoops);
+    }
+
+    /** How many sockets and event loops the listener wants: {@link #eventLoops}, or the number of CPU cores for 0. */
+    public int eventLoopCount() {
+        return eventLoops > 0 ? eventLoops : Math.min(MAX_EVENT_LOOPS, Runtime.getRuntime().availableProcessors());
     }
 
     private static void require(boolean ok, String message) {
@@ -79,7 +94,7 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
 
     public Builder toBuilder() {
         return new Builder().listen(listen).tls(certFile, keyFile).idleTimeout(idleTimeout).keepAlive(keepAlive)
-                .maxUdpPayloadBytes(maxUdpPayloadBytes).datagramQueue(datagramQueue).gso(gso);
+                .maxUdpPayloadBytes(maxUdpPayloadBytes).datagramQueue(datagramQueue).gso(gso).eventLoops(eventLoops);
     }
 
     /** Mutable builder starting from the defaults; every setter returns this. */
@@ -92,6 +107,7 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
         private int maxUdpPayloadBytes = DEFAULT_MAX_UDP_PAYLOAD_BYTES;
         private int datagramQueue = DEFAULT_DATAGRAM_QUEUE;
         private boolean gso = true;
+        private int eventLoops = DEFAULT_EVENT_LOOPS;
 
         private Builder() {
         }
@@ -105,9 +121,12 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
         public Builder maxUdpPayloadBytes(int v) { maxUdpPayloadBytes = v; return this; }
         public Builder datagramQueue(int v) { datagramQueue = v; return this; }
         public Builder gso(boolean v) { gso = v; return this; }
+        /** 0: one per CPU core. */
+        public Builder eventLoops(int v) { eventLoops = v; return this; }
 
         public QuicConfig build() {
-            return new QuicConfig(listen, certFile, keyFile, idleTimeout, keepAlive, maxUdpPayloadBytes, datagramQueue, gso);
+            return new QuicConfig(listen, certFile, keyFile, idleTimeout, keepAlive, maxUdpPayloadBytes, datagramQueue, gso,
+                    eventLoops);
         }
     }
 }

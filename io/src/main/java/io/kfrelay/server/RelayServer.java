@@ -66,7 +66,7 @@ public final class RelayServer implements AutoCloseable {
     private ChannelGroup connections;
     private Channel wsListener;
     private volatile InetSocketAddress wsBound;
-    // QUIC (off unless withQuic is called): its own UDP socket and event loop, its own counters.
+    // QUIC (off unless withQuic is called): its own UDP sockets and event loops, its own counters.
     private QuicConfig quicConfig = QuicConfig.disabled();
     private final QuicMetrics quicMetrics = new QuicMetrics();
     private volatile QuicListener quicListener;
@@ -100,12 +100,14 @@ public final class RelayServer implements AutoCloseable {
         loops = transport.newEventLoopGroup(config.eventLoopThreads(), "kfrelay-io");
         connections = new DefaultChannelGroup("kfrelay-connections", GlobalEventExecutor.INSTANCE);
         WsSettings ws = new WsSettings(config.wsPath(), config.maxFrameBytes(), config.sinkLimits(),
-                config.joinTimeout(), config.drainTimeout());
+                config.joinTimeout(), config.drainTimeout(), config.wsFraming());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.ALLOCATOR, config.allocator().instance())
+                .childOption(ChannelOption.ALLOCATOR, config.allocator().instance()) // reads, control, frame headers
                 .childOption(ChannelOption.TCP_NODELAY, true) // media is latency-bound; writes are batched anyway
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
@@ -150,7 +152,8 @@ public final class RelayServer implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, () -> "kfrelay listening on ws://"
                 + new ListenAddress(config.wsListen().host(), wsBound.getPort()) + config.wsPath() + " (" + transport
-                + ", " + config.eventLoopThreads() + " event loops)");
+                + ", " + config.eventLoopThreads() + " event loops, " + config.allocator().label() + " allocator, "
+                + config.wsFraming().label() + " framing)");
         return this;
     }
 
@@ -190,7 +193,7 @@ public final class RelayServer implements AutoCloseable {
         // must be reached, and either alone keeps quiche's datagram queue from overflowing.
         return new QuicSettings(config.sinkLimits(), config.maxFrameBytes(), config.joinTimeout(),
                 config.drainTimeout(), quicConfig.keepAlive(), 128L * quicConfig.datagramQueue(),
-                quicConfig.datagramQueue() / 2);
+                quicConfig.datagramQueue() / 2, config.allocator().instance());
     }
 
     /** The QUIC listener, or null when there is none (not configured, or not started). */
@@ -253,6 +256,11 @@ public final class RelayServer implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** The open WebSocket connections (tests look at their channel options). */
+    ChannelGroup wsConnections() {
+        return connections;
     }
 
     public RelayConfig relayConfig() {

@@ -1,7 +1,9 @@
 package io.kfrelay.server;
 
+import io.kfrelay.transport.AllocatorKind;
 import io.kfrelay.transport.SinkLimits;
 import io.kfrelay.transport.TransportKind;
+import io.kfrelay.transport.ws.WsFramingKind;
 
 import java.time.Duration;
 
@@ -35,6 +37,10 @@ import java.time.Duration;
  * @param stallTimeout              a receiver that drops media and does not drain its queue to half the media
  *                                  limit for this long is disconnected (counted as a slow receiver); default
  *                                  10 s, zero turns it off
+ * @param allocator                 Netty buffer allocator of the WebSocket channels (ingress reads, control
+ *                                  messages, frame headers); default {@link AllocatorKind#ADAPTIVE}
+ * @param wsFraming                 how WebSocket egress frames each message; default {@link WsFramingKind#HEADERS}
+ *                                  (header bytes written by the relay, one slab per drain)
  */
 public record ServerConfig(
         ListenAddress wsListen,
@@ -49,7 +55,9 @@ public record ServerConfig(
         int writeBufferHighWaterMark,
         Duration joinTimeout,
         Duration drainTimeout,
-        Duration stallTimeout) {
+        Duration stallTimeout,
+        AllocatorKind allocator,
+        WsFramingKind wsFraming) {
 
     public static final ListenAddress DEFAULT_WS_LISTEN = new ListenAddress("0.0.0.0", 8080);
     public static final String DEFAULT_WS_PATH = "/kfrelay";
@@ -65,6 +73,8 @@ public record ServerConfig(
     public static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
+    public static final AllocatorKind DEFAULT_ALLOCATOR = AllocatorKind.ADAPTIVE;
+    public static final WsFramingKind DEFAULT_WS_FRAMING = WsFramingKind.HEADERS;
 
     public ServerConfig {
         require(wsListen != null, "ws-listen is required");
@@ -86,6 +96,8 @@ public record ServerConfig(
         require(joinTimeout != null && joinTimeout.isPositive(), "join-timeout must be positive");
         require(drainTimeout != null && drainTimeout.isPositive(), "drain-timeout must be positive");
         require(stallTimeout != null && !stallTimeout.isNegative(), "stall-timeout must not be negative (0 = off)");
+        require(allocator != null, "allocator is required");
+        require(wsFraming != null, "ws-framing is required");
     }
 
     private static void require(boolean ok, String message) {
@@ -131,6 +143,8 @@ public record ServerConfig(
         private Duration joinTimeout = DEFAULT_JOIN_TIMEOUT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
+        private AllocatorKind allocator = DEFAULT_ALLOCATOR;
+        private WsFramingKind wsFraming = DEFAULT_WS_FRAMING;
 
         private Builder() {
         }
@@ -149,6 +163,8 @@ public record ServerConfig(
             joinTimeout = c.joinTimeout;
             drainTimeout = c.drainTimeout;
             stallTimeout = c.stallTimeout;
+            allocator = c.allocator;
+            wsFraming = c.wsFraming;
         }
 
         public Builder wsListen(ListenAddress v) { wsListen = v; return this; }
@@ -167,11 +183,13 @@ public record ServerConfig(
         public Builder joinTimeout(Duration v) { joinTimeout = v; return this; }
         public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
         public Builder stallTimeout(Duration v) { stallTimeout = v; return this; }
+        public Builder allocator(AllocatorKind v) { allocator = v; return this; }
+        public Builder wsFraming(WsFramingKind v) { wsFraming = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(wsListen, wsPath, transport, eventLoopThreads, maxFrameBytes, sinkQueueMessages,
                     sinkQueueBytes, sinkHardCapMessages, sinkHardCapBytes, writeBufferHighWaterMark, joinTimeout,
-                    drainTimeout, stallTimeout);
+                    drainTimeout, stallTimeout, allocator, wsFraming);
         }
     }
 }

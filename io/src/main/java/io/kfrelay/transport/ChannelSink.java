@@ -9,7 +9,6 @@ import io.kfrelay.protocol.MessageType;
 import io.kfrelay.protocol.Protocol;
 import io.kfrelay.transport.TransportMetrics.Counter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.internal.PlatformDependent;
@@ -384,7 +383,7 @@ public final class ChannelSink implements ParticipantSink {
         }
         metrics.increment(Counter.SLOW_RECEIVERS_DISCONNECTED);
         ByteBuf error = ControlCodec.encode(new ControlMessage.Error(STALLED_ERROR_CODE, "receiving too slowly: "
-                + "no progress for " + TimeUnit.NANOSECONDS.toMillis(stallTimeoutNanos) + " ms"), ByteBufAllocator.DEFAULT);
+                + "no progress for " + TimeUnit.NANOSECONDS.toMillis(stallTimeoutNanos) + " ms"), port.alloc());
         int length = error.readableBytes();
         if (budget.tryReserve(length, limits.hardCapMessages(), limits.hardCapBytes())) {
             if (queue.offer(error)) {

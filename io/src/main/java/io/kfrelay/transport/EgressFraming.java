@@ -4,11 +4,20 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 
-/** How a transport puts protocol messages on its channel: the one thing a {@link ChannelSink} cannot know. */
+/**
+ * How a transport puts protocol messages on its channel: the one thing a {@link ChannelSink} cannot know. One drain
+ * is a run of {@link #write} calls closed by one {@link #flush}, all on the channel's event loop; a framing may keep
+ * per-drain state between them (so an instance may belong to one connection, see the implementation).
+ */
 public interface EgressFraming {
 
-    /** Wraps one protocol message for {@code Channel.write}; ownership of {@code message} passes to the result. */
-    Object frame(ByteBuf message);
+    /** Writes one protocol message, framed, without flushing; ownership of {@code message} passes. Event loop only. */
+    void write(Channel channel, ByteBuf message);
+
+    /** End of a drain: everything written goes out. Event loop only. */
+    default void flush(Channel channel) {
+        channel.flush();
+    }
 
     /** Ends the connection once everything is written (e.g. a WebSocket close frame, then close). Event loop only. */
     void goodbye(Channel channel);
@@ -16,8 +25,8 @@ public interface EgressFraming {
     /** Messages as they are, then a plain close: for transports that frame in the pipeline, and for tests. */
     EgressFraming RAW = new EgressFraming() {
         @Override
-        public Object frame(ByteBuf message) {
-            return message;
+        public void write(Channel channel, ByteBuf message) {
+            channel.write(message, channel.voidPromise());
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.kfrelay.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 
@@ -38,6 +39,11 @@ public interface EgressPort {
     /** Cuts the connection off at once (slow receiver, drain timeout). */
     void close();
 
+    /** Where the sink allocates the messages it makes itself (the stall ERROR): the connection's allocator. */
+    default ByteBufAllocator alloc() {
+        return ByteBufAllocator.DEFAULT;
+    }
+
     /** The port of a transport that writes every message on one channel, framed by {@code framing}. */
     static EgressPort of(Channel channel, EgressFraming framing) {
         return new EgressPort() {
@@ -63,12 +69,12 @@ public interface EgressPort {
 
             @Override
             public void write(ByteBuf message) {
-                channel.write(framing.frame(message), channel.voidPromise());
+                framing.write(channel, message);
             }
 
             @Override
             public void flush() {
-                channel.flush();
+                framing.flush(channel);
             }
 
             @Override
@@ -79,6 +85,11 @@ public interface EgressPort {
             @Override
             public void close() {
                 channel.close();
+            }
+
+            @Override
+            public ByteBufAllocator alloc() {
+                return channel.alloc();
             }
         };
     }

@@ -54,6 +54,18 @@ class QuicOptionsTest {
     }
 
     @Test
+    void eventLoopsComeFromTheCommandLineTheEnvironmentOrTheConfigFile() throws IOException {
+        assertEquals(3, parse(Map.of(), "--quic-event-loops", "3").quic.quicConfig().eventLoops());
+        assertEquals(0, parse(Map.of("KFRELAY_QUIC_EVENT_LOOPS", "0")).quic.quicConfig().eventLoops());
+        Path file = tmp.resolve("loops.properties");
+        Files.write(file, List.of("quic-event-loops=2"));
+        assertEquals(2, parse(Map.of(), "--config", file.toString()).quic.quicConfig().eventLoops());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse(Map.of(), "--quic-event-loops", "-2").quic.quicConfig());
+        assertTrue(e.getMessage().contains("quic-event-loops"), e.getMessage());
+    }
+
+    @Test
     void aBadListenAddressNamesTheOption() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> parse(Map.of(), "--quic-listen", "nowhere").quic.quicConfig());

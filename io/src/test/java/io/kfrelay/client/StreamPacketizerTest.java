@@ -45,6 +45,24 @@ class StreamPacketizerTest {
     }
 
     @Test
+    void aFrameSentInSlicesIsTheSamePacketsAsTheFrameSentWhole() {
+        List<ByteBuf> whole = new ArrayList<>();
+        video(1200, 5).packetize(true, frame(3000), 90_000, 3, whole::add);
+        StreamPacketizer sliced = video(1200, 5);
+        ByteBuf f = frame(3000);
+
+        sliced.packetize(true, f.slice(0, 1180), 90_000, 3, true, false, sent::add);
+        sliced.packetize(true, f.slice(1180, 1180), 90_000, 3, false, false, sent::add);
+        sliced.packetize(true, f.slice(2360, 640), 90_000, 3, false, true, sent::add);
+
+        assertEquals(whole, sent);
+        assertEquals(FLAG_KEYFRAME | FLAG_FRAME_START, packet(0).flags());
+        assertEquals(FLAG_KEYFRAME, packet(1).flags());
+        assertEquals(FLAG_KEYFRAME | FLAG_FRAME_END, packet(2).flags());
+        whole.forEach(ByteBuf::release);
+    }
+
+    @Test
     void aFrameIsSplitIntoPacketsOfAtMostTheMaximumHeaderIncluded() {
         int packets = video(1200, 0).packetize(false, frame(3000), 90_000, 0, sent::add);
 

@@ -21,6 +21,16 @@ class QuicConfigTest {
         assertEquals(Duration.ofSeconds(30), c.idleTimeout());
         assertEquals(1452, c.maxUdpPayloadBytes());
         assertFalse(QuicConfig.disabled().enabled());
+        assertEquals(1, c.eventLoops());
+        assertEquals(1, c.eventLoopCount());
+    }
+
+    @Test
+    void zeroEventLoopsMeansOnePerCore() {
+        QuicConfig c = QuicConfig.builder().eventLoops(0).build();
+        assertEquals(Runtime.getRuntime().availableProcessors(), c.eventLoopCount());
+        assertEquals(4, c.toBuilder().eventLoops(4).build().eventLoopCount());
+        assertEquals(4, QuicConfig.builder().eventLoops(4).build().toBuilder().build().eventLoops(), "toBuilder keeps it");
     }
 
     @Test
@@ -29,6 +39,8 @@ class QuicConfigTest {
         assertMessage("quic-keep-alive", () -> QuicConfig.builder().keepAlive(Duration.ofSeconds(30)).build());
         assertMessage("quic-max-udp-payload", () -> QuicConfig.builder().maxUdpPayloadBytes(1000).build());
         assertMessage("quic-idle-timeout", () -> QuicConfig.builder().idleTimeout(Duration.ofMillis(10)).build());
+        assertMessage("quic-event-loops", () -> QuicConfig.builder().eventLoops(-1).build());
+        assertMessage("quic-event-loops", () -> QuicConfig.builder().eventLoops(QuicConfig.MAX_EVENT_LOOPS + 1).build());
     }
 
     private static void assertMessage(String option, Runnable build) {

@@ -125,7 +125,7 @@ public final class LoadRun implements AutoCloseable {
     public LoadClient joinPublisher(Room room, String identity, MediaProfile profile, int lateJoinStreams,
                                     boolean receivesLittle) throws IOException {
         LoadClient c = joinMany(room, 1, identity, lateJoinStreams, false, receivesLittle).getFirst();
-        c.publish(profile);
+        c.publish(profile, options.pacing());
         return c;
     }
 
@@ -158,6 +158,19 @@ public final class LoadRun implements AutoCloseable {
     public List<LoadClient> connectMany(int n, String prefix) throws IOException {
         return setUp(n, i -> LoadClient.connect(url, clientOptions, loops.next(), prefix + i, window, counters),
                 "connect " + n + " clients");
+    }
+
+    /** Closes {@code gone} (the relay sees them leave) and forgets them; waits at most 10 s. */
+    public void leave(Room room, List<LoadClient> gone) throws IOException {
+        List<CompletableFuture<Void>> closing = gone.stream().map(LoadClient::close).toList();
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("could not close " + gone.size() + " clients", e);
+        } finally {
+            room.removeAll(gone);
+            clients.removeAll(gone);
+        }
     }
 
     /** Sends JOIN now and returns at once; the answer and the late join are recorded when they come. */
@@ -211,7 +224,7 @@ public final class LoadRun implements AutoCloseable {
     public void warmUp(Duration d) throws IOException {
         Room room = new Room("warmup"); // not in rooms: counts for no step
         List<LoadClient> warm = new ArrayList<>(joinMany(room, 1, "warmup-publisher", 0, false, true));
-        warm.getFirst().publish(MediaProfile.LARGE_ROOM);
+        warm.getFirst().publish(MediaProfile.LARGE_ROOM, options.pacing());
         sleep(d.dividedBy(2));
         warm.addAll(joinMany(room, 20, "warmup-", 1));
         sleep(d.dividedBy(2));
@@ -252,6 +265,11 @@ public final class LoadRun implements AutoCloseable {
         Map<SyntheticStream, SyntheticStream.Counters> streams0 = streamCounters();
         // The window starts at the very moment it opens: a frame stamped earlier but checked by its publisher
         // before the open would otherwise count for its receivers but not for the publisher.
+        Histogram setupLateJoin = null;
+        if (scenario.lateJoinInWindow()) {
+            setupLateJoin = lateJoinUs.getIntervalHistogram(); // the set-up's joins; the window's come after
+            takeLateJoinSources();
+        }
         Start start = new Start(System.nanoTime(), relayCpu0, harnessCpu0, machine0, gc0, harnessGc0, streams0, metrics0);
         window.open(start.atNanos());
         scenario.duringWindow(step, this);
@@ -295,7 +313,8 @@ public final class LoadRun implements AutoCloseable {
                 GcPauses.Summary.of(pauses.subList(Math.min(start.gcPauses(), pauses.size()), pauses.size())),
                 harnessGcMs, rss, offheapCacheBytes(endMetrics), relayEgressPackets(start.metrics(), endMetrics),
                 RelayMetricsView.of(start.metrics(), endMetrics),
-                LatencySummary.of(lateJoinHist), lateJoinIncomplete, sources, LatencySummary.of(joins), published);
+                LatencySummary.of(lateJoinHist), lateJoinIncomplete, sources, LatencySummary.of(joins), published,
+                setupLateJoin == null ? null : LatencySummary.of(setupLateJoin));
     }
 
     private Map<LateJoinTracker.Source, Long> takeLateJoinSources() {

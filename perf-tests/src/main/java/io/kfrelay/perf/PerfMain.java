@@ -1,5 +1,6 @@
 package io.kfrelay.perf;
 
+import io.kfrelay.perf.media.Pacing;
 import io.kfrelay.perf.scenario.Scenario;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,6 +52,12 @@ public final class PerfMain implements Callable<Integer> {
                     + "per available processor.")
     int clientThreads;
 
+    @Option(names = "--pacing", paramLabel = "off|MULTIPLIER", defaultValue = "off",
+            description = "How publishers send video: off = each frame as one burst (a 200 KB keyframe is 171 packets "
+                    + "at once, the worst case), or paced like libwebrtc at MULTIPLIER x the bitrate (libwebrtc: 2.5), "
+                    + "each packet stamped as it leaves.")
+    String pacing;
+
     @Option(names = "--p99-limit", paramLabel = "D", defaultValue = "50ms",
             description = "saturation: a step whose p99 latency exceeds this is past the knee.")
     String p99Limit;
@@ -68,7 +75,8 @@ public final class PerfMain implements Callable<Integer> {
             o = new PerfOptions(scenario, transport, subscribers,
                     duration == null ? null : PerfOptions.parseDuration(duration), quick, out(),
                     clientThreads > 0 ? clientThreads : Runtime.getRuntime().availableProcessors(),
-                    PerfOptions.parseDuration(p99Limit).toNanos() / 1e6, lossLimit, relayArgs, home());
+                    PerfOptions.parseDuration(p99Limit).toNanos() / 1e6, lossLimit, relayArgs, home(),
+                    Pacing.parse(pacing));
         } catch (IllegalArgumentException e) {
             System.err.println("kfrelay perf: " + e.getMessage());
             return 2;

@@ -1,5 +1,7 @@
 package io.kfrelay.perf;
 
+import io.kfrelay.perf.media.Pacing;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,10 +17,11 @@ import java.util.List;
  * @param lossLimit     saturation: a step whose loss ratio exceeds this is past the knee
  * @param relayArgs     extra {@code kfrelay serve} options, appended last (they win)
  * @param home          the checkout holding the {@code kfrelay} launcher
+ * @param pacing        how publishers put video on the wire (frames as bursts, or paced)
  */
 public record PerfOptions(String scenario, String transport, Integer subscribers, Duration duration, boolean quick,
                           Path out, int clientThreads, double p99LimitMs, double lossLimit, List<String> relayArgs,
-                          Path home) {
+                          Path home, Pacing pacing) {
 
     public PerfOptions {
         if (!transport.equals("ws") && !transport.equals("quic")) {
@@ -34,6 +37,7 @@ public record PerfOptions(String scenario, String transport, Integer subscribers
             throw new IllegalArgumentException("--client-threads must be 1..64, was " + clientThreads);
         }
         relayArgs = List.copyOf(relayArgs);
+        java.util.Objects.requireNonNull(pacing, "pacing");
     }
 
     /** The measuring window of one step. */

@@ -168,17 +168,21 @@ final class PerfRun {
         return results.isEmpty() ? 1 : 0;
     }
 
-    /** The most members any room of the plan gets: its largest step plus publishers and watchers. */
+    /** The most members any room of the plan gets: its largest step plus publishers, watchers and late joiners. */
     private static int maxRoomSize(List<StepSpec> plan) {
-        return plan.stream().mapToInt(StepSpec::count).max().orElse(0) + 16;
+        return plan.stream().mapToInt(StepSpec::count).max().orElse(0) + 64;
     }
 
     private static String line(StepResult r) {
         LatencySummary l = r.latencyUs();
         String lat = l == null ? "no samples" : String.format(Locale.ROOT, "p50 %.0f p99 %.0f p99.9 %.0f max %.0f us",
                 l.p50(), l.p99(), l.p999(), l.max());
-        String late = r.lateJoinUs() == null ? "" : String.format(Locale.ROOT, ", late join p50 %.0f p99 %.0f ms (%d, %d incomplete)",
+        String late = r.lateJoinUs() == null ? "" : String.format(Locale.ROOT, ", late join p50 %.1f p99 %.1f ms (%d, %d incomplete)",
                 r.lateJoinUs().p50() / 1000, r.lateJoinUs().p99() / 1000, r.lateJoinUs().count(), r.lateJoinIncomplete());
+        if (r.setupLateJoinUs() != null) {
+            late += String.format(Locale.ROOT, ", set-up joins p50 %.0f p99 %.0f ms (%d)", r.setupLateJoinUs().p50() / 1000,
+                    r.setupLateJoinUs().p99() / 1000, r.setupLateJoinUs().count());
+        }
         return String.format(Locale.ROOT, "  %-18s egress %,.0f pkt/s (%.1f MB/s, offered %,.0f), loss %.4f, %s; relay "
                         + "%.1f us/pkt, %.2f cores; harness %.2f cores; machine %.0f%% busy; GC %d pauses max %.1f ms; "
                         + "RSS %.0f MiB%s",
@@ -225,6 +229,7 @@ final class PerfRun {
         p.put("window_s", plan.isEmpty() ? null : plan.getLast().window().toMillis() / 1000.0);
         p.put("p99_limit_ms", o.p99LimitMs());
         p.put("loss_limit", o.lossLimit());
+        p.put("pacing", o.pacing().describe());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("machine", machine);
         m.put("relay", r);

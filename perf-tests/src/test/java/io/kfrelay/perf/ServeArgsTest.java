@@ -53,6 +53,7 @@ class ServeArgsTest {
         assertEquals(Duration.ofMinutes(2), PerfOptions.parseDuration("2m"));
         assertThrows(IllegalArgumentException.class, () -> PerfOptions.parseDuration("ten seconds"));
         assertThrows(IllegalArgumentException.class, () -> new PerfOptions("large-room", "tcp", null, null, true,
-                null, 2, 50, 0.01, List.of(), java.nio.file.Path.of(".")));
+                null, 2, 50, 0.01, List.of(), java.nio.file.Path.of("."),
+                io.kfrelay.perf.media.Pacing.BURST));
     }
 }

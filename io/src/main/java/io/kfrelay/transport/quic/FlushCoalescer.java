@@ -6,11 +6,12 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 
 /**
- * Sits on the UDP socket's pipeline under the QUIC codec and turns the many flushes of one fan-out (every
+ * Sits on a UDP socket's pipeline under the QUIC codec and turns the many flushes of one fan-out (every
  * connection's drain flushes its own packets) into one: the first flush schedules a single real flush at the end
- * of the event loop's current batch of tasks, so the datagrams of a whole room leave in one {@code sendmmsg}
- * (and, with GSO, as few segments as possible). A burst past {@code maxPendingBytes} flushes at once, so the
- * socket's outbound buffer stays bounded.
+ * of the event loop's current batch of tasks, so the datagrams of all this socket's connections in a room (with
+ * several sockets, each has its own share of the room, its own loop and its own coalescer) leave in one
+ * {@code sendmmsg} (and, with GSO, as few segments as possible). A burst past {@code maxPendingBytes} flushes at
+ * once, so the socket's outbound buffer stays bounded. Event loop only.
  */
 final class FlushCoalescer extends ChannelDuplexHandler {
     private final int maxPendingBytes;

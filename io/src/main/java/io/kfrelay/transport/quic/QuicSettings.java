@@ -1,6 +1,7 @@
 package io.kfrelay.transport.quic;
 
 import io.kfrelay.transport.SinkLimits;
+import io.netty.buffer.ByteBufAllocator;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -15,11 +16,13 @@ import java.util.Objects;
  * @param keepAlive              how often the relay PINGs a peer on its control stream; zero: never
  * @param creditBytes            media bytes one connection may have waiting inside quiche ({@link DatagramCredit})
  * @param creditDatagrams        media datagrams one connection may have waiting inside quiche
+ * @param allocator              buffers of the UDP sockets, connections and streams ({@code serve --allocator})
  */
 public record QuicSettings(SinkLimits sinkLimits, int maxControlMessageBytes, Duration joinTimeout,
                            Duration closeTimeout, Duration keepAlive, long creditBytes,
-                           long creditDatagrams) {
+                           long creditDatagrams, ByteBufAllocator allocator) {
     public QuicSettings {
+        Objects.requireNonNull(allocator, "allocator");
         Objects.requireNonNull(sinkLimits, "sinkLimits");
         Objects.requireNonNull(joinTimeout, "joinTimeout");
         Objects.requireNonNull(closeTimeout, "closeTimeout");

@@ -72,7 +72,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         // Here rather than in channelActive: a shutdown event may reach the handler before the channel is active.
         this.ctx = ctx;
-        sink = new ChannelSink(ctx.channel(), WsFraming.INSTANCE, settings.sinkLimits(), this::requestKeyframe,
+        sink = new ChannelSink(ctx.channel(), settings.framing().newFraming(), settings.sinkLimits(), this::requestKeyframe,
                 metrics, settings.closeTimeout());
     }
 

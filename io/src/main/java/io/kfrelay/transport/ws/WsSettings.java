@@ -13,13 +13,21 @@ import java.util.Objects;
  * @param sinkLimits    bounds of each connection's egress queue
  * @param joinTimeout   how long a connection may stay without a JOIN
  * @param closeTimeout  how long a closing connection may take to write out what is queued
+ * @param framing       how egress messages are framed ({@link WsFramingKind})
  */
 public record WsSettings(String path, int maxFrameBytes, SinkLimits sinkLimits, Duration joinTimeout,
-                         Duration closeTimeout) {
+                         Duration closeTimeout, WsFramingKind framing) {
     public WsSettings {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(sinkLimits, "sinkLimits");
         Objects.requireNonNull(joinTimeout, "joinTimeout");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
+        Objects.requireNonNull(framing, "framing");
+    }
+
+    /** With the default framing, {@link WsFramingKind#HEADERS}. */
+    public WsSettings(String path, int maxFrameBytes, SinkLimits sinkLimits, Duration joinTimeout,
+                      Duration closeTimeout) {
+        this(path, maxFrameBytes, sinkLimits, joinTimeout, closeTimeout, WsFramingKind.HEADERS);
     }
 }

@@ -4,6 +4,7 @@ import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.client.RawMediaListener;
 import io.kfrelay.perf.media.MediaProfile;
+import io.kfrelay.perf.media.Pacing;
 import io.kfrelay.perf.media.SendStamp;
 import io.kfrelay.protocol.ControlMessage.Joined;
 import io.kfrelay.protocol.MediaHeader;
@@ -79,13 +80,13 @@ public final class LoadClient implements RawMediaListener {
     }
 
     /** Starts publishing a video stream (and an audio stream if the profile has audio) of {@code profile}. */
-    public void publish(MediaProfile profile) {
+    public void publish(MediaProfile profile, Pacing pacing) {
         List<SyntheticStream> s = new ArrayList<>();
         s.add(new SyntheticStream(client, SyntheticStream.VIDEO_STREAM_ID, Protocol.KIND_VIDEO, profile, window,
-                counters));
+                counters, pacing));
         if (profile.hasAudio()) {
             s.add(new SyntheticStream(client, SyntheticStream.AUDIO_STREAM_ID, Protocol.KIND_AUDIO, profile, window,
-                    counters));
+                    counters, pacing));
         }
         streams = List.copyOf(s);
         s.forEach(slot.scheduler()::add);

@@ -30,7 +30,7 @@ final class PublishScheduler implements Runnable {
     /** Starts sending {@code stream}'s frames from now on. Any thread. */
     void add(SyntheticStream stream) {
         loop.execute(() -> {
-            stream.nextDueNanos = System.nanoTime();
+            stream.start(System.nanoTime());
             due.add(stream);
             arm();
         });

@@ -21,6 +21,10 @@ public final class Room {
         members.add(c);
     }
 
+    public void removeAll(java.util.Collection<LoadClient> gone) {
+        members.removeAll(gone);
+    }
+
     public List<LoadClient> members() {
         return List.copyOf(members);
     }

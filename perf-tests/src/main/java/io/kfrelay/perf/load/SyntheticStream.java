@@ -3,17 +3,21 @@ package io.kfrelay.perf.load;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.perf.media.FrameSizes;
 import io.kfrelay.perf.media.MediaProfile;
+import io.kfrelay.perf.media.Pacing;
 import io.kfrelay.perf.media.SendStamp;
+import io.kfrelay.protocol.MediaHeader;
 import io.kfrelay.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One synthetic audio or video stream of a publisher, driven by its loop's {@link PublishScheduler}: frames of
  * the profile's sizes at its rate, each stamped with its send time in every packet. Like an encoder it starts a
- * new GOP when the relay asks for a keyframe. Touched only by the event loop its client runs on (the scheduler
+ * new GOP when the relay asks for a keyframe. With {@link Pacing} video frames wait in a queue and leave one packet
+ * at a time at the pacing rate, each packet stamped as it leaves. Touched only by the event loop its client runs on (the scheduler
  * and the client's keyframe-request callback share that thread); the harness reads the counters.
  */
 public final class SyntheticStream {
@@ -26,6 +30,13 @@ public final class SyntheticStream {
     private final int maxPayload;
     private final MeasureWindow window;
     private final RunCounters counters;
+    private final Pacing pacing;
+    /** Paced video: frames generated and not yet sent out completely, oldest first. */
+    private final ArrayDeque<PendingFrame> pending = new ArrayDeque<>();
+    /** Bytes of the oldest pending frame already sent. */
+    private int sentOfFrame;
+    private long nextFrameNanos;
+    private long nextPacketNanos;
     private MediaProfile profile;
     private FrameSizes sizes;
     private long intervalNanos;
@@ -45,8 +56,9 @@ public final class SyntheticStream {
     private final AtomicLong windowPackets = new AtomicLong();
 
     public SyntheticStream(KfRelayClient client, int streamId, int kind, MediaProfile profile, MeasureWindow window,
-                           RunCounters counters) {
+                           RunCounters counters, Pacing pacing) {
         this.client = client;
+        this.pacing = kind == Protocol.KIND_VIDEO ? pacing : Pacing.BURST;
         this.counters = counters;
         this.streamId = streamId;
         this.kind = kind;
@@ -96,22 +108,38 @@ public final class SyntheticStream {
         return intervalNanos;
     }
 
-    /** Sends the frame that is due and moves {@link #nextDueNanos} on; frames missed by more than one interval are skipped. */
-    void publishDue() {
-        long now = System.nanoTime();
-        long behind = (now - nextDueNanos) / intervalNanos;
-        if (behind >= 1) {
-            // The loop fell behind (an overloaded harness): drop those frames as an encoder would, and say so.
-            skippedLate.setRelease(skippedLate.getPlain() + behind);
-            frameIndex += behind;
-            gopPosition = (int) ((gopPosition + behind) % sizes.framesPerGop());
-            nextDueNanos += behind * intervalNanos;
-        }
-        publishOne();
-        nextDueNanos += intervalNanos;
+    /** Starts the frame clock at {@code now}; the scheduler's thread. */
+    void start(long now) {
+        nextFrameNanos = now;
+        nextDueNanos = now;
     }
 
-    private void publishOne() {
+    /**
+     * Does what is due: the next frame if its time has come (sent whole, or queued for the pacer), then the paced
+     * packets whose time has come; moves {@link #nextDueNanos} on. Frames missed by more than one interval are
+     * skipped.
+     */
+    void publishDue() {
+        long now = System.nanoTime();
+        if (now - nextFrameNanos >= 0) {
+            long behind = (now - nextFrameNanos) / intervalNanos;
+            if (behind >= 1) {
+                // The loop fell behind (an overloaded harness): drop those frames as an encoder would, and say so.
+                skippedLate.setRelease(skippedLate.getPlain() + behind);
+                frameIndex += behind;
+                gopPosition = (int) ((gopPosition + behind) % sizes.framesPerGop());
+                nextFrameNanos += behind * intervalNanos;
+            }
+            nextFrame(now);
+            nextFrameNanos += intervalNanos;
+        }
+        if (!pending.isEmpty()) {
+            sendPacedPackets();
+        }
+        nextDueNanos = pending.isEmpty() ? nextFrameNanos : Math.min(nextFrameNanos, nextPacketNanos);
+    }
+
+    private void nextFrame(long now) {
         boolean video = kind == Protocol.KIND_VIDEO;
         boolean key = video && (gopPosition == 0 || keyframeRequested);
         if (key) {
@@ -131,19 +159,63 @@ public final class SyntheticStream {
             return;
         }
         int length = !video ? sizes.audioBytes() : key ? sizes.keyframeBytes() : sizes.deltaBytes();
+        frames.setRelease(frames.getPlain() + 1);
+        if (key) {
+            keyframes.setRelease(keyframes.getPlain() + 1);
+        }
+        if (pacing.paced()) {
+            if (pending.isEmpty()) {
+                nextPacketNanos = Math.max(nextPacketNanos, now); // an idle pacer saves no budget up
+            }
+            pending.add(new PendingFrame(length, key, timestamp));
+            return;
+        }
         long stamp = System.nanoTime();
         SendStamp.stampChunks(frame, length, maxPayload, stamp);
-        frame.setIndex(0, length);
+        send(key, timestamp, 0, length, true, stamp);
+    }
+
+    /** Sends the paced packets that are due, one packet-sized slice of the oldest pending frame at a time. */
+    private void sendPacedPackets() {
+        long bitrate = profile.videoBitsPerSecond();
+        while (!pending.isEmpty() && System.nanoTime() - nextPacketNanos >= 0) {
+            PendingFrame f = pending.peek();
+            int length = Math.min(maxPayload, f.length() - sentOfFrame);
+            long stamp = System.nanoTime();
+            frame.setLong(sentOfFrame, stamp);
+            boolean last = sentOfFrame + length == f.length();
+            boolean sent = send(f.key(), f.timestamp(), sentOfFrame, length, last, stamp);
+            nextPacketNanos += pacing.packetNanos(length + MediaHeader.LENGTH, bitrate);
+            sentOfFrame += length;
+            if (last || !sent) {
+                pending.poll();
+                sentOfFrame = 0;
+            }
+            if (!sent) {
+                return;
+            }
+        }
+    }
+
+    /** Hands bytes [offset, offset+length) of the frame buffer to the client as one slice; false if it did not go. */
+    private boolean send(boolean key, long timestamp, int offset, int length, boolean endsFrame, long stamp) {
+        frame.setIndex(offset, offset + length);
         int packets;
         try {
-            packets = client.publishFrame(streamId, kind, key, frame, timestamp);
+            packets = client.publishSlice(streamId, kind, key, frame, timestamp, offset == 0, endsFrame);
         } catch (IllegalStateException closed) {
             dead = true; // the client was closed (the end of a run, or the warm-up room)
-            return;
+            return false;
         } catch (RuntimeException e) {
             dead = true;
             counters.error("stream " + streamId + " stopped publishing", e);
-            return;
+            return false;
+        }
+        if (packets == 0) {
+            // Refused at the client's outbound cap: the frame is broken, so start over at a keyframe.
+            skippedUnwritable.setRelease(skippedUnwritable.getPlain() + 1);
+            keyframeRequested |= kind == Protocol.KIND_VIDEO;
+            return false;
         }
         if (packets != sizes.packets(length)) {
             // The transport packetizes smaller than the stamps assume (a QUIC datagram limit): receivers would
@@ -152,15 +224,16 @@ public final class SyntheticStream {
             counters.error("stream " + streamId + " stopped publishing", new IllegalStateException(
                     "a frame of " + length + " bytes became " + packets + " packets, not " + sizes.packets(length)
                             + ": the transport carries less than " + maxPayload + " payload bytes per packet"));
-            return;
-        }
-        frames.setRelease(frames.getPlain() + 1);
-        if (key) {
-            keyframes.setRelease(keyframes.getPlain() + 1);
+            return false;
         }
         if (window.contains(stamp)) {
             windowPackets.setRelease(windowPackets.getPlain() + packets);
         }
+        return true;
+    }
+
+    /** A paced frame waiting for the pacer. */
+    private record PendingFrame(int length, boolean key, long timestamp) {
     }
 
     /** Counters of one stream, read by the harness. */

@@ -110,6 +110,9 @@ public final class ReportJson {
         m.put("relay_metrics", s.relayMetrics());
         m.put("late_join_ms", s.lateJoinUs() == null ? null : s.lateJoinUs().scaled(1e-3).toJson());
         m.put("late_join_incomplete", s.lateJoinIncomplete());
+        if (s.setupLateJoinUs() != null) {
+            m.put("setup_late_join_ms", s.setupLateJoinUs().scaled(1e-3).toJson());
+        }
         Map<String, Object> sources = new LinkedHashMap<>();
         s.lateJoinSources().forEach((k, v) -> sources.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
         m.put("late_join_keyframe_source", sources);

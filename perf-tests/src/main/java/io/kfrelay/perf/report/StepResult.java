@@ -25,10 +25,13 @@ import java.util.Map;
  * @param offheapCacheBytes the relay's cache gauge at the end of the window, if it exposes /metrics; else null
  * @param relayMetrics      a few of the relay's own counters over the window (deltas) and gauges (at its end),
  *                          if it exposes /metrics; else null
- * @param lateJoinUs        late-join times of the joins made for this step (us), or null if none
+ * @param lateJoinUs        late-join times of the joins made for this step (us), or null if none; for scenarios that
+ *                          join late joiners inside the window ({@code Scenario#lateJoinInWindow}) only those
  * @param lateJoinIncomplete joiners of this step still missing a complete keyframe of some stream at its end
  * @param lateJoinSources   late-join samples by where their first complete keyframe came from
  * @param joinUs            JOIN to JOINED of those joins (us), or null
+ * @param setupLateJoinUs   for scenarios that join late joiners inside the window, the late-join times of the
+ *                          joins that set the step up (e.g. a large room's new subscribers joining together); else null
  */
 public record StepResult(String label, Map<String, Object> params, int subscribers, double windowSeconds,
                          long expectedPackets, long deliveredPackets, long deliveredBytes, long replayedPackets,
@@ -41,7 +44,7 @@ public record StepResult(String label, Map<String, Object> params, int subscribe
                          Map<String, Object> relayMetrics,
                          LatencySummary lateJoinUs, int lateJoinIncomplete,
                          Map<LateJoinTracker.Source, Long> lateJoinSources, LatencySummary joinUs,
-                         SyntheticStream.Counters publishers) {
+                         SyntheticStream.Counters publishers, LatencySummary setupLateJoinUs) {
 
     public double egressPps() {
         return deliveredPackets / windowSeconds;

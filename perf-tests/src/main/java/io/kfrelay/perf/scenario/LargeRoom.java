@@ -2,22 +2,35 @@ package io.kfrelay.perf.scenario;
 
 import io.kfrelay.perf.LoadRun;
 import io.kfrelay.perf.PerfOptions;
+import io.kfrelay.perf.load.LoadClient;
 import io.kfrelay.perf.load.Room;
 import io.kfrelay.perf.media.MediaProfile;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One publisher (2.5 Mbps 30 fps video with 200 KB keyframes, and audio) and N subscribers in one room; N steps
- * up. Each step's new subscribers join while the stream runs, so they are late joiners too.
+ * up. Each step's new subscribers join together while the stream runs (their late joins are the step's
+ * {@code setup_late_join_ms}); during the window, late joiners join one at a time, evenly spread, and their times
+ * are {@code late_join_ms}: what one participant joining a busy room sees. They stay unmeasured receivers until
+ * the next step.
  */
 public final class LargeRoom implements Scenario {
     static final List<Integer> FULL_STEPS = List.of(50, 100, 200, 500, 1000);
     static final List<Integer> QUICK_STEPS = List.of(50, 100);
+    static final int LATE_JOINERS = 20;
+    static final int QUICK_LATE_JOINERS = 5;
+    /** Late joiners join within this share of the window, so their keyframes arrive inside it. */
+    private static final double JOIN_SPREAD = 0.8;
 
     private Room room;
+    private int subscribers;
+    private List<LoadClient> lateJoiners = List.of();
 
     @Override
     public String name() {
@@ -26,7 +39,8 @@ public final class LargeRoom implements Scenario {
 
     @Override
     public String description() {
-        return "1 publisher (2.5 Mbps 30 fps video, 200 KB keyframe every 4 s, 40 kbps audio), N subscribers in one room";
+        return "1 publisher (2.5 Mbps 30 fps video, 200 KB keyframe every 4 s, 40 kbps audio), N subscribers in one "
+                + "room; late joiners join one at a time during the window";
     }
 
     @Override
@@ -38,6 +52,10 @@ public final class LargeRoom implements Scenario {
                 .toList();
     }
 
+    static int lateJoiners(PerfOptions o) {
+        return o.quick() ? QUICK_LATE_JOINERS : LATE_JOINERS;
+    }
+
     @Override
     public void apply(StepSpec step, LoadRun run) throws Exception {
         if (room == null) {
@@ -45,10 +63,40 @@ public final class LargeRoom implements Scenario {
             run.joinPublisher(room, "publisher", MediaProfile.LARGE_ROOM, 0, true);
             run.letFirstKeyframesSettle();
         }
-        int have = room.size() - 1;
-        if (step.count() > have) {
-            run.joinMany(room, step.count() - have, "sub-" + have + "-", 1);
+        run.leave(room, lateJoiners); // the previous step's
+        if (step.count() > subscribers) {
+            run.joinMany(room, step.count() - subscribers, "sub-" + subscribers + "-", 1);
+            subscribers = step.count();
         }
+        lateJoiners = List.of();
+    }
+
+    @Override
+    public boolean lateJoinInWindow() {
+        return true;
+    }
+
+    @Override
+    public void duringWindow(StepSpec step, LoadRun run) throws Exception {
+        int n = lateJoiners(run.options());
+        long start = System.nanoTime();
+        Duration spread = Duration.ofNanos((long) (step.window().toNanos() * JOIN_SPREAD));
+        long spacing = spread.toNanos() / n;
+        List<LoadClient> joined = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long at = start + i * spacing;
+            long wait;
+            while ((wait = at - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            // Connected just before its JOIN (a connection without JOIN is closed after --join-timeout); the
+            // late-join clock starts at the JOIN.
+            LoadClient c = run.connectMany(1, "late-" + subscribers + "-" + i + "-").getFirst();
+            c.setMeasured(false);
+            joined.add(c);
+            run.joinAsync(c, room, 1);
+        }
+        lateJoiners = joined;
     }
 
     @Override
@@ -57,6 +105,7 @@ public final class LargeRoom implements Scenario {
         m.put("subscribers", step.count());
         m.put("publishers", 1);
         m.put("rooms", 1);
+        m.put("late_joiners", lateJoiners.size()); // joined one at a time during the window
         m.put("video_bps", step.videoBitsPerSecond());
         return m;
     }

@@ -29,6 +29,15 @@ public sealed interface Scenario permits LargeRoom, Meeting, JoinStorm, Saturati
     default void duringWindow(StepSpec step, LoadRun run) throws Exception {
     }
 
+    /**
+     * Whether this scenario's late joiners are the ones it joins inside the window ({@link #duringWindow}): then
+     * {@code late_join_ms} is theirs alone, and the joins that set the step up are reported apart
+     * ({@code setup_late_join_ms}). Otherwise every join of the step counts.
+     */
+    default boolean lateJoinInWindow() {
+        return false;
+    }
+
     /** {@code kfrelay serve} options this scenario needs (the user's own come after and win). */
     default List<String> relayArgs() {
         return List.of();

@@ -8,13 +8,15 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PlansTest {
 
     static PerfOptions options(String scenario, boolean quick, Integer subscribers, Duration duration) {
-        return new PerfOptions(scenario, "ws", subscribers, duration, quick, null, 2, 50, 0.01, List.of(), Path.of("."));
+        return new PerfOptions(scenario, "ws", subscribers, duration, quick, null, 2, 50, 0.01, List.of(), Path.of("."),
+                io.kfrelay.perf.media.Pacing.BURST);
     }
 
     private static List<Integer> counts(List<StepSpec> plan) {
@@ -28,6 +30,14 @@ class PlansTest {
         assertEquals(List.of(50, 100), counts(quick));
         assertEquals("subscribers=50", quick.getFirst().label());
         assertEquals(List.of(300), counts(new LargeRoom().plan(options("large-room", false, 300, null))));
+    }
+
+    @Test
+    void largeRoomLateJoinersJoinInsideTheWindowTwentyOrFiveQuick() {
+        assertEquals(20, LargeRoom.lateJoiners(options("large-room", false, null, null)));
+        assertEquals(5, LargeRoom.lateJoiners(options("large-room", true, null, null)));
+        assertTrue(new LargeRoom().lateJoinInWindow());
+        assertFalse(new Meeting().lateJoinInWindow());
     }
 
     @Test
