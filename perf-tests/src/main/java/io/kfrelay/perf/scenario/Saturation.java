@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public final class Saturation implements Scenario {
     static final List<Long> FULL_BPS = List.of(1_000_000L, 2_000_000L, 4_000_000L, 8_000_000L, 16_000_000L,
-            32_000_000L, 64_000_000L, 128_000_000L);
+            32_000_000L, 64_000_000L, 128_000_000L, 256_000_000L, 512_000_000L, 1_024_000_000L);
     static final List<Long> QUICK_BPS = List.of(2_500_000L, 10_000_000L, 40_000_000L);
     static final int FULL_SUBSCRIBERS = 50;
     static final int QUICK_SUBSCRIBERS = 20;
