@@ -162,9 +162,8 @@ public final class LoadRun implements AutoCloseable {
 
     /** Closes {@code gone} (the relay sees them leave) and forgets them; waits at most 10 s. */
     public void leave(Room room, List<LoadClient> gone) throws IOException {
-        List<CompletableFuture<Void>> closing = gone.stream().map(LoadClient::close).toList();
         try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            closeAll(gone);
         } catch (Exception e) {
             throw new IOException("could not close " + gone.size() + " clients", e);
         } finally {
@@ -228,13 +227,7 @@ public final class LoadRun implements AutoCloseable {
         sleep(d.dividedBy(2));
         warm.addAll(joinMany(room, 20, "warmup-", 1));
         sleep(d.dividedBy(2));
-        List<CompletableFuture<Void>> closing = warm.stream().map(LoadClient::close).toList();
-        try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IOException("could not close the warm-up clients", e);
-        }
-        clients.removeAll(warm);
+        leave(room, warm);
         stepJoiners.clear();
         lateJoinUs.reset();
         joinUs.reset();
@@ -422,12 +415,17 @@ public final class LoadRun implements AutoCloseable {
     @Override
     public void close() {
         loops.stopPublishing();
-        List<CompletableFuture<Void>> closing = clients.stream().map(LoadClient::close).toList();
         try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            closeAll(clients);
         } catch (Exception e) {
             // closing is best effort; the loops are shut down below anyway
         }
         loops.close();
+    }
+
+    /** Closes {@code cs} and waits for all of them, at most 10 s. */
+    private static void closeAll(List<LoadClient> cs) throws Exception {
+        List<CompletableFuture<Void>> closing = cs.stream().map(LoadClient::close).toList();
+        CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
     }
 }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A room with 4 active video streams (1 Mbps, 200 KB keyframes, and audio) and a few watchers; then J joiners,
@@ -78,20 +77,11 @@ public final class JoinStorm implements Scenario {
     }
 
     @Override
-    public void duringWindow(StepSpec step, LoadRun run) {
+    public void duringWindow(StepSpec step, LoadRun run) throws Exception {
         if (!step.label().equals("storm")) {
             return;
         }
-        long start = System.nanoTime();
-        long spacing = STORM.toNanos() / Math.max(1, joiners.size());
-        for (int i = 0; i < joiners.size(); i++) {
-            long at = start + i * spacing;
-            long wait;
-            while ((wait = at - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            run.joinAsync(joiners.get(i), room, PUBLISHERS);
-        }
+        EvenSpacing.run(joiners.size(), STORM, i -> run.joinAsync(joiners.get(i), room, PUBLISHERS));
     }
 
     @Override

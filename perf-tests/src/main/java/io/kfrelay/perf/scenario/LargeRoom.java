@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One publisher (2.5 Mbps 30 fps video with 200 KB keyframes, and audio) and N subscribers in one room; N steps
@@ -79,23 +78,16 @@ public final class LargeRoom implements Scenario {
     @Override
     public void duringWindow(StepSpec step, LoadRun run) throws Exception {
         int n = lateJoiners(run.options());
-        long start = System.nanoTime();
         Duration spread = Duration.ofNanos((long) (step.window().toNanos() * JOIN_SPREAD));
-        long spacing = spread.toNanos() / n;
         List<LoadClient> joined = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            long at = start + i * spacing;
-            long wait;
-            while ((wait = at - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
+        EvenSpacing.run(n, spread, i -> {
             // Connected just before its JOIN (a connection without JOIN is closed after --join-timeout); the
             // late-join clock starts at the JOIN.
             LoadClient c = run.connectMany(1, "late-" + subscribers + "-" + i + "-").getFirst();
             c.setMeasured(false);
             joined.add(c);
             run.joinAsync(c, room, 1);
-        }
+        });
         lateJoiners = joined;
     }
 
