@@ -5,6 +5,8 @@ import io.kfrelay.replay.ReplayJob;
 import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A member of a room, as the shard consumer sees it. */
 final class Participant {
@@ -19,6 +21,8 @@ final class Participant {
     ReplayJob replay;
     /** Live packets (retained ByteBufs) and control messages waiting behind the replay, in order. */
     ArrayDeque<Object> pending;
+    /** Streams (keyframe cache mode) whose keyframe request waits until this participant's replay is done. */
+    final List<PublishedStream> keyframesAfterReplay = new ArrayList<>(2);
     /** Touched in this batch: flush at the end of it. */
     boolean dirty;
 

@@ -161,7 +161,13 @@ public final class RoomState {
             boolean covered = snapshot != null && replayed.contains(s);
             s.subscribers.add(joiner, s.isVideo() && !covered);
             if (s.isVideo() && (!s.cache.hasKeyframe() || config.cacheMode() == CacheMode.KEYFRAME)) {
-                requestKeyframe(s, now);
+                if (covered) {
+                    // Asked for once the replay is out: a live keyframe to the whole room, requested now, would
+                    // be written out at the same time as the joiner's replay and delay it.
+                    joiner.keyframesAfterReplay.add(s);
+                } else {
+                    requestKeyframe(s, now);
+                }
             }
         }
         if (snapshot != null) {
@@ -222,6 +228,13 @@ public final class RoomState {
             }
         }
         markDirty(p);
+        long now = clock.nanoTime();
+        for (PublishedStream s : p.keyframesAfterReplay) {
+            if (p.room.streams.contains(s)) { // not ended meanwhile
+                requestKeyframe(s, now);
+            }
+        }
+        p.keyframesAfterReplay.clear();
     }
 
     /** A LEAVE or a disconnect: the same cleanup either way. Unknown ids are ignored (leave is idempotent). */

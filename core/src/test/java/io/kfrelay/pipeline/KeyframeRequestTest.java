@@ -4,6 +4,7 @@ import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.testing.RecordingSink;
 import io.kfrelay.testing.TestPeer;
 import io.kfrelay.testing.TestRelay;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,6 +57,47 @@ class KeyframeRequestTest {
         pub.keyframe(1, 2);
         relay.join("r", "late");
         assertEquals(1, requests(pub).size());
+    }
+
+    @Test
+    @DisplayName("keyframe mode: a stream the joiner gets from the cache is asked for its keyframe only once the replay is out")
+    void keyframeModeAsksAfterTheReplay() throws Exception {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.KEYFRAME).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(1, 3);
+        pub.delta(1);
+        relay.settle();
+
+        RecordingSink joinerSink = new RecordingSink();
+        joinerSink.closeGate(); // holds the replay thread at its first packet
+        relay.joinAsync("r", "late", joinerSink);
+        assertTrue(joinerSink.awaitBlocked(10_000), "the replay started");
+        relay.core.sync().get(10, TimeUnit.SECONDS);
+        assertTrue(requests(pub).isEmpty(), "no live keyframe is asked for while the replay runs");
+
+        joinerSink.open();
+        relay.settle();
+        assertEquals(List.of(new ControlMessage.KeyframeRequest(pub.id(), 1)), requests(pub));
+        assertEquals(3, joinerSink.media().stream().filter(RecordingSink.Media::replay).count());
+    }
+
+    @Test
+    @DisplayName("keyframe mode: a joiner who leaves during its replay asks for no keyframe")
+    void leaveDuringReplayAsksNothing() throws Exception {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.KEYFRAME).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(1, 3);
+        relay.settle();
+
+        RecordingSink joinerSink = new RecordingSink();
+        joinerSink.closeGate();
+        TestPeer late = relay.joinAsync("r", "late", joinerSink);
+        assertTrue(joinerSink.awaitBlocked(10_000), "the replay started");
+        late.session.leave();
+        relay.core.sync().get(10, TimeUnit.SECONDS);
+        joinerSink.open();
+        relay.settle();
+        assertTrue(requests(pub).isEmpty());
     }
 
     @Test

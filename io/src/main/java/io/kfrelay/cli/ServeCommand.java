@@ -181,8 +181,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Bytes per second one late joiner's replay is paced at.")
     long replayRate;
 
-    @Option(names = "--replay-burst", paramLabel = "SIZE", defaultValue = "64k", converter = Converters.IntBytes.class,
-            description = "Bytes a replay sends before pacing starts.")
+    @Option(names = "--replay-burst", paramLabel = "SIZE", defaultValue = "256k", converter = Converters.IntBytes.class,
+            description = "Bytes a replay sends before pacing starts; the default holds one keyframe at the default "
+                    + "--keyframe-cap, so a joiner's first keyframe goes out at once.")
     int replayBurst;
 
     @Option(names = "--replay-queue", paramLabel = "N", defaultValue = "4096",

@@ -160,6 +160,12 @@ public final class LoadRun implements AutoCloseable {
                 "connect " + n + " clients");
     }
 
+    /** Connects one late joiner that joins on its own (not joined yet), on the harness's late-joiner thread. */
+    public LoadClient connectLateJoiner(String identity) throws IOException {
+        return setUp(1, i -> LoadClient.connect(url, clientOptions, loops.lateJoinerSlot(), identity, window, counters),
+                "connect late joiner " + identity).getFirst();
+    }
+
     /** Closes {@code gone} (the relay sees them leave) and forgets them; waits at most 10 s. */
     public void leave(Room room, List<LoadClient> gone) throws IOException {
         try {
@@ -307,7 +313,8 @@ public final class LoadRun implements AutoCloseable {
                 harnessGcMs, rss, offheapCacheBytes(endMetrics), relayEgressPackets(start.metrics(), endMetrics),
                 RelayMetricsView.of(start.metrics(), endMetrics),
                 LatencySummary.of(lateJoinHist), lateJoinIncomplete, sources, LatencySummary.of(joins), published,
-                setupLateJoin == null ? null : LatencySummary.of(setupLateJoin));
+                setupLateJoin == null ? null : LatencySummary.of(setupLateJoin),
+                relayCpu.runqueueWaitPerCpuSince(start.relayCpu()));
     }
 
     private Map<LateJoinTracker.Source, Long> takeLateJoinSources() {

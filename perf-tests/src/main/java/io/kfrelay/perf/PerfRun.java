@@ -83,7 +83,7 @@ final class PerfRun {
         Runtime.getRuntime().addShutdownHook(cleanup);
         URI url = quicUrl != null ? quicUrl : relay.url();
         long ticks = ClockTicks.perSecond();
-        out.printf("relay pid %d at %s; harness: %d receiving threads + 1 publisher thread; steps: %s%n", relay.pid(), url, o.clientThreads(),
+        out.printf("relay pid %d at %s; harness: %d receiving threads + 1 publisher + 1 late-joiner thread; steps: %s%n", relay.pid(), url, o.clientThreads(),
                 plan.stream().map(StepSpec::label).toList());
 
         List<StepResult> results = new ArrayList<>();
@@ -184,10 +184,13 @@ final class PerfRun {
                     r.setupLateJoinUs().p99() / 1000, r.setupLateJoinUs().count());
         }
         return String.format(Locale.ROOT, "  %-18s egress %,.0f pkt/s (%.1f MB/s, offered %,.0f), loss %.4f, %s; relay "
-                        + "%.1f us/pkt, %.2f cores; harness %.2f cores; machine %.0f%% busy; GC %d pauses max %.1f ms; "
+                        + "%.1f us/pkt, %.2f cores%s; harness %.2f cores; machine %.0f%% busy; GC %d pauses max %.1f ms; "
                         + "RSS %.0f MiB%s",
                 r.label(), r.egressPps(), r.egressBytesPerSecond() / 1e6, r.offeredEgressPps(), r.lossRatio(), lat,
-                r.relayCpuUsPerEgressPacket(), r.relayCpuCores(), r.harnessCpuCores(), r.machineBusyRatio() * 100,
+                r.relayCpuUsPerEgressPacket(), r.relayCpuCores(),
+                r.relayRunqueueWaitPerCpu() == null ? "" : String.format(Locale.ROOT, " (waited %.2f s for a CPU per "
+                        + "CPU-second)", r.relayRunqueueWaitPerCpu()),
+                r.harnessCpuCores(), r.machineBusyRatio() * 100,
                 r.relayGc().count(), r.relayGc().maxMs(), r.relayRssBytes() / 1048576.0, late);
     }
 

@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The harness's client I/O threads (NIO: the clients' channels are NIO): a group shared by the receiving clients,
- * and one more thread for publishers that receive little, so their frame cadence does not wait behind a flood
- * of received packets. Each loop is a {@link Slot} with its own {@link ThreadTally} and {@link PublishScheduler};
+ * one more thread for publishers that receive little, so their frame cadence does not wait behind a flood
+ * of received packets, and one for the late joiners that join one at a time, so what their late join measures
+ * is the relay and not the harness still decoding the room's last keyframe for a hundred other subscribers
+ * (a real joiner is a device of its own). Each loop is a {@link Slot} with its own {@link ThreadTally} and {@link PublishScheduler};
  * a client is pinned to one slot (its options name that single loop), so its callbacks record into that
  * slot's tally without any lookup, and its publishing runs on that same thread.
  */
@@ -27,11 +29,13 @@ public final class ClientLoops implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group;
     private final MultiThreadIoEventLoopGroup publisherGroup;
     private final List<Slot> slots = new ArrayList<>();
+    private final MultiThreadIoEventLoopGroup lateJoinerGroup;
     private final Slot publisherSlot;
+    private final Slot lateJoinerSlot;
     private final AtomicInteger next = new AtomicInteger();
 
     /**
-     * @param threads     receiving threads (the publisher thread comes on top)
+     * @param threads     receiving threads (the publisher and late-joiner threads come on top)
      * @param stopAtNanos hard deadline after which no synthetic frame is sent any more
      */
     public ClientLoops(int threads, long stopAtNanos) {
@@ -42,7 +46,10 @@ public final class ClientLoops implements AutoCloseable {
         for (EventExecutor e : group) {
             slots.add(slot(slots.size(), (EventLoop) e, stopAtNanos));
         }
+        lateJoinerGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("perf-join", true),
+                NioIoHandler.newFactory());
         publisherSlot = slot(slots.size(), (EventLoop) publisherGroup.next(), stopAtNanos);
+        lateJoinerSlot = slot(slots.size() + 1, (EventLoop) lateJoinerGroup.next(), stopAtNanos);
     }
 
     private static Slot slot(int index, EventLoop loop, long stopAtNanos) {
@@ -59,10 +66,16 @@ public final class ClientLoops implements AutoCloseable {
         return publisherSlot;
     }
 
-    /** Every slot, the publisher's last. */
+    /** The slot for late joiners that join one at a time (large-room's window). */
+    public Slot lateJoinerSlot() {
+        return lateJoinerSlot;
+    }
+
+    /** Every slot: the receiving ones, the publishers', the late joiners'. */
     public List<Slot> slots() {
         List<Slot> all = new ArrayList<>(slots);
         all.add(publisherSlot);
+        all.add(lateJoinerSlot);
         return List.copyOf(all);
     }
 
@@ -74,6 +87,7 @@ public final class ClientLoops implements AutoCloseable {
     public void close() {
         stopPublishing();
         publisherGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
+        lateJoinerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
     }
 }

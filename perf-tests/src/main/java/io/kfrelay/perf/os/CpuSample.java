@@ -13,32 +13,48 @@ import java.util.Map;
 
 /**
  * One reading of a process's CPU time, in total and per thread (by thread id), at a {@link System#nanoTime()}.
- * Two readings give CPU used over the interval; {@link #threadsSince} names the threads that used it.
+ * Two readings give CPU used over the interval; {@link #threadsSince} names the threads that used it, and
+ * {@link #runqueueWaitPerCpuSince} how long they waited for a CPU (from {@code schedstat}, where the kernel has it).
  */
-public record CpuSample(long atNanos, long processTicks, Map<Long, ProcStat> threads) {
+public record CpuSample(long atNanos, long processTicks, Map<Long, ProcStat> threads, Map<Long, SchedStat> sched) {
 
-    /** One thread's CPU use over an interval, in cores (1.0 = one CPU busy all the time). */
-    public record ThreadLoad(String name, double cores) {
+    public CpuSample(long atNanos, long processTicks, Map<Long, ProcStat> threads) {
+        this(atNanos, processTicks, threads, Map.of());
+    }
+
+    /**
+     * One thread's CPU use over an interval, in cores (1.0 = one CPU busy all the time), and the share of the
+     * interval it was runnable but waiting for a CPU (null without schedstats).
+     */
+    public record ThreadLoad(String name, double cores, Double runqueueWaitRatio) {
+        public ThreadLoad(String name, double cores) {
+            this(name, cores, null);
+        }
     }
 
     public static CpuSample read(long pid, boolean withThreads) throws IOException {
         long at = System.nanoTime();
         ProcStat process = ProcStat.read(pid);
         Map<Long, ProcStat> threads = new HashMap<>();
+        Map<Long, SchedStat> sched = new HashMap<>();
         if (withThreads) {
             Path tasks = Path.of("/proc", Long.toString(pid), "task");
             try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
                 for (Path task : dir) {
                     try {
-                        threads.put(Long.parseLong(task.getFileName().toString()),
-                                ProcStat.parse(Files.readString(task.resolve("stat"))));
+                        long tid = Long.parseLong(task.getFileName().toString());
+                        threads.put(tid, ProcStat.parse(Files.readString(task.resolve("stat"))));
+                        SchedStat ss = SchedStat.read(task);
+                        if (ss != null) {
+                            sched.put(tid, ss);
+                        }
                     } catch (NoSuchFileException gone) {
                         // the thread ended between listing and reading
                     }
                 }
             }
         }
-        return new CpuSample(at, process.ticks(), threads);
+        return new CpuSample(at, process.ticks(), threads, sched);
     }
 
     /** CPU seconds used since {@code before}. */
@@ -60,10 +76,30 @@ public record CpuSample(long atNanos, long processTicks, Map<Long, ProcStat> thr
             ProcStat then = before.threads.get(e.getKey());
             long ticks = e.getValue().ticks() - (then == null ? 0 : then.ticks());
             if (ticks > 0 && wall > 0) {
-                loads.add(new ThreadLoad(e.getValue().name(), ticks / (double) ticksPerSecond / wall));
+                SchedStat now = sched.get(e.getKey());
+                SchedStat was = before.sched.get(e.getKey());
+                Double wait = now == null ? null : (now.waitNanos() - (was == null ? 0 : was.waitNanos())) / 1e9 / wall;
+                loads.add(new ThreadLoad(e.getValue().name(), ticks / (double) ticksPerSecond / wall, wait));
             }
         }
         loads.sort(Comparator.comparingDouble(ThreadLoad::cores).reversed());
         return loads.size() > limit ? List.copyOf(loads.subList(0, limit)) : List.copyOf(loads);
+    }
+
+    /**
+     * Over all threads seen in both samples: seconds spent waiting for a CPU per second spent running since
+     * {@code before} (0.5: for every 2 ms of work, 1 ms in a run queue), or null without schedstats.
+     */
+    public Double runqueueWaitPerCpuSince(CpuSample before) {
+        long run = 0;
+        long wait = 0;
+        for (Map.Entry<Long, SchedStat> e : sched.entrySet()) {
+            SchedStat then = before.sched.get(e.getKey());
+            if (then != null) {
+                run += e.getValue().runNanos() - then.runNanos();
+                wait += e.getValue().waitNanos() - then.waitNanos();
+            }
+        }
+        return run <= 0 ? null : (double) wait / run;
     }
 }

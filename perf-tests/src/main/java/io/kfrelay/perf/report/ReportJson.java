@@ -101,6 +101,7 @@ public final class ReportJson {
         m.put("relay_cpu_cores", s.relayCpuCores());
         m.put("harness_cpu_cores", s.harnessCpuCores());
         m.put("machine_cpu_busy_ratio", s.machineBusyRatio());
+        m.put("relay_runqueue_wait_per_cpu", s.relayRunqueueWaitPerCpu());
         m.put("relay_threads", threads(s.relayThreads()));
         m.put("harness_threads", threads(s.harnessThreads()));
         m.put("gc_pause_ms", gc(s.relayGc()));
@@ -137,6 +138,9 @@ public final class ReportJson {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", t.name());
             m.put("cpu_cores", t.cores());
+            if (t.runqueueWaitRatio() != null) {
+                m.put("runqueue_wait_ratio", t.runqueueWaitRatio());
+            }
             l.add(m);
         }
         return l;

@@ -30,6 +30,7 @@ import java.util.Map;
  * @param lateJoinIncomplete joiners of this step still missing a complete keyframe of some stream at its end
  * @param lateJoinSources   late-join samples by where their first complete keyframe came from
  * @param joinUs            JOIN to JOINED of those joins (us), or null
+ * @param relayRunqueueWaitPerCpu the relay's threads' time waiting for a CPU per time running (schedstat), or null
  * @param setupLateJoinUs   for scenarios that join late joiners inside the window, the late-join times of the
  *                          joins that set the step up (e.g. a large room's new subscribers joining together); else null
  */
@@ -44,7 +45,8 @@ public record StepResult(String label, Map<String, Object> params, int subscribe
                          Map<String, Object> relayMetrics,
                          LatencySummary lateJoinUs, int lateJoinIncomplete,
                          Map<LateJoinTracker.Source, Long> lateJoinSources, LatencySummary joinUs,
-                         SyntheticStream.Counters publishers, LatencySummary setupLateJoinUs) {
+                         SyntheticStream.Counters publishers, LatencySummary setupLateJoinUs,
+                         Double relayRunqueueWaitPerCpu) {
 
     public double egressPps() {
         return deliveredPackets / windowSeconds;

@@ -83,7 +83,7 @@ public final class LargeRoom implements Scenario {
         EvenSpacing.run(n, spread, i -> {
             // Connected just before its JOIN (a connection without JOIN is closed after --join-timeout); the
             // late-join clock starts at the JOIN.
-            LoadClient c = run.connectMany(1, "late-" + subscribers + "-" + i + "-").getFirst();
+            LoadClient c = run.connectLateJoiner("late-" + subscribers + "-" + i);
             c.setMeasured(false);
             joined.add(c);
             run.joinAsync(c, room, 1);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,6 +66,23 @@ class ProcReadersTest {
         List<CpuSample.ThreadLoad> top = after.threadsSince(before, 100, 2);
         assertEquals(List.of("shard", "io"), top.stream().map(CpuSample.ThreadLoad::name).toList());
         assertEquals(0.9, top.getFirst().cores(), 1e-9);
+    }
+
+    @Test
+    void schedstatGivesEachThreadsRunQueueWaitAndTheProcessWaitPerCpuSecond() {
+        assertEquals(new SchedStat(449171, 19268), SchedStat.parse("449171 19268 2\n"));
+        assertThrows(IllegalArgumentException.class, () -> SchedStat.parse("12"));
+        CpuSample before = new CpuSample(0, 100, Map.of(1L, new ProcStat("shard", 10), 2L, new ProcStat("io", 10)),
+                Map.of(1L, new SchedStat(0, 0), 2L, new SchedStat(1_000, 0)));
+        // over 2 s: shard ran 0.6 s and waited 0.2 s, io ran 0.2 s and waited 0.6 s
+        CpuSample after = new CpuSample(2_000_000_000L, 300, Map.of(1L, new ProcStat("shard", 70),
+                2L, new ProcStat("io", 30)),
+                Map.of(1L, new SchedStat(600_000_000, 200_000_000), 2L, new SchedStat(200_001_000, 600_000_000)));
+        List<CpuSample.ThreadLoad> top = after.threadsSince(before, 100, 2);
+        assertEquals(0.1, top.getFirst().runqueueWaitRatio(), 1e-9, "shard: 0.2 s of 2 s");
+        assertEquals(0.3, top.get(1).runqueueWaitRatio(), 1e-9, "io: 0.6 s of 2 s");
+        assertEquals(1.0, after.runqueueWaitPerCpuSince(before), 1e-9, "0.8 s waiting for 0.8 s running");
+        assertNull(new CpuSample(1, 1, Map.of()).runqueueWaitPerCpuSince(before), "no schedstats, no figure");
     }
 
     @Test

@@ -35,6 +35,6 @@ public final class Steps {
                 Map.of(LateJoinTracker.Source.CACHE, 48L, LateJoinTracker.Source.LIVE_AFTER_BROKEN_REPLAY, 2L,
                         LateJoinTracker.Source.LIVE_WITHOUT_REPLAY, 0L),
                 new LatencySummary(50, 5_000, 9_000, 9_000, 9_000),
-                new SyntheticStream.Counters(300, 2, 1, 0, 0, 1000), null);
+                new SyntheticStream.Counters(300, 2, 1, 0, 0, 1000), null, 0.4);
     }
 }
