@@ -1,6 +1,7 @@
 package io.kfrelay.perf;
 
 import io.kfrelay.perf.media.Pacing;
+import io.kfrelay.perf.os.CpuPinning;
 import io.kfrelay.perf.scenario.Scenario;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,6 +59,14 @@ public final class PerfMain implements Callable<Integer> {
                     + "each packet stamped as it leaves.")
     String pacing;
 
+    @Option(names = "--relay-cpus", paramLabel = "LIST",
+            description = "Run the relay on these CPUs only (taskset -c LIST, e.g. 0 or 2-3); its JVM sizes itself to them.")
+    String relayCpus;
+
+    @Option(names = "--harness-cpus", paramLabel = "LIST",
+            description = "Run the harness (the load generator) on these CPUs only, e.g. 1: keeps it off the relay's.")
+    String harnessCpus;
+
     @Option(names = "--p99-limit", paramLabel = "D", defaultValue = "50ms",
             description = "saturation: a step whose p99 latency exceeds this is past the knee.")
     String p99Limit;
@@ -72,12 +81,14 @@ public final class PerfMain implements Callable<Integer> {
         PerfOptions o;
         try {
             Scenario.named(scenario);
+            CpuPinning pinning = new CpuPinning(relayCpus, harnessCpus);
+            pinning.pinHarness(); // first: the default client threads below count the CPUs left to the harness
             o = new PerfOptions(scenario, transport, subscribers,
                     duration == null ? null : PerfOptions.parseDuration(duration), quick, out(),
                     clientThreads > 0 ? clientThreads : Runtime.getRuntime().availableProcessors(),
                     PerfOptions.parseDuration(p99Limit).toNanos() / 1e6, lossLimit, relayArgs, home(),
-                    Pacing.parse(pacing));
-        } catch (IllegalArgumentException e) {
+                    Pacing.parse(pacing), pinning);
+        } catch (IllegalArgumentException | java.io.IOException e) {
             System.err.println("kfrelay perf: " + e.getMessage());
             return 2;
         }

@@ -18,10 +18,11 @@ import java.util.List;
  * @param relayArgs     extra {@code kfrelay serve} options, appended last (they win)
  * @param home          the checkout holding the {@code kfrelay} launcher
  * @param pacing        how publishers put video on the wire (frames as bursts, or paced)
+ * @param pinning       which CPUs the relay and the harness run on (or no restriction)
  */
 public record PerfOptions(String scenario, String transport, Integer subscribers, Duration duration, boolean quick,
                           Path out, int clientThreads, double p99LimitMs, double lossLimit, List<String> relayArgs,
-                          Path home, Pacing pacing) {
+                          Path home, Pacing pacing, io.kfrelay.perf.os.CpuPinning pinning) {
 
     public PerfOptions {
         if (!transport.equals("ws") && !transport.equals("quic")) {
@@ -38,6 +39,7 @@ public record PerfOptions(String scenario, String transport, Integer subscribers
         }
         relayArgs = List.copyOf(relayArgs);
         java.util.Objects.requireNonNull(pacing, "pacing");
+        java.util.Objects.requireNonNull(pinning, "pinning");
     }
 
     /** The measuring window of one step. */

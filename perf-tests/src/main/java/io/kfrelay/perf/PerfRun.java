@@ -78,7 +78,8 @@ final class PerfRun {
                 .reduce(Duration.ofMinutes(5), Duration::plus);
 
         out.printf("kfrelay perf %s%s: %s%n", scenario.name(), o.quick() ? " (quick)" : "", scenario.description());
-        RelayProcess relay = RelayProcess.start(launcher, serveArgs, javaOpts, "ws", relayLog, lifetime, START_TIMEOUT);
+        RelayProcess relay = RelayProcess.start(o.pinning().relayCommandPrefix(), launcher, serveArgs, javaOpts, "ws",
+                relayLog, lifetime, START_TIMEOUT);
         Thread cleanup = new Thread(relay::close, "perf-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         URI url = quicUrl != null ? quicUrl : relay.url();
@@ -223,6 +224,7 @@ final class PerfRun {
         h.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         h.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments());
         h.put("client_threads", o.clientThreads());
+        h.put("cpus", o.pinning().harnessCpus()); // null: not pinned (the relay's pinning is in its command)
         h.put("clients", clients);
         h.put("transport", o.transport());
         Map<String, Object> p = new LinkedHashMap<>();

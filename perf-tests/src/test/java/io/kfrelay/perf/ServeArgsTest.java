@@ -54,6 +54,16 @@ class ServeArgsTest {
         assertThrows(IllegalArgumentException.class, () -> PerfOptions.parseDuration("ten seconds"));
         assertThrows(IllegalArgumentException.class, () -> new PerfOptions("large-room", "tcp", null, null, true,
                 null, 2, 50, 0.01, List.of(), java.nio.file.Path.of("."),
-                io.kfrelay.perf.media.Pacing.BURST));
+                io.kfrelay.perf.media.Pacing.BURST, io.kfrelay.perf.os.CpuPinning.NONE));
+    }
+
+    @Test
+    void cpuPinningTakesTasksetListsAndPrefixesTheRelayOnly() {
+        var pin = new io.kfrelay.perf.os.CpuPinning("0", "1-3,5");
+        assertEquals(List.of("taskset", "-c", "0"), pin.relayCommandPrefix());
+        assertEquals(List.of(), io.kfrelay.perf.os.CpuPinning.NONE.relayCommandPrefix());
+        var e = assertThrows(IllegalArgumentException.class, () -> new io.kfrelay.perf.os.CpuPinning("0;rm", null));
+        assertTrue(e.getMessage().contains("--relay-cpus"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new io.kfrelay.perf.os.CpuPinning(null, "1-"));
     }
 }

@@ -46,12 +46,16 @@ public final class RelayProcess implements AutoCloseable {
     /**
      * Starts the relay and waits until it prints where it serves.
      *
+     * @param prefix       what runs the command (e.g. {@code taskset -c 0}), which must exec it; or empty
      * @param scheme       the URL scheme to look for in the startup line: "ws" or "quic"
      * @param startTimeout how long to wait for that line (the launcher may have to build first)
      */
-    public static RelayProcess start(Path launcher, List<String> serveArgs, String javaOpts, String scheme, Path log,
-                                     Duration maxLifetime, Duration startTimeout) throws IOException {
-        List<String> command = new ArrayList<>(List.of("timeout", "-s", "TERM", "-k", "10",
+    public static RelayProcess start(List<String> prefix, Path launcher, List<String> serveArgs, String javaOpts,
+                                     String scheme, Path log, Duration maxLifetime, Duration startTimeout)
+            throws IOException {
+        // A prefix (taskset -c) execs what follows, so the started process is still timeout(1).
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("timeout", "-s", "TERM", "-k", "10",
                 Long.toString(maxLifetime.toSeconds()), launcher.toString(), "serve"));
         command.addAll(serveArgs);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

@@ -16,7 +16,7 @@ class PlansTest {
 
     static PerfOptions options(String scenario, boolean quick, Integer subscribers, Duration duration) {
         return new PerfOptions(scenario, "ws", subscribers, duration, quick, null, 2, 50, 0.01, List.of(), Path.of("."),
-                io.kfrelay.perf.media.Pacing.BURST);
+                io.kfrelay.perf.media.Pacing.BURST, io.kfrelay.perf.os.CpuPinning.NONE);
     }
 
     private static List<Integer> counts(List<StepSpec> plan) {
