@@ -2,14 +2,13 @@ package io.kfrelay.client.quic;
 
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.ClientTransport;
-import io.kfrelay.client.OutboundQueue;
 import io.kfrelay.client.QuicClientOptions;
+import io.kfrelay.client.QueuedClientTransport;
 import io.kfrelay.protocol.ControlCodec;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.MessageType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -49,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * usable datagram size ({@link #maxMediaPacketBytes()}) is not sent but counted ({@link #oversizedPackets()});
  * {@code KfRelayClient} packetizes below that size, so it happens only to a caller that writes raw packets.
  */
-public final class QuicClientTransport implements ClientTransport {
+public final class QuicClientTransport extends QueuedClientTransport {
     /** Stream flow-control window: the largest inbound control message must fit. */
     private static final long STREAM_WINDOW_BYTES = 4L << 20;
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
@@ -58,44 +57,17 @@ public final class QuicClientTransport implements ClientTransport {
     private final QuicChannel connection;
     private final QuicStreamChannel control;
     private final int maxDatagramBytes;
-    private final Duration closeTimeout;
     private final AtomicLong oversized = new AtomicLong();
-    private final OutboundQueue outbound;
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     private QuicClientTransport(Channel udp, QuicChannel connection, QuicStreamChannel control, int maxDatagramBytes,
                                 Duration closeTimeout) {
+        // The stream shares the connection's event loop, so one drain writes both, in call order. setReading pauses
+        // the UDP socket: the relay then sees no acknowledgements, as from a stalled receiver.
+        super(connection, udp, closeTimeout);
         this.udp = udp;
         this.connection = connection;
         this.control = control;
         this.maxDatagramBytes = maxDatagramBytes;
-        this.closeTimeout = closeTimeout;
-        // The stream shares the connection's event loop, so one drain writes both, in call order.
-        this.outbound = new OutboundQueue(connection.eventLoop(), new OutboundQueue.Sink() {
-            @Override
-            public boolean isWritable() {
-                return connection.isWritable() && control.isWritable();
-            }
-
-            @Override
-            public void write(ByteBuf message) {
-                if (!connection.isActive()) {
-                    message.release();
-                } else if (ControlCodec.peekType(message) == MessageType.MEDIA) {
-                    connection.write(message, connection.voidPromise());
-                } else {
-                    control.write(message, control.voidPromise());
-                }
-            }
-
-            @Override
-            public void flush() {
-                connection.flush();
-                control.flush();
-            }
-        });
-        connection.closeFuture().addListener(f -> outbound.onClosed());
-        udp.closeFuture().addListener(f -> closed.complete(null));
     }
 
     public static CompletableFuture<ClientTransport> connect(URI url, ClientOptions options, Inbound inbound) {
@@ -209,7 +181,7 @@ public final class QuicClientTransport implements ClientTransport {
         return t == null ? "unknown failure" : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    // ------------------------------------------------------------------ ClientTransport
+    // ------------------------------------------------------------------ media as datagrams, the rest on the stream
 
     @Override
     public void write(ByteBuf message) {
@@ -218,33 +190,7 @@ public final class QuicClientTransport implements ClientTransport {
             message.release();
             return;
         }
-        outbound.add(message);
-    }
-
-    @Override
-    public void flush() {
-        outbound.flush();
-    }
-
-    @Override
-    public boolean isWritable() {
-        return outbound.queuedBytes() < Math.min(connection.bytesBeforeUnwritable(), control.bytesBeforeUnwritable());
-    }
-
-    @Override
-    public long queuedBytes() {
-        return outbound.queuedBytes();
-    }
-
-    /** Stops reading the UDP socket: the relay then sees no acknowledgements, as from a stalled receiver. */
-    @Override
-    public void setReading(boolean reading) {
-        udp.config().setAutoRead(reading);
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return connection.alloc();
+        super.write(message);
     }
 
     /** The usable datagram size this connection agreed with the relay. */
@@ -258,25 +204,48 @@ public final class QuicClientTransport implements ClientTransport {
         return oversized.get();
     }
 
-    /**
-     * Writes what is queued, ends the control stream (the relay takes it as LEAVE), then closes the connection
-     * and its socket; cuts them if that takes over the close timeout (a stream the relay stopped reading).
-     */
     @Override
-    public CompletableFuture<Void> close() {
-        outbound.close(() -> {
-            if (control.isActive()) {
-                control.writeAndFlush(Unpooled.EMPTY_BUFFER)
-                        .addListener(f -> control.shutdownOutput()
-                                .addListener(s -> connection.close(true, 0, Unpooled.EMPTY_BUFFER)));
-            } else {
-                connection.close();
-            }
-        }, closeTimeout, () -> {
+    protected boolean channelsWritable() {
+        return connection.isWritable() && control.isWritable();
+    }
+
+    @Override
+    protected long bytesBeforeUnwritable() {
+        return Math.min(connection.bytesBeforeUnwritable(), control.bytesBeforeUnwritable());
+    }
+
+    @Override
+    protected void send(ByteBuf message) {
+        if (ControlCodec.peekType(message) == MessageType.MEDIA) {
+            connection.write(message, connection.voidPromise());
+        } else {
+            control.write(message, control.voidPromise());
+        }
+    }
+
+    @Override
+    protected void flushChannels() {
+        connection.flush();
+        control.flush();
+    }
+
+    /** Ends the control stream (the relay takes it as LEAVE), then closes the connection and so its socket. */
+    @Override
+    protected void sayGoodbye() {
+        if (control.isActive()) {
+            control.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                    .addListener(f -> control.shutdownOutput()
+                            .addListener(s -> connection.close(true, 0, Unpooled.EMPTY_BUFFER)));
+        } else {
             connection.close();
-            udp.close();
-        });
-        return closed;
+        }
+    }
+
+    /** Cuts the connection and its socket: a stream the relay stopped reading never says goodbye. */
+    @Override
+    protected void cut() {
+        connection.close();
+        udp.close();
     }
 
     // ------------------------------------------------------------------ inbound
@@ -316,7 +285,7 @@ public final class QuicClientTransport implements ClientTransport {
         /** The connection's or the control stream's writability changed (event loop). */
         void onWritabilityChanged() {
             if (transport != null) {
-                transport.outbound.onWritabilityChanged();
+                transport.onWritabilityChanged();
             }
         }
 

@@ -2,10 +2,9 @@ package io.kfrelay.client.ws;
 
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.ClientTransport;
-import io.kfrelay.client.OutboundQueue;
+import io.kfrelay.client.QueuedClientTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,40 +34,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link ClientTransport} over a WebSocket: each protocol message is one binary frame (docs/PROTOCOL.md §1).
  * Plain {@code ws://} only. An empty URL path upgrades {@code /}.
  */
-public final class WebSocketClientTransport implements ClientTransport {
+public final class WebSocketClientTransport extends QueuedClientTransport {
     private final Channel channel;
-    private final Duration closeTimeout;
-    private final OutboundQueue outbound;
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     private WebSocketClientTransport(Channel channel, Duration closeTimeout) {
+        super(channel, channel, closeTimeout);
         this.channel = channel;
-        this.closeTimeout = closeTimeout;
-        this.outbound = new OutboundQueue(channel.eventLoop(), new OutboundQueue.Sink() {
-            @Override
-            public boolean isWritable() {
-                return channel.isWritable();
-            }
-
-            @Override
-            public void write(ByteBuf message) {
-                // A write after close fails its void promise, which Netty reports through exceptionCaught: skip it.
-                if (!channel.isActive()) {
-                    message.release();
-                    return;
-                }
-                channel.write(new BinaryWebSocketFrame(message), channel.voidPromise());
-            }
-
-            @Override
-            public void flush() {
-                channel.flush();
-            }
-        });
-        channel.closeFuture().addListener(f -> {
-            outbound.onClosed();
-            closed.complete(null);
-        });
     }
 
     public static CompletableFuture<ClientTransport> connect(URI url, ClientOptions options, Inbound inbound) {
@@ -115,48 +86,42 @@ public final class WebSocketClientTransport implements ClientTransport {
         return connected;
     }
 
+    // ------------------------------------------------------------------ one binary frame per message
+
     @Override
-    public void write(ByteBuf message) {
-        outbound.add(message);
+    protected boolean channelsWritable() {
+        return channel.isWritable();
     }
 
     @Override
-    public void flush() {
-        outbound.flush();
+    protected long bytesBeforeUnwritable() {
+        return channel.bytesBeforeUnwritable();
     }
 
     @Override
-    public boolean isWritable() {
-        return outbound.queuedBytes() < channel.bytesBeforeUnwritable();
+    protected void send(ByteBuf message) {
+        channel.write(new BinaryWebSocketFrame(message), channel.voidPromise());
     }
 
     @Override
-    public long queuedBytes() {
-        return outbound.queuedBytes();
+    protected void flushChannels() {
+        channel.flush();
+    }
+
+    /** Sends the close frame behind what is queued, and closes once that is sent. */
+    @Override
+    protected void sayGoodbye() {
+        if (channel.isActive()) {
+            channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
     }
 
     @Override
-    public void setReading(boolean reading) {
-        channel.config().setAutoRead(reading);
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return channel.alloc();
-    }
-
-    /** Writes what is queued, then the close frame, and closes once that is sent, or after the close timeout. */
-    @Override
-    public CompletableFuture<Void> close() {
-        outbound.close(() -> {
-            if (channel.isActive()) {
-                channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
-                        .addListener(ChannelFutureListener.CLOSE);
-            } else {
-                channel.close();
-            }
-        }, closeTimeout, channel::close);
-        return closed;
+    protected void cut() {
+        channel.close();
     }
 
     /** Completes the connect future at the end of the handshake, then hands binary frames to {@link Inbound}. */
@@ -215,7 +180,7 @@ public final class WebSocketClientTransport implements ClientTransport {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
             if (transport != null) {
-                transport.outbound.onWritabilityChanged();
+                transport.onWritabilityChanged();
             }
             super.channelWritabilityChanged(ctx);
         }

@@ -1,0 +1,287 @@
+package io.kfrelay.transport;
+
+import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.pipeline.RelayCore;
+import io.kfrelay.pipeline.RelaySession;
+import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.ControlCodec.Decoded;
+import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.protocol.ControlMessage.Join;
+import io.kfrelay.protocol.ControlMessage.Joined;
+import io.kfrelay.protocol.ControlMessage.KeyframeRequest;
+import io.kfrelay.protocol.ControlMessage.Leave;
+import io.kfrelay.protocol.ControlMessage.ParticipantJoined;
+import io.kfrelay.protocol.ControlMessage.ParticipantLeft;
+import io.kfrelay.protocol.ControlMessage.Ping;
+import io.kfrelay.protocol.ControlMessage.Pong;
+import io.kfrelay.protocol.ControlMessage.StreamEnded;
+import io.kfrelay.protocol.ControlMessage.StreamStarted;
+import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.ErrorCodes;
+import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.security.ConnectionGuard;
+import io.kfrelay.security.IngressLimiter;
+import io.kfrelay.security.JoinDecision;
+import io.kfrelay.security.SecurityGate;
+import io.kfrelay.transport.TransportMetrics.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * The transport-neutral half of one connection's kfrelay session, shared by the WebSocket and QUIC handlers so
+ * that how a JOIN is admitted, what a refusal does and which messages a client may send are decided in one
+ * place. The handler keeps what is its transport's own: framing, streams, timers, the channel's lifecycle, and
+ * what to do with media before JOIN.
+ *
+ * <p>Event loop only, except {@link #requestKeyframe} (the sink, from the shard consumer) and {@link #session}.
+ */
+public final class SessionControl {
+
+    /** Where the session stands; the transport may add states of its own before AWAITING_JOIN. */
+    public enum Phase { AWAITING_JOIN, JOINED, CLOSING }
+
+    private final RelayCore core;
+    private final SecurityGate gate;
+    private final ParticipantSink sink;
+    private final TransportMetrics metrics;
+    private final ByteBufAllocator alloc;
+    /** Told of every move to JOINED or CLOSING: the handler stops its timers there. */
+    private final Consumer<Phase> entered;
+    /** This connection's admission state and ingress budget; null until {@link #open}, or if the gate refused it. */
+    private ConnectionGuard guard;
+    private Phase phase = Phase.AWAITING_JOIN;
+    /** Written on the event loop, read by the shard consumer through {@link #requestKeyframe}. */
+    private volatile RelaySession session;
+
+    /**
+     * @param sink    the connection's way back, handed to the core on JOIN
+     * @param alloc   the connection's allocator, for the replies and ERRORs written here
+     * @param entered called on each move to {@link Phase#JOINED} or {@link Phase#CLOSING}
+     */
+    public SessionControl(RelayCore core, SecurityGate gate, ParticipantSink sink, TransportMetrics metrics,
+                          ByteBufAllocator alloc, Consumer<Phase> entered) {
+        this.core = core;
+        this.gate = gate;
+        this.sink = sink;
+        this.metrics = metrics;
+        this.alloc = alloc;
+        this.entered = entered;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * A connection from {@code remote} is up: false if the gate refused it (its address has too many connections
+     * that have not joined; counted by the gate), and then the transport closes it without a word.
+     */
+    public boolean open(SocketAddress remote) {
+        guard = gate.open(remote);
+        if (guard == null) {
+            enter(Phase.CLOSING);
+            return false;
+        }
+        return true;
+    }
+
+    /** The connection is gone, however it went: a disconnect is a leave (idempotent after LEAVE or a refusal). */
+    public void disconnected() {
+        enter(Phase.CLOSING);
+        if (guard != null) {
+            guard.closed();
+        }
+        RelaySession s = session;
+        if (s != null) {
+            s.leave();
+        }
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** Whether the session has ended: whatever the peer sends now is discarded. */
+    public boolean isClosing() {
+        return phase == Phase.CLOSING;
+    }
+
+    /** The joined session, or null before JOIN (any thread). */
+    public RelaySession session() {
+        return session;
+    }
+
+    private void enter(Phase next) {
+        phase = next;
+        entered.accept(next);
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    /**
+     * Whether one inbound message fits this connection's ingress rate. If not it is released here: dropped (counted
+     * by the gate), or, when the connection has stayed over its rate for the grace period, refused RATE_LIMITED.
+     */
+    public boolean withinRate(ByteBuf message) {
+        IngressLimiter.Verdict v = guard.admit(message.readableBytes());
+        if (v == IngressLimiter.Verdict.ADMIT) {
+            return true;
+        }
+        message.release();
+        if (v == IngressLimiter.Verdict.DISCONNECT) {
+            refuse(ErrorCodes.RATE_LIMITED, "sending faster than this relay's ingress limit allows, for too long");
+        }
+        return false;
+    }
+
+    /** One control message (not MEDIA), owned by this call: size-checked, decoded, acted on and released. */
+    public void onControl(ByteBuf message) {
+        int length = message.readableBytes();
+        if (guard.controlTooLarge(length)) {
+            message.release();
+            refuse(DecodeStatus.TOO_LARGE.code(), "control message of " + length + " bytes, larger than this relay's limit of "
+                    + gate.maxControlBytes());
+            return;
+        }
+        try {
+            switch (ControlCodec.decode(message)) {
+                case Decoded.Rejected r -> malformed(r.reason(), r.detail());
+                case Decoded.Ok(ControlMessage m) -> onControl(m);
+            }
+        } finally {
+            message.release();
+        }
+    }
+
+    /** What a client may send, and what each does; the relay's own types are refused. */
+    private void onControl(ControlMessage message) {
+        switch (message) {
+            case Join j -> join(j);
+            case Ping p -> send(new Pong(p.nonce()));
+            case Pong p -> {
+                // The answer to a keep-alive PING (QUIC), or to none (WebSocket): receiving it is all it is for.
+            }
+            case Leave l -> leave();
+            case KeyframeRequest k -> {
+                RelaySession s = session;
+                if (s == null) {
+                    notJoined("KEYFRAME_REQUEST");
+                } else {
+                    s.requestKeyframe(k.senderId(), k.streamId());
+                }
+            }
+            case StreamEnded e -> {
+                RelaySession s = session;
+                if (s == null) {
+                    notJoined("STREAM_ENDED");
+                } else {
+                    s.endStream(e.streamId()); // the id the client wrote is ignored: only its own streams
+                }
+            }
+            case Joined _, ParticipantJoined _, ParticipantLeft _, StreamStarted _, ControlMessage.Error _ ->
+                    malformed(DecodeStatus.UNKNOWN_TYPE, message.type() + " is sent by the relay, never by clients");
+        }
+    }
+
+    private void join(Join join) {
+        RelaySession s = session;
+        if (s != null) {
+            metrics.increment(Counter.ALREADY_JOINED);
+            refuse(ErrorCodes.ALREADY_JOINED, "this connection has already joined room " + s.room());
+            return;
+        }
+        // Token, allow-list and per-address JOIN rate; a refusal is counted by the gate.
+        switch (guard.join(join.room(), join.identity(), join.token())) {
+            case JoinDecision.Refuse(int code, String reason) -> refuse(code, reason);
+            case JoinDecision.Admit(var grants) -> {
+                enter(Phase.JOINED);
+                metrics.increment(Counter.JOINS);
+                session = core.join(join.room(), join.identity(), grants, sink);
+            }
+        }
+    }
+
+    /** LEAVE, or the transport's equivalent: leaves the room, writes what is queued, then closes. Once only. */
+    public void leave() {
+        if (end()) {
+            sink.close();
+        }
+    }
+
+    /** Moves to CLOSING and leaves the room; false if the session had already ended. */
+    private boolean end() {
+        if (phase == Phase.CLOSING) {
+            return false;
+        }
+        enter(Phase.CLOSING);
+        RelaySession s = session;
+        if (s != null) {
+            s.leave();
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ outbound and refusals
+
+    /** Queues one control message of our own (PONG, a keep-alive PING) and flushes. */
+    public void send(ControlMessage message) {
+        sink.sendControl(ControlCodec.encode(message, alloc));
+        sink.flush();
+    }
+
+    /** Something other than JOIN came first: counted, and refused NOT_JOINED. */
+    public void notJoined(String what) {
+        metrics.increment(Counter.NOT_JOINED);
+        refuse(ErrorCodes.NOT_JOINED, what + " before JOIN: the first message must be a JOIN");
+    }
+
+    /** A message the framing or the codec refused: counted as malformed, and refused with its status's code. */
+    public void malformed(DecodeStatus status, String reason) {
+        metrics.countMalformed(status);
+        refuse(status.code(), reason);
+    }
+
+    /** The core refused a MEDIA packet ({@link RelaySession#publish} was not OK). */
+    public void malformedMedia(DecodeStatus status) {
+        malformed(status, "malformed MEDIA packet: " + MediaHeader.problem(status));
+    }
+
+    /** The join timer fired: a connection still waiting to join is counted and refused NOT_JOINED. */
+    public void joinTimedOut(Duration joinTimeout) {
+        if (phase == Phase.AWAITING_JOIN) {
+            metrics.increment(Counter.JOIN_TIMEOUTS);
+            refuse(ErrorCodes.NOT_JOINED, "no JOIN within " + joinTimeout.toMillis() + " ms");
+        }
+    }
+
+    /** The relay shuts down: a connection still waiting to join is refused RELAY_SHUTTING_DOWN. */
+    public void relayShuttingDown() {
+        if (phase == Phase.AWAITING_JOIN) {
+            refuse(ErrorCodes.RELAY_SHUTTING_DOWN, "relay is shutting down");
+        }
+        // Joined participants hear it from the core, in order after what it already sent them.
+    }
+
+    /**
+     * Ends the connection over bad input: leaves the room, queues ERROR(code, reason) behind what is already
+     * queued, then closes. Everything the peer sends meanwhile is discarded. Once only.
+     */
+    public void refuse(int code, String reason) {
+        if (end()) {
+            send(new ControlMessage.Error(code, reason));
+            sink.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ egress back-channel
+
+    /** The sink dropped video of this stream and wants a keyframe (shard consumer thread): a {@link KeyframeRequester}. */
+    public void requestKeyframe(long senderId, int streamId) {
+        RelaySession s = session;
+        if (s != null) {
+            s.requestKeyframe(senderId, streamId);
+        }
+    }
+}
