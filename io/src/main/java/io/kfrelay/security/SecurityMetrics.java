@@ -2,10 +2,10 @@ package io.kfrelay.security;
 
 import io.kfrelay.protocol.ErrorCodes;
 
+import io.kfrelay.metrics.EnumAdders;
+
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 
 /** What the security gate counted: every refusal by reason, and every message the rate limits dropped. */
 public final class SecurityMetrics {
@@ -37,24 +37,18 @@ public final class SecurityMetrics {
         RATE_LIMIT_DISCONNECTS
     }
 
-    private final LongAdder[] counters = new LongAdder[Counter.values().length];
-
-    public SecurityMetrics() {
-        for (int i = 0; i < counters.length; i++) {
-            counters[i] = new LongAdder();
-        }
-    }
+    private final EnumAdders<Counter> counters = new EnumAdders<>(Counter.class);
 
     public void increment(Counter c) {
-        counters[c.ordinal()].increment();
+        counters.increment(c);
     }
 
     public void add(Counter c, long n) {
-        counters[c.ordinal()].add(n);
+        counters.add(c, n);
     }
 
     public long get(Counter c) {
-        return counters[c.ordinal()].sum();
+        return counters.get(c);
     }
 
     /** Counts a refused JOIN under the counter of its ERROR code. */
@@ -87,9 +81,7 @@ public final class SecurityMetrics {
     /** Every counter by a stable lower-case name, in declaration order (as TransportMetrics does). */
     public Map<String, Long> snapshot() {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (Counter c : Counter.values()) {
-            out.put("security." + c.name().toLowerCase(Locale.ROOT), get(c));
-        }
+        counters.putAll("security.", out);
         return out;
     }
 }

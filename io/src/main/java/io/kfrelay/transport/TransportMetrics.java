@@ -1,15 +1,15 @@
 package io.kfrelay.transport;
 
+import io.kfrelay.metrics.EnumAdders;
 import io.kfrelay.protocol.DecodeStatus;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters of the network transports, shared by every connection. Each is a {@link LongAdder}: event loops
- * and shard consumers increment them concurrently without contending on one cache line.
+ * Counters of the network transports, shared by every connection. Each is a LongAdder ({@link EnumAdders}): event
+ * loops and shard consumers increment them concurrently without contending on one cache line.
  */
 public final class TransportMetrics {
 
@@ -63,45 +63,37 @@ public final class TransportMetrics {
         EGRESS_BYTES
     }
 
-    private final LongAdder[] counters = adders(Counter.values().length);
-    private final LongAdder[] malformed = adders(DecodeStatus.values().length);
-
-    private static LongAdder[] adders(int n) {
-        LongAdder[] a = new LongAdder[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = new LongAdder();
-        }
-        return a;
-    }
+    private final EnumAdders<Counter> counters = new EnumAdders<>(Counter.class);
+    private final EnumAdders<DecodeStatus> malformed = new EnumAdders<>(DecodeStatus.class);
 
     public void increment(Counter counter) {
-        counters[counter.ordinal()].increment();
+        counters.increment(counter);
     }
 
     /** Adds {@code n} (for byte counts and batches). */
     public void add(Counter counter, long n) {
-        counters[counter.ordinal()].add(n);
+        counters.add(counter, n);
     }
 
     /** One media packet received from a client. */
     public void countIngress(int bytes) {
-        counters[Counter.INGRESS_PACKETS.ordinal()].increment();
-        counters[Counter.INGRESS_BYTES.ordinal()].add(bytes);
+        counters.increment(Counter.INGRESS_PACKETS);
+        counters.add(Counter.INGRESS_BYTES, bytes);
     }
 
     public long get(Counter counter) {
-        return counters[counter.ordinal()].sum();
+        return counters.get(counter);
     }
 
     /** Counts one malformed message: its reason and {@link Counter#MALFORMED_MESSAGES}. */
     public void countMalformed(DecodeStatus reason) {
-        malformed[reason.ordinal()].increment();
+        malformed.increment(reason);
         increment(Counter.MALFORMED_MESSAGES);
     }
 
     /** Malformed messages refused for {@code reason}. */
     public long malformed(DecodeStatus reason) {
-        return malformed[reason.ordinal()].sum();
+        return malformed.get(reason);
     }
 
     /** Connections open right now. */
@@ -115,9 +107,7 @@ public final class TransportMetrics {
      */
     public Map<String, Long> snapshot() {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (Counter c : Counter.values()) {
-            out.put(c.name().toLowerCase(Locale.ROOT), get(c));
-        }
+        counters.putAll("", out);
         for (DecodeStatus s : DecodeStatus.values()) {
             if (s != DecodeStatus.OK) {
                 out.put("malformed." + s.name().toLowerCase(Locale.ROOT), malformed(s));

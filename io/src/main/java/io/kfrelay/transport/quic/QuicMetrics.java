@@ -1,11 +1,10 @@
 package io.kfrelay.transport.quic;
 
+import io.kfrelay.metrics.EnumAdders;
 import io.kfrelay.transport.TransportMetrics;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of the QUIC transport. What every transport counts (connections, joins, refusals, media a receiver's
@@ -36,13 +35,7 @@ public final class QuicMetrics {
     }
 
     private final TransportMetrics sessions = new TransportMetrics();
-    private final LongAdder[] counters = new LongAdder[Counter.values().length];
-
-    public QuicMetrics() {
-        for (int i = 0; i < counters.length; i++) {
-            counters[i] = new LongAdder();
-        }
-    }
+    private final EnumAdders<Counter> counters = new EnumAdders<>(Counter.class);
 
     /** The per-connection counters every transport has, for QUIC connections only. */
     public TransportMetrics sessions() {
@@ -50,23 +43,21 @@ public final class QuicMetrics {
     }
 
     public void increment(Counter c) {
-        counters[c.ordinal()].increment();
+        counters.increment(c);
     }
 
     public void add(Counter c, long n) {
-        counters[c.ordinal()].add(n);
+        counters.add(c, n);
     }
 
     public long get(Counter c) {
-        return counters[c.ordinal()].sum();
+        return counters.get(c);
     }
 
     /** Every counter by a stable lower-case name, QUIC's own first, then "sessions.*". */
     public Map<String, Long> snapshot() {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (Counter c : Counter.values()) {
-            out.put(c.name().toLowerCase(Locale.ROOT), get(c));
-        }
+        counters.putAll("", out);
         sessions.snapshot().forEach((k, v) -> out.put("sessions." + k, v));
         return out;
     }
