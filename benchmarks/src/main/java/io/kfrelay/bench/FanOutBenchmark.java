@@ -2,7 +2,6 @@ package io.kfrelay.bench;
 
 import io.kfrelay.cache.PacketStoreFactory;
 import io.kfrelay.config.RelayConfig;
-import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.room.RoomState;
 import io.netty.buffer.ByteBuf;
@@ -41,34 +40,6 @@ public class FanOutBenchmark extends BenchmarkDefaults {
     private ByteBuf[] gop;
     private long seq;
     private int next;
-
-    /** Stands in for a transport sink: touches the buffer so the call is not optimised away. */
-    public static final class BlackholeSink implements ParticipantSink {
-        private final Blackhole bh;
-
-        BlackholeSink(Blackhole bh) {
-            this.bh = bh;
-        }
-
-        @Override
-        public void sendMedia(ByteBuf packet) {
-            bh.consume(packet);
-        }
-
-        @Override
-        public void sendControl(ByteBuf message) {
-            message.release();
-        }
-
-        @Override
-        public void flush() {
-            bh.consume(this);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     @Setup
     public void setup(Blackhole bh) {
