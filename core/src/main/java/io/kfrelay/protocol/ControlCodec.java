@@ -67,10 +67,10 @@ public final class ControlCodec {
      */
     public static MessageType peekType(ByteBuf in) {
         int at = in.readerIndex();
-        if (in.readableBytes() < HEADER_BYTES || in.getUnsignedByte(at + Protocol.VERSION_OFFSET) != Protocol.VERSION) {
+        if (in.readableBytes() < HEADER_BYTES || Protocol.version(in, at) != Protocol.VERSION) {
             return null;
         }
-        return MessageType.fromCode(in.getUnsignedByte(at + Protocol.TYPE_OFFSET));
+        return MessageType.fromCode(Protocol.typeCode(in, at));
     }
 
     // ---------------------------------------------------------------------------------------------- encode

@@ -13,6 +13,10 @@ import io.netty.buffer.ByteBuf;
  *  +-------+-------+-------+-------+---------------+-------+-------+---------------+---------------+----
  * </pre>
  * All multi-byte fields are big-endian (network order). The payload length is the frame length minus 20.
+ *
+ * <p>Each field has one reader: a static accessor that reads it from the header at a given index of any buffer
+ * (for code that holds a packet the relay validated already, such as an egress queue deciding what to admit),
+ * which the instance getters use too. The static accessors check nothing; {@link #wrap} validates.
  */
 public final class MediaHeader {
     public static final int FLAGS_OFFSET = 2;
@@ -43,24 +47,24 @@ public final class MediaHeader {
         this.length = frameLength;
         if (frameLength < LENGTH) {
             return frameLength < 2 ? DecodeStatus.TOO_SHORT
-                    : buffer.getUnsignedByte(index) != Protocol.VERSION ? DecodeStatus.BAD_VERSION
-                    : buffer.getUnsignedByte(index + Protocol.TYPE_OFFSET) != MessageType.MEDIA.code()
+                    : Protocol.version(buffer, index) != Protocol.VERSION ? DecodeStatus.BAD_VERSION
+                    : Protocol.typeCode(buffer, index) != MessageType.MEDIA.code()
                     ? DecodeStatus.UNKNOWN_TYPE : DecodeStatus.TOO_SHORT;
         }
-        if (buffer.getUnsignedByte(index) != Protocol.VERSION) {
+        if (Protocol.version(buffer, index) != Protocol.VERSION) {
             return DecodeStatus.BAD_VERSION;
         }
-        if (buffer.getUnsignedByte(index + Protocol.TYPE_OFFSET) != MessageType.MEDIA.code()) {
+        if (Protocol.typeCode(buffer, index) != MessageType.MEDIA.code()) {
             return DecodeStatus.UNKNOWN_TYPE;
         }
-        if ((buffer.getUnsignedByte(index + FLAGS_OFFSET) & ~Protocol.KNOWN_FLAGS) != 0) {
+        if ((flags(buffer, index) & ~Protocol.KNOWN_FLAGS) != 0) {
             return DecodeStatus.BAD_FLAGS;
         }
-        int kind = buffer.getUnsignedByte(index + KIND_OFFSET);
+        int kind = kind(buffer, index);
         if (kind != Protocol.KIND_AUDIO && kind != Protocol.KIND_VIDEO) {
             return DecodeStatus.BAD_KIND;
         }
-        if (buffer.getUnsignedShort(index + RESERVED_OFFSET) != 0) {
+        if (reserved(buffer, index) != 0) {
             return DecodeStatus.BAD_RESERVED;
         }
         return DecodeStatus.OK;
@@ -102,7 +106,7 @@ public final class MediaHeader {
     }
 
     public int flags() {
-        return buf.getUnsignedByte(offset + FLAGS_OFFSET);
+        return flags(buf, offset);
     }
 
     public boolean isKeyframe() {
@@ -122,7 +126,7 @@ public final class MediaHeader {
     }
 
     public int kind() {
-        return buf.getUnsignedByte(offset + KIND_OFFSET);
+        return kind(buf, offset);
     }
 
     public boolean isVideo() {
@@ -130,20 +134,57 @@ public final class MediaHeader {
     }
 
     public long senderId() {
-        return buf.getUnsignedInt(offset + SENDER_OFFSET);
+        return senderId(buf, offset);
     }
 
     public int streamId() {
-        return buf.getUnsignedShort(offset + STREAM_OFFSET);
+        return streamId(buf, offset);
     }
 
     /** Per-stream sequence number, u32; compare with {@link #seqDelta}. */
     public long sequence() {
-        return buf.getUnsignedInt(offset + SEQUENCE_OFFSET);
+        return sequence(buf, offset);
     }
 
     public long timestamp() {
-        return buf.getUnsignedInt(offset + TIMESTAMP_OFFSET);
+        return timestamp(buf, offset);
+    }
+
+    // ------------------------------------------------------------------ the one reader of each field
+
+    /** The flags byte of the header at {@code at} in {@code buf} ({@link Protocol#FLAG_KEYFRAME} and the others). */
+    public static int flags(ByteBuf buf, int at) {
+        return buf.getUnsignedByte(at + FLAGS_OFFSET);
+    }
+
+    /** The kind of the header at {@code at}: {@link Protocol#KIND_AUDIO} or {@link Protocol#KIND_VIDEO} once valid. */
+    public static int kind(ByteBuf buf, int at) {
+        return buf.getUnsignedByte(at + KIND_OFFSET);
+    }
+
+    /** The sender id (u32) of the header at {@code at}. */
+    public static long senderId(ByteBuf buf, int at) {
+        return buf.getUnsignedInt(at + SENDER_OFFSET);
+    }
+
+    /** The stream id (u16) of the header at {@code at}. */
+    public static int streamId(ByteBuf buf, int at) {
+        return buf.getUnsignedShort(at + STREAM_OFFSET);
+    }
+
+    /** The reserved field (u16, 0 in every valid header) of the header at {@code at}. */
+    public static int reserved(ByteBuf buf, int at) {
+        return buf.getUnsignedShort(at + RESERVED_OFFSET);
+    }
+
+    /** The per-stream sequence number (u32) of the header at {@code at}. */
+    public static long sequence(ByteBuf buf, int at) {
+        return buf.getUnsignedInt(at + SEQUENCE_OFFSET);
+    }
+
+    /** The media timestamp (u32) of the header at {@code at}. */
+    public static long timestamp(ByteBuf buf, int at) {
+        return buf.getUnsignedInt(at + TIMESTAMP_OFFSET);
     }
 
     /**

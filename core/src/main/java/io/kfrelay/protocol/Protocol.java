@@ -1,5 +1,7 @@
 package io.kfrelay.protocol;
 
+import io.netty.buffer.ByteBuf;
+
 /**
  * Wire constants shared by every transport. The byte-by-byte layout is documented in docs/PROTOCOL.md;
  * this class and {@link MediaHeader} are the one place that defines it in code.
@@ -14,6 +16,16 @@ public final class Protocol {
     /** Offsets common to every message: byte 0 is the version, byte 1 the message type. */
     public static final int VERSION_OFFSET = 0;
     public static final int TYPE_OFFSET = 1;
+
+    /** The version byte of the message at {@code at} in {@code buf}. Reads one byte; checks nothing. */
+    public static int version(ByteBuf buf, int at) {
+        return buf.getUnsignedByte(at + VERSION_OFFSET);
+    }
+
+    /** The type byte of the message at {@code at} in {@code buf} ({@link MessageType#fromCode}). Checks nothing. */
+    public static int typeCode(ByteBuf buf, int at) {
+        return buf.getUnsignedByte(at + TYPE_OFFSET);
+    }
 
     // Media packet flags (byte 2 of a media header).
     /** The packet belongs to a keyframe. */

@@ -270,6 +270,66 @@ class MediaHeaderTest {
     }
 
     @Nested
+    @DisplayName("static accessors read one field at an index, without a flyweight")
+    class StaticAccessors {
+        @Test
+        @DisplayName("every field at full u32/u16 range, from a header that does not start the buffer")
+        void everyField() {
+            ByteBuf buf = buffer();
+            buf.writeBytes(new byte[] {9, 9, 9});
+            int flags = Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_END | Protocol.FLAG_REPLAY;
+            MediaHeader.write(buf, flags, Protocol.KIND_VIDEO, (int) 0xFFFF_FFFEL, 0xFFFF, 0xFFFF_FFFFL, 0x8000_0001L);
+            buf.writeBytes(PAYLOAD);
+
+            assertEquals(Protocol.VERSION, Protocol.version(buf, 3));
+            assertEquals(MessageType.MEDIA.code(), Protocol.typeCode(buf, 3));
+            assertEquals(flags, MediaHeader.flags(buf, 3));
+            assertEquals(Protocol.KIND_VIDEO, MediaHeader.kind(buf, 3));
+            assertEquals(0xFFFF_FFFEL, MediaHeader.senderId(buf, 3));
+            assertEquals(0xFFFF, MediaHeader.streamId(buf, 3));
+            assertEquals(0, MediaHeader.reserved(buf, 3));
+            assertEquals(0xFFFF_FFFFL, MediaHeader.sequence(buf, 3));
+            assertEquals(0x8000_0001L, MediaHeader.timestamp(buf, 3));
+            assertEquals(0, buf.readerIndex(), "reading does not consume");
+        }
+
+        @Test
+        @DisplayName("they agree with the wrapped flyweight's getters")
+        void agreeWithGetters() {
+            ByteBuf buf = buffer();
+            MediaHeader.write(buf, Protocol.FLAG_FRAME_START, Protocol.KIND_AUDIO, 41, 3, 17, 960);
+            buf.writeBytes(PAYLOAD);
+            assertEquals(DecodeStatus.OK, header.wrap(buf));
+            int at = header.offset();
+            assertEquals(header.flags(), MediaHeader.flags(buf, at));
+            assertEquals(header.kind(), MediaHeader.kind(buf, at));
+            assertEquals(header.senderId(), MediaHeader.senderId(buf, at));
+            assertEquals(header.streamId(), MediaHeader.streamId(buf, at));
+            assertEquals(header.sequence(), MediaHeader.sequence(buf, at));
+            assertEquals(header.timestamp(), MediaHeader.timestamp(buf, at));
+        }
+
+        @Test
+        @DisplayName("they see stamps made through the flyweight, and check nothing themselves")
+        void seeStampsAndCheckNothing() {
+            ByteBuf buf = packet(Protocol.FLAG_KEYFRAME, Protocol.KIND_VIDEO, PAYLOAD);
+            header.wrap(buf);
+            header.stampIngress(99);
+            header.stampReplay();
+            assertEquals(99, MediaHeader.senderId(buf, 0));
+            assertEquals(Protocol.FLAG_KEYFRAME | Protocol.FLAG_REPLAY, MediaHeader.flags(buf, 0));
+
+            ByteBuf bad = hex("02 10 f0 07 00000001 0002 abcd 00000003 00000004");
+            assertEquals(DecodeStatus.BAD_VERSION, header.wrap(bad));
+            assertEquals(2, Protocol.version(bad, 0));
+            assertEquals(0x10, Protocol.typeCode(bad, 0));
+            assertEquals(0xF0, MediaHeader.flags(bad, 0));
+            assertEquals(7, MediaHeader.kind(bad, 0));
+            assertEquals(0xABCD, MediaHeader.reserved(bad, 0));
+        }
+    }
+
+    @Nested
     @DisplayName("seqDelta measures distance on the u32 sequence circle")
     class SeqDelta {
         @Test

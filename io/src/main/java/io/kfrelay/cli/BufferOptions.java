@@ -5,7 +5,7 @@ import io.kfrelay.transport.AllocatorKind;
 import io.kfrelay.transport.ws.WsFramingKind;
 import picocli.CommandLine.Option;
 
-/** {@code serve}'s buffer and egress-write options (a picocli mixin); docs/ARCHITECTURE.md says how the defaults were measured. */
+/** {@code serve}'s buffer and egress-write options (a picocli mixin); the runs behind the defaults are in docs/PERFORMANCE.md. */
 final class BufferOptions {
 
     @Option(names = "--allocator", paramLabel = "KIND", defaultValue = "adaptive", converter = Converters.Allocator.class,

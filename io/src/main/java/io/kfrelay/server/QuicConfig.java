@@ -23,10 +23,10 @@ import java.time.Duration;
  *                          default true
  * @param eventLoops        UDP sockets bound to the listen port with SO_REUSEPORT, each with an event loop (a thread)
  *                          and a QUIC codec of its own; the kernel keeps each peer's address pair on one socket, so a
- *                          connection stays on one thread. Default 1: on a 2-vCPU machine shared with its load
- *                          generator, 2 did not lower the CPU per packet; on a host of its own, try the number of
- *                          cores. 0 means one per CPU core ({@link #eventLoopCount()}). Epoll only: with NIO the
- *                          listener warns and uses 1
+ *                          connection stays on one thread. Default 1: a second loop only pays off on cores the
+ *                          relay does not share with its load (docs/PERFORMANCE.md, QUIC); on a host of its own,
+ *                          try the number of cores. 0 means one per CPU core ({@link #eventLoopCount()}). Epoll
+ *                          only: with NIO the listener warns and uses 1
  */
 public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Duration idleTimeout, Duration keepAlive,
                          int maxUdpPayloadBytes, int datagramQueue, boolean gso, int eventLoops) {

@@ -6,9 +6,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 
 /**
- * Where a {@link ChannelSink}'s drain puts one connection's messages: the transport-specific half of the sink.
- * A WebSocket is one channel ({@link #of}); a QUIC connection sends media as datagrams and control on a stream,
- * each with its own way of saying "not now".
+ * Where a {@link ChannelSink}'s drain ({@link EgressQueue}) puts one connection's messages: the transport-specific
+ * half of the sink. A WebSocket is one channel ({@link #of}); a QUIC connection sends media as datagrams and
+ * control on a stream, each with its own way of saying "not now".
  *
  * <p>{@link #eventLoop()}, {@link #isOpen()}, {@link #isWritable()} and {@link #close()} may be called from any
  * thread; the others only on {@link #eventLoop()}, by the drain. When a port that said "not now" can take data

@@ -39,6 +39,11 @@ final class QueueBudget {
         return (now >>> MESSAGE_SHIFT) <= maxMessages && (now & BYTES_MASK) <= maxBytes;
     }
 
+    /** Whether the queue is down to the low-water mark of {@code limits}: the receiver has drained. */
+    boolean isAtLowWater(SinkLimits limits) {
+        return isWithin(limits.lowWaterMessages(), limits.lowWaterBytes());
+    }
+
     int messages() {
         return (int) (state.get() >>> MESSAGE_SHIFT);
     }

@@ -1,0 +1,291 @@
+package io.kfrelay.transport;
+
+import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.MessageType;
+import io.kfrelay.transport.TransportMetrics.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.Future;
+import io.netty.util.internal.PlatformDependent;
+
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The core of one connection's egress ({@link ChannelSink}): a bounded MPSC queue of protocol messages, the
+ * {@link QueueBudget} that bounds it, and its one consumer, a drain task on the {@link EgressPort}'s event loop.
+ *
+ * <p>Producers (the shard consumer, a replay thread, the connection's own event loop) reserve room in the budget
+ * and then enqueue; nothing blocks or takes a lock. {@link #flush()} schedules at most one drain task per burst,
+ * which writes what is queued and flushes once. A port that says "not now" stops the drain until the transport
+ * reports it writable again ({@link #onWritabilityChanged()}); meanwhile the queue fills and the producers'
+ * limits decide what is left out.
+ *
+ * <p>States: OPEN; CLOSING (the relay asked to close: queued control is written, queued media is dropped, then
+ * the port says goodbye, or the connection is cut when the close timeout runs out); DISCARDING (the connection is
+ * gone or being cut: nothing more is written). Each queued buffer is released exactly once: by the port's write,
+ * or by {@link #releaseQueued()}.
+ */
+final class EgressQueue {
+    /** The queue grows and shrinks in chunks of this many slots, so an idle connection stays small. */
+    private static final int QUEUE_CHUNK = 64;
+
+    private static final int OPEN = 0;
+    /** The relay or the transport asked to close: write what is queued, then say goodbye. */
+    private static final int CLOSING = 1;
+    /** The connection is gone (or being cut): release, never write. */
+    private static final int DISCARDING = 2;
+
+    private final EgressPort port;
+    private final SinkLimits limits;
+    private final TransportMetrics metrics;
+    private final long closeTimeoutNanos;
+    private final Runnable afterDrain;
+    private final Queue<ByteBuf> queue;
+    private final QueueBudget budget = new QueueBudget();
+    private final AtomicInteger state = new AtomicInteger(OPEN);
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    private volatile Future<?> closeTimer;
+    // Event loop only.
+    private boolean goodbyeSent;
+
+    /**
+     * @param closeTimeout how long a closing connection may take to write out its queue before it is cut off
+     * @param afterDrain   runs on the event loop at the end of every drain of a live connection (after its flush,
+     *                     before a closing queue says goodbye)
+     */
+    EgressQueue(EgressPort port, SinkLimits limits, TransportMetrics metrics, Duration closeTimeout,
+                Runnable afterDrain) {
+        this.port = port;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.closeTimeoutNanos = closeTimeout.toNanos();
+        this.afterDrain = afterDrain;
+        // Sized to the hard cap, which the budget enforces first: offer() only fails if that is broken.
+        this.queue = PlatformDependent.newMpscQueue(QUEUE_CHUNK, Math.max(limits.hardCapMessages(), 2 * QUEUE_CHUNK));
+    }
+
+    /** What is queued, in messages and bytes: producers reserve here before they enqueue. */
+    QueueBudget budget() {
+        return budget;
+    }
+
+    boolean isOpen() {
+        return state.get() == OPEN;
+    }
+
+    /** Whether the relay or the transport has asked to close, or the connection is gone. */
+    boolean isClosing() {
+        return state.get() != OPEN;
+    }
+
+    // ------------------------------------------------------------------ producers (any thread, never block)
+
+    /**
+     * Queues {@code message}, for which the caller has reserved {@code length} bytes and one message in
+     * {@link #budget()}. Ownership passes.
+     */
+    void enqueueReserved(ByteBuf message, int length) {
+        if (!queue.offer(message)) {
+            // Cannot happen while the budget holds (the queue is sized to the hard cap), but never leak.
+            budget.release(1, length);
+            message.release();
+            disconnectSlowReceiver();
+            return;
+        }
+        if (state.get() == DISCARDING) {
+            // The connection went away meanwhile and its queue may already be emptied for good: look again.
+            scheduleDrain();
+        }
+    }
+
+    /**
+     * Queues an owned control message. Control is never dropped: a receiver so far behind that it does not fit
+     * under the hard caps is disconnected.
+     */
+    void sendControl(ByteBuf message) {
+        if (state.get() == DISCARDING) {
+            message.release();
+            return;
+        }
+        int length = message.readableBytes();
+        if (!budget.tryReserve(length, limits.hardCapMessages(), limits.hardCapBytes())) {
+            message.release();
+            disconnectSlowReceiver();
+            return;
+        }
+        enqueueReserved(message, length);
+    }
+
+    /** Queues an owned message if it fits under the hard caps; false leaves it with the caller, nothing else. */
+    boolean tryEnqueueControl(ByteBuf message) {
+        int length = message.readableBytes();
+        if (!budget.tryReserve(length, limits.hardCapMessages(), limits.hardCapBytes())) {
+            return false;
+        }
+        if (!queue.offer(message)) {
+            budget.release(1, length);
+            return false;
+        }
+        return true;
+    }
+
+    /** End of a burst: drains once if there is something to write, or to release. */
+    void flush() {
+        // An unwritable channel needs no wake-up: it drains when it turns writable (onWritabilityChanged).
+        if (state.get() != OPEN || (port.isWritable() && !queue.isEmpty())) {
+            scheduleDrain();
+        }
+    }
+
+    /** Orderly end: write what is queued (media aside), then goodbye; cut off after the close timeout. */
+    void close() {
+        if (!state.compareAndSet(OPEN, CLOSING)) {
+            return;
+        }
+        scheduleDrain();
+        try {
+            closeTimer = port.eventLoop().schedule(this::closeTimedOut, closeTimeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // The event loop is shutting down and closes the channel itself.
+        }
+    }
+
+    /** Cuts the connection off at once and releases what is queued. Event loop. */
+    void cut() {
+        if (discard()) {
+            port.close();
+        }
+        releaseQueued();
+    }
+
+    private void disconnectSlowReceiver() {
+        if (discard()) {
+            metrics.increment(Counter.SLOW_RECEIVERS_DISCONNECTED);
+            port.close(); // thread-safe; channelInactive follows and releases the queue
+            scheduleDrain();
+        }
+    }
+
+    /** Moves to DISCARDING; true for the one caller that made the move. */
+    private boolean discard() {
+        int s;
+        while ((s = state.get()) != DISCARDING) {
+            if (state.compareAndSet(s, DISCARDING)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void scheduleDrain() {
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+            try {
+                port.eventLoop().execute(drainTask);
+            } catch (RejectedExecutionException e) {
+                // The event loop is gone (server shut down): nothing can be written any more.
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the port's event loop
+
+    private void drain() {
+        // Cleared before polling: whatever a producer enqueues after this point gets a drain of its own.
+        drainScheduled.set(false);
+        if (state.get() == DISCARDING || goodbyeSent) {
+            releaseQueued();
+            return;
+        }
+        int messages = 0;
+        long bytes = 0;
+        int media = 0;
+        long mediaBytes = 0;
+        ByteBuf message;
+        boolean closing = state.get() == CLOSING;
+        while ((message = queue.peek()) != null) {
+            int length = message.readableBytes(); // before the write, which may consume the buffer
+            boolean isMedia = ControlCodec.peekType(message) == MessageType.MEDIA;
+            if (isMedia && closing) {
+                // Closing: queued media no longer matters, and the ERROR behind it must not wait for it.
+                queue.poll();
+                messages++;
+                bytes += length;
+                message.release();
+                metrics.increment(Counter.MEDIA_DROPPED);
+                continue;
+            }
+            if (!port.canWrite(message)) {
+                break;
+            }
+            queue.poll(); // the one consumer: the same message
+            messages++;
+            bytes += length;
+            if (isMedia) {
+                media++;
+                mediaBytes += length;
+            }
+            port.write(message);
+        }
+        if (messages > 0) {
+            budget.release(messages, bytes);
+            if (media > 0) {
+                // Counted before the flush: once a client has a packet, the counters already include it.
+                metrics.add(Counter.EGRESS_PACKETS, media);
+                metrics.add(Counter.EGRESS_BYTES, mediaBytes);
+            }
+            port.flush();
+        }
+        afterDrain.run();
+        if (state.get() == CLOSING && !goodbyeSent && queue.isEmpty()) {
+            goodbyeSent = true;
+            port.goodbye();
+        }
+    }
+
+    /** The port's writability changed (event loop): resume draining if it can take data again. */
+    void onWritabilityChanged() {
+        if (port.isWritable()) {
+            // A task, not an inline drain: writability can change inside the drain's own flush.
+            scheduleDrain();
+        }
+    }
+
+    /** The connection is closed (event loop): nothing more is written; everything queued is released. */
+    void onInactive() {
+        discard();
+        Future<?> timer = closeTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        releaseQueued();
+    }
+
+    private void closeTimedOut() {
+        if (port.isOpen() && discard()) {
+            metrics.increment(Counter.CLOSE_TIMEOUTS);
+            port.close();
+        }
+        releaseQueued();
+    }
+
+    /**
+     * Releases everything queued. Only the queue's one consumer may call it: the event loop, or any thread
+     * once that loop has terminated.
+     */
+    void releaseQueued() {
+        int messages = 0;
+        long bytes = 0;
+        ByteBuf message;
+        while ((message = queue.poll()) != null) {
+            messages++;
+            bytes += message.readableBytes();
+            message.release();
+        }
+        budget.release(messages, bytes);
+    }
+}
