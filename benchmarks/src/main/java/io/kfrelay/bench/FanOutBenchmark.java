@@ -1,6 +1,5 @@
 package io.kfrelay.bench;
 
-import io.kfrelay.cache.PacketStoreFactory;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.room.RoomState;
@@ -44,7 +43,7 @@ public class FanOutBenchmark extends BenchmarkDefaults {
     @Setup
     public void setup(Blackhole bh) {
         room = new RoomState(RelayConfig.defaults(), 0, new RelayMetrics(1), System::nanoTime,
-                PooledByteBufAllocator.DEFAULT, PacketStoreFactory.CHRONICLE, (id, sink, snapshot) -> {
+                PooledByteBufAllocator.DEFAULT, (id, sink, slices, queue) -> {
                     throw new IllegalStateException("no late joiners in this benchmark");
                 });
         for (int id = 1; id <= receivers + 1; id++) {

@@ -1,6 +1,6 @@
 package io.kfrelay.bench;
 
-import io.kfrelay.cache.PacketStoreFactory;
+import io.kfrelay.cache.RunSlice;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.metrics.RelayMetrics;
@@ -82,15 +82,15 @@ public class JoinCostBenchmark extends BenchmarkDefaults {
 
     /**
      * The one place that builds the shard's state, so a change of its constructor is a change here only: the
-     * relay's allocator and packet store, and a launcher that does no replay work on the measured thread.
+     * relay's allocator and caches, and a launcher that does no replay work on the measured thread (it gives the
+     * slices back at once, as the replay thread would at its end).
      */
     private static RoomState newRoomState(RelayConfig config, RelayMetrics metrics) {
         return new RoomState(config, 0, metrics, System::nanoTime, PooledByteBufAllocator.DEFAULT,
-                PacketStoreFactory.CHRONICLE, (id, sink, snapshot) -> {
-                    snapshot.close();
+                (id, sink, slices, queue) -> {
+                    slices.forEach(RunSlice::close);
                     // Never started: it only stands for the replay in flight that the LEAVE cancels.
-                    return new ReplayJob(sink, snapshot, config.replayBytesPerSecond(), config.replayBurstBytes(),
-                            job -> { });
+                    return new ReplayJob(sink, slices, queue, config.replayWindowBytes(), job -> { });
                 });
     }
 

@@ -1,15 +1,16 @@
 package io.kfrelay.bench;
 
-import io.kfrelay.cache.PacketStoreFactory;
-import io.kfrelay.cache.ReplaySnapshot;
+import io.kfrelay.cache.CacheBudget;
+import io.kfrelay.cache.CacheSettings;
+import io.kfrelay.cache.KeyframeListener;
+import io.kfrelay.cache.RunSlice;
+import io.kfrelay.cache.ShardCaches;
 import io.kfrelay.cache.StreamCache;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.metrics.EnumCounters;
-import io.kfrelay.metrics.KeyframeReject;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.MediaHeader;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -26,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The keyframe cache: per-packet update cost in both modes (a 30-packet GOP of 1200-byte packets whose first
- * 8 are the keyframe, so promotion is included at its real rate), promotion of a 200 KB keyframe, and the
- * replay snapshot a joiner costs the consumer.
+ * 8 are the keyframe, so promotion is included at its real rate), promotion of a 200 KB keyframe, and what a
+ * joiner's replay costs the consumer (slices of the cache, no copy).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -43,6 +44,8 @@ public class StreamCacheBenchmark extends BenchmarkDefaults {
 
     private final MediaHeader header = new MediaHeader();
     private final EnumCounters<Stat> stats = new EnumCounters<>(Stat.class);
+    private final List<RunSlice> slices = new java.util.ArrayList<>();
+    private ShardCaches caches;
     private StreamCache cache;
     private StreamCache bigCache;
     private ByteBuf[] gop;
@@ -52,6 +55,8 @@ public class StreamCacheBenchmark extends BenchmarkDefaults {
 
     @Setup
     public void setup() {
+        caches = ShardCaches.standalone(new CacheSettings(mode, 256 * 1024, 2 * 1024 * 1024, TimeUnit.SECONDS.toNanos(5)),
+                stats, new CacheBudget(256L * 1024 * 1024));
         cache = newCache();
         bigCache = newCache();
         gop = new ByteBuf[GOP];
@@ -62,18 +67,18 @@ public class StreamCacheBenchmark extends BenchmarkDefaults {
         for (int i = 0; i < BIG_KEYFRAME_PACKETS; i++) {
             bigKeyframe[i] = Packets.video(Packets.gopFlags(i, BIG_KEYFRAME_PACKETS), 1200);
         }
-        promoteBigKeyframe(); // so replaySnapshot has a 200 KB keyframe to copy
+        promoteBigKeyframe(); // so replaySlices has a 200 KB keyframe to share
     }
 
     private StreamCache newCache() {
-        return new StreamCache(mode, 256 * 1024, 2 * 1024 * 1024, TimeUnit.SECONDS.toNanos(5),
-                PacketStoreFactory.CHRONICLE, stats, new EnumCounters<>(KeyframeReject.class));
+        return caches.newCache(KeyframeListener.NONE);
     }
 
     @TearDown
     public void tearDown() {
         cache.close();
         bigCache.close();
+        caches.segments().close();
         for (ByteBuf b : gop) {
             b.release();
         }
@@ -108,11 +113,16 @@ public class StreamCacheBenchmark extends BenchmarkDefaults {
         }
     }
 
-    /** What a joiner costs the consumer: copying a cached 200 KB keyframe into a REPLAY-stamped snapshot. */
+    /**
+     * What a joiner costs the consumer per stream: a slice of the cached 200 KB keyframe (a reference, no copy),
+     * given back as the replay thread would.
+     */
     @Benchmark
-    public int replaySnapshot200Kb() {
-        try (ReplaySnapshot s = ReplaySnapshot.of(List.of(bigCache), PooledByteBufAllocator.DEFAULT, header)) {
-            return s.packetCount();
-        }
+    public int replaySlices200Kb() {
+        slices.clear();
+        bigCache.replaySlices(slices);
+        int packets = slices.getFirst().packetCount();
+        slices.getFirst().close();
+        return packets;
     }
 }

@@ -1,76 +1,84 @@
 package io.kfrelay.cache;
 
 import io.kfrelay.config.CacheMode;
-import io.kfrelay.metrics.EnumCounters;
+import io.kfrelay.metrics.CacheMiss;
+import io.kfrelay.metrics.GopClose;
 import io.kfrelay.metrics.KeyframeReject;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.MediaHeader;
-import io.netty.buffer.ByteBuf;
+
+import java.util.List;
 
 /**
  * The keyframe cache of one (room, sender, video stream): a state machine fed every packet of the stream in
  * ring order, by the shard consumer only.
  *
- * <p>Two stores: {@code assembling} collects the packets of a keyframe from FRAME_START to FRAME_END;
- * {@code cached} holds the last complete keyframe (plus, in GOP mode, the packets after it). Promotion swaps
- * them, so a partial keyframe is never visible as the cached one. Sequence continuity is checked inside a
- * keyframe: a gap, a reordering or a missing first packet rejects it.
+ * <p>Two runs of packets ({@link PacketRun}): {@code assembling} collects a keyframe from FRAME_START to FRAME_END;
+ * {@code cached} holds the last complete keyframe (plus, in GOP mode, every packet after it). Promotion swaps them,
+ * so a partial keyframe is never visible as the cached one. Continuity is checked inside a keyframe (a gap, a
+ * reordering or a missing first packet rejects it) and, in GOP mode, across the whole GOP: a hole would be replayed
+ * to every joiner until the next keyframe, so a gap or reorder closes the GOP instead and {@link #onPacket} asks for
+ * a keyframe.
  *
- * <p>Replay order is {@code cached} then {@code assembling}: that is the stream from the cached keyframe up
- * to the join point, with at most the deltas between them missing (keyframe mode only).
+ * <p>Joiners are handed {@link RunSlice}s of the runs (a reference, no copy); a run a replay still reads is not
+ * reused but let go, and freed by its last reader. Memory comes from the relay-wide budget: a keyframe that finds
+ * none may evict ({@link CacheEvictor}), a GOP that finds none stops growing.
+ *
+ * <p>Replay order is {@code cached} then {@code assembling}: the stream from the cached keyframe up to the join
+ * point, with at most the deltas between them missing (keyframe mode, or a GOP that was closed early).
  */
 public final class StreamCache implements AutoCloseable {
 
     private enum Assembly { IDLE, ASSEMBLING, DISCARDING }
 
-    private final CacheMode mode;
-    private final int keyframeCapBytes;
-    private final int gopCapBytes;
-    private final long gopMaxAgeNanos;
-    private final EnumCounters<Stat> stats;
-    private final EnumCounters<KeyframeReject> rejects;
+    private final ShardCaches shard;
+    private final CacheSettings settings;
     private final KeyframeListener listener;
+    /** Position in the shard's eviction list; -1 once closed. */
+    int evictorIndex = -1;
 
-    private PacketStore assembling;
-    private PacketStore cached;
+    private PacketRun assembling;
+    private PacketRun cached;
     private Assembly assembly = Assembly.IDLE;
     private long expectedSeq;
-    /** GOP mode: the cached GOP still takes the stream's packets. */
+    /** GOP mode: the cached GOP still takes the stream's packets, the next one being {@link #gopNextSeq}. */
     private boolean gopOpen;
+    private long gopNextSeq;
     private long gopStartNanos;
     private long lastCapacity;
     /** When the keyframe being assembled started, and when the cached one was promoted (cache age). */
     private long assemblyStartNanos;
     private long promotedAtNanos;
+    /** Bytes of a keyframe that went over the cap, counted on to its end to tell its size; -1 when none. */
+    private long oversizeBytes = -1;
+    /** The last time part of a picture did not fit, for operators (/api/rooms). */
+    private CacheMiss lastMiss;
+    private long lastMissBytes;
+    private long lastMissLimit;
 
-    public StreamCache(CacheMode mode, int keyframeCapBytes, int gopCapBytes, long gopMaxAgeNanos,
-                       PacketStoreFactory stores, EnumCounters<Stat> stats, EnumCounters<KeyframeReject> rejects) {
-        this(mode, keyframeCapBytes, gopCapBytes, gopMaxAgeNanos, stores, stats, rejects, KeyframeListener.NONE);
-    }
-
-    public StreamCache(CacheMode mode, int keyframeCapBytes, int gopCapBytes, long gopMaxAgeNanos,
-                       PacketStoreFactory stores, EnumCounters<Stat> stats, EnumCounters<KeyframeReject> rejects,
-                       KeyframeListener listener) {
+    StreamCache(ShardCaches shard, KeyframeListener listener) {
+        this.shard = shard;
+        this.settings = shard.settings;
         this.listener = listener;
-        this.mode = mode;
-        this.keyframeCapBytes = keyframeCapBytes;
-        this.gopCapBytes = gopCapBytes;
-        this.gopMaxAgeNanos = gopMaxAgeNanos;
-        this.stats = stats;
-        this.rejects = rejects;
-        this.assembling = stores.create(keyframeCapBytes);
-        this.cached = stores.create(mode == CacheMode.GOP ? gopCapBytes : keyframeCapBytes);
-        trackCapacity();
+        this.assembling = new PacketRun(shard.segments);
+        this.cached = new PacketRun(shard.segments);
+        shard.evictor.register(this);
     }
 
-    /** Feeds the next packet of the stream (already validated, in ring order). */
-    public void onPacket(MediaHeader packet, long nowNanos) {
+    /**
+     * Feeds the next packet of the stream (already validated, in ring order). True when the publisher should be
+     * asked for a keyframe (the GOP lost continuity); the caller throttles.
+     */
+    public boolean onPacket(MediaHeader packet, long nowNanos) {
+        boolean wantKeyframe;
         if (packet.isKeyframe()) {
             onKeyframePacket(packet, nowNanos);
+            wantKeyframe = false;
         } else {
-            onDeltaPacket(packet, nowNanos);
+            wantKeyframe = onDeltaPacket(packet, nowNanos);
         }
         trackCapacity();
+        return wantKeyframe;
     }
 
     private void onKeyframePacket(MediaHeader packet, long nowNanos) {
@@ -81,6 +89,7 @@ public final class StreamCache implements AutoCloseable {
             if (assembly == Assembly.ASSEMBLING) {
                 reject(KeyframeReject.INTERRUPTED);
             }
+            reportOversize();
             assembly = Assembly.ASSEMBLING;
             expectedSeq = seq;
             assemblyStartNanos = nowNanos;
@@ -94,84 +103,213 @@ public final class StreamCache implements AutoCloseable {
                 assembly = Assembly.DISCARDING;
             }
         }
+        int length = packet.frameLength();
         if (assembly == Assembly.ASSEMBLING) {
-            if (assembling.bytes() + packet.frameLength() > keyframeCapBytes) {
+            long sofar = assembling.bytes();
+            if (sofar + length > settings.keyframeCapBytes()) {
                 reject(KeyframeReject.OVER_CAP);
+                oversizeBytes = sofar + length;
+                assembly = Assembly.DISCARDING;
+            } else if (!appendKeyframe(packet)) {
+                reject(KeyframeReject.OVER_BUDGET);
+                missed(CacheMiss.OVER_BUDGET, sofar + length, shard.segments.budget().limit());
                 assembly = Assembly.DISCARDING;
             } else {
-                appendTo(assembling, packet);
                 expectedSeq = seq + 1;
                 if (packet.isFrameEnd()) {
                     promote(nowNanos);
                 }
             }
+        } else if (assembly == Assembly.DISCARDING && oversizeBytes >= 0) {
+            oversizeBytes += length;
         }
         if (assembly == Assembly.DISCARDING && packet.isFrameEnd()) {
+            reportOversize();
             assembly = Assembly.IDLE;
         }
     }
 
-    private void onDeltaPacket(MediaHeader packet, long nowNanos) {
+    private boolean onDeltaPacket(MediaHeader packet, long nowNanos) {
         if (assembly == Assembly.ASSEMBLING) {
             reject(KeyframeReject.INTERRUPTED);
         }
+        reportOversize();
         assembly = Assembly.IDLE;
-        if (gopOpen) {
-            if (cached.bytes() + packet.frameLength() > gopCapBytes || nowNanos - gopStartNanos > gopMaxAgeNanos) {
-                // Past a cap the GOP stops growing; the stream acts as in keyframe mode until its next keyframe.
-                gopOpen = false;
-                stats.increment(Stat.GOPS_TRUNCATED);
-            } else {
-                appendTo(cached, packet);
-            }
+        if (!gopOpen) {
+            return false;
         }
+        long seq = packet.sequence();
+        int delta = MediaHeader.seqDelta(gopNextSeq, seq);
+        if (delta != 0) {
+            closeGop(delta > 0 ? GopClose.GAP : GopClose.REORDER);
+            return true;
+        }
+        long grown = cached.bytes() + packet.frameLength();
+        if (grown > settings.gopCapBytes()) {
+            closeGop(GopClose.BYTES_CAP);
+            missed(CacheMiss.GOP_OVER_CAP, grown, settings.gopCapBytes());
+        } else if (nowNanos - gopStartNanos > settings.gopMaxAgeNanos()) {
+            closeGop(GopClose.AGE_CAP);
+            missed(CacheMiss.GOP_TOO_OLD, nowNanos - gopStartNanos, settings.gopMaxAgeNanos());
+        } else if (!append(cached, packet)) {
+            closeGop(GopClose.BUDGET);
+            missed(CacheMiss.OVER_BUDGET, grown, shard.segments.budget().limit());
+        } else {
+            gopNextSeq = seq + 1;
+        }
+        return false;
+    }
+
+    /** Appends to the keyframe being assembled, making room under the budget if it has to. */
+    private boolean appendKeyframe(MediaHeader packet) {
+        if (append(assembling, packet)) {
+            return true;
+        }
+        return shard.evictor.makeRoom(this, shard.segments, packet.frameLength(), assembling.capacity())
+                && append(assembling, packet);
+    }
+
+    private boolean append(PacketRun run, MediaHeader packet) {
+        if (!run.append(packet.buffer(), packet.offset(), packet.frameLength())) {
+            return false;
+        }
+        shard.stats.add(Stat.CACHE_BYTES, packet.frameLength());
+        return true;
     }
 
     private void promote(long nowNanos) {
-        boolean hadEntry = cached.packetCount() > 0;
-        long dropped = cached.bytes();
-        cached.clear();
-        PacketStore complete = assembling;
-        assembling = cached;
-        cached = complete;
-        assembly = Assembly.IDLE;
-        stats.add(Stat.CACHE_BYTES, -dropped);
-        if (!hadEntry) {
-            stats.increment(Stat.CACHE_ENTRIES);
+        PacketRun previous = cached;
+        if (previous.packetCount() == 0) {
+            shard.stats.increment(Stat.CACHE_ENTRIES);
         }
-        stats.increment(Stat.KEYFRAMES_PROMOTED);
-        gopOpen = mode == CacheMode.GOP;
+        shard.stats.add(Stat.CACHE_BYTES, -previous.bytes());
+        cached = assembling;
+        assembling = recycle(previous);
+        assembly = Assembly.IDLE;
+        shard.stats.increment(Stat.KEYFRAMES_PROMOTED);
+        gopOpen = settings.mode() == CacheMode.GOP;
+        gopNextSeq = expectedSeq;
         gopStartNanos = nowNanos;
         promotedAtNanos = nowNanos;
         listener.promoted(cached.packetCount(), cached.bytes(), nowNanos - assemblyStartNanos);
     }
 
+    /** An empty run in place of {@code run}: the same one when only the cache held it, else a new one. */
+    private PacketRun recycle(PacketRun run) {
+        if (run.isExclusive()) {
+            run.clear();
+            return run;
+        }
+        run.releaseFromCache();
+        return new PacketRun(shard.segments);
+    }
+
+    private void closeGop(GopClose reason) {
+        gopOpen = false;
+        shard.stats.increment(Stat.GOPS_TRUNCATED);
+        shard.gopCloses.increment(reason);
+        listener.gopClosed(reason);
+    }
+
     /** Discards the partial keyframe and counts why. */
     private void reject(KeyframeReject reason) {
-        stats.add(Stat.CACHE_BYTES, -assembling.bytes());
-        assembling.clear();
-        rejects.increment(reason);
-        listener.rejected(reason);
+        shard.stats.add(Stat.CACHE_BYTES, -assembling.bytes());
+        assembling = recycle(assembling);
+        rejectOnly(reason);
     }
 
     /** Counts a rejection when nothing was assembled. */
     private void rejectOnly(KeyframeReject reason) {
-        rejects.increment(reason);
+        shard.rejects.increment(reason);
         listener.rejected(reason);
     }
 
-    private void appendTo(PacketStore store, MediaHeader packet) {
-        store.append(packet.buffer(), packet.offset(), packet.frameLength());
-        stats.add(Stat.CACHE_BYTES, packet.frameLength());
+    /** A keyframe that went over the cap has ended (or was cut short): tell its size once. */
+    private void reportOversize() {
+        if (oversizeBytes >= 0) {
+            missed(CacheMiss.KEYFRAME_OVER_CAP, oversizeBytes, settings.keyframeCapBytes());
+            oversizeBytes = -1;
+        }
+    }
+
+    private void missed(CacheMiss reason, long bytes, long limit) {
+        lastMiss = reason;
+        lastMissBytes = bytes;
+        lastMissLimit = limit;
+        shard.misses.increment(reason);
+        listener.missed(reason, bytes, limit);
     }
 
     private void trackCapacity() {
         long now = assembling.capacity() + cached.capacity();
         if (now != lastCapacity) {
-            stats.add(Stat.CACHE_CAPACITY_BYTES, now - lastCapacity);
+            shard.stats.add(Stat.CACHE_CAPACITY_BYTES, now - lastCapacity);
             lastCapacity = now;
         }
     }
+
+    // ---------------------------------------------------------------- the budget's side
+
+    /** Memory this cache would give back now if evicted (what replays still read stays until they are done). */
+    long freeableBytes() {
+        return (cached.isExclusive() ? cached.capacity() : 0) + (assembling.isExclusive() ? assembling.capacity() : 0);
+    }
+
+    /** Memory this cache holds now. */
+    long heldBytes() {
+        return cached.capacity() + assembling.capacity();
+    }
+
+    /**
+     * Short of memory while a new keyframe is assembled: the previous keyframe or GOP, about to be replaced, goes
+     * first. True if that gave anything back.
+     */
+    boolean dropPreviousForBudget() {
+        if (cached.packetCount() == 0 || !cached.isExclusive()) {
+            return false;
+        }
+        shard.stats.add(Stat.CACHE_BYTES, -cached.bytes());
+        shard.stats.add(Stat.CACHE_ENTRIES, -1);
+        cached = recycle(cached);
+        gopOpen = false;
+        trackCapacity();
+        return true;
+    }
+
+    /** Another stream's keyframe needs the memory: everything cached here goes, counted and visible. */
+    void evict() {
+        long held = bytes();
+        shard.stats.add(Stat.CACHE_BYTES, -held);
+        if (cached.packetCount() > 0) {
+            shard.stats.add(Stat.CACHE_ENTRIES, -1);
+        }
+        cached = recycle(cached);
+        assembling = recycle(assembling);
+        if (assembly == Assembly.ASSEMBLING) {
+            assembly = Assembly.DISCARDING; // the rest of that keyframe is dropped: its start is gone
+        }
+        gopOpen = false;
+        shard.stats.increment(Stat.CACHE_EVICTIONS);
+        missed(CacheMiss.EVICTED, held, shard.segments.budget().limit());
+        trackCapacity();
+    }
+
+    // ---------------------------------------------------------------- joiners
+
+    /**
+     * Adds what a joiner is replayed now, as retained slices: the cached keyframe (or GOP), then any keyframe being
+     * assembled. Constant work per stream, whatever is cached. The caller closes the slices.
+     */
+    public void replaySlices(List<RunSlice> out) {
+        if (cached.packetCount() > 0) {
+            out.add(cached.slice());
+        }
+        if (assembly == Assembly.ASSEMBLING && assembling.packetCount() > 0) {
+            out.add(assembling.slice());
+        }
+    }
+
+    // ---------------------------------------------------------------- inspection
 
     /** A complete keyframe is cached. */
     public boolean hasKeyframe() {
@@ -202,34 +340,52 @@ public final class StreamCache implements AutoCloseable {
         return cached.bytes() + (isAssembling() ? assembling.bytes() : 0);
     }
 
-    /** Copies the replay packets in stream order; see {@link PacketStore#copyTo}. */
-    public int copyReplayTo(ByteBuf dst, int[] lengths, int lengthsOffset) {
-        int n = cached.copyTo(dst, lengths, lengthsOffset);
-        if (isAssembling()) {
-            n += assembling.copyTo(dst, lengths, lengthsOffset + n);
-        }
-        return n;
-    }
-
     /** Bytes of packets held, cached and partial. */
     public long bytes() {
         return cached.bytes() + assembling.bytes();
     }
 
-    public CacheMode mode() {
-        return mode;
+    /** Segment memory this stream's cache holds (at least {@link #bytes()}). */
+    public long capacity() {
+        return lastCapacity;
     }
 
-    /** Frees both stores; the gauges drop by exactly what this stream held. */
+    /** In GOP mode: the cached GOP still grows with the stream. */
+    public boolean isGopOpen() {
+        return gopOpen;
+    }
+
+    public CacheMode mode() {
+        return settings.mode();
+    }
+
+    /** The last time part of a picture did not fit (null: never), with its size and the limit it met. */
+    public CacheMiss lastMiss() {
+        return lastMiss;
+    }
+
+    public long lastMissBytes() {
+        return lastMissBytes;
+    }
+
+    public long lastMissLimit() {
+        return lastMissLimit;
+    }
+
+    /** Lets go of both runs (freed now, or by the last replay reading them); the gauges drop by exactly what this held. */
     @Override
     public void close() {
-        stats.add(Stat.CACHE_BYTES, -bytes());
-        if (hasKeyframe()) {
-            stats.add(Stat.CACHE_ENTRIES, -1);
+        if (evictorIndex < 0) {
+            return;
         }
-        stats.add(Stat.CACHE_CAPACITY_BYTES, -lastCapacity);
+        shard.stats.add(Stat.CACHE_BYTES, -bytes());
+        if (hasKeyframe()) {
+            shard.stats.add(Stat.CACHE_ENTRIES, -1);
+        }
+        shard.stats.add(Stat.CACHE_CAPACITY_BYTES, -lastCapacity);
         lastCapacity = 0;
-        assembling.close();
-        cached.close();
+        assembling.releaseFromCache();
+        cached.releaseFromCache();
+        shard.evictor.unregister(this);
     }
 }

@@ -16,9 +16,15 @@ import java.time.Duration;
  * @param gopCapBytes               largest GOP cached per stream (gop mode)
  * @param gopMaxAge                 oldest GOP kept growing (gop mode)
  * @param keyframeRequestInterval   at most one KEYFRAME_REQUEST per stream per interval
- * @param replayBytesPerSecond      pacing rate of one joiner's replay
- * @param replayBurstBytes          bytes a replay may send before pacing starts
- * @param replayQueuePackets        live packets queued behind a running replay before that stream skips to its next keyframe
+ * @param replayWindowBytes         bytes one joiner's replay may have queued in its sink ahead of the transport: the
+ *                                  replay is closed-loop, as fast as the joiner drains and never faster
+ * @param cacheBudgetBytes          the one relay-wide memory budget of the caches, of what replays hold and of the live
+ *                                  packets queued behind replays; 0 = half the JVM's max direct memory
+ * @param batchEvents               most ring events a shard handles between two flushes of its sinks
+ * @param ringBytes                 most bytes of media a shard's ring may hold; past it media is dropped at ingress
+ * @param ringWork                  most deliveries (packets x their receivers) a shard's ring may hold; past half of
+ *                                  it a room may only add its fair share (so one room's fan-out cannot crowd out
+ *                                  another's packets)
  * @param maxStreamsPerParticipant  streams one participant may publish
  * @param maxParticipantsPerRoom    members one room may have; a JOIN beyond it is refused (ROOM_FULL)
  * @param maxRooms                  rooms the whole relay (every shard together) may hold; a JOIN that would open
@@ -34,27 +40,29 @@ public record RelayConfig(
         int gopCapBytes,
         Duration gopMaxAge,
         Duration keyframeRequestInterval,
-        long replayBytesPerSecond,
-        int replayBurstBytes,
-        int replayQueuePackets,
+        int replayWindowBytes,
+        long cacheBudgetBytes,
+        int batchEvents,
+        long ringBytes,
+        long ringWork,
         int maxStreamsPerParticipant,
         int maxParticipantsPerRoom,
         int maxRooms) {
 
     public static final int DEFAULT_SHARDS = 1;
     public static final int DEFAULT_RING_SIZE = 16_384;
-    public static final int DEFAULT_KEYFRAME_CAP_BYTES = 200 * 1024;
-    public static final int DEFAULT_GOP_CAP_BYTES = 2 * 1024 * 1024;
-    public static final Duration DEFAULT_GOP_MAX_AGE = Duration.ofSeconds(5);
+    /** A 1080p IDR is commonly 300-600 KB, a busy one 1 MB: twice that still fits. */
+    public static final int DEFAULT_KEYFRAME_CAP_BYTES = 2 * 1024 * 1024;
+    /** Ten seconds at about 13 Mbit/s, or a 4 s GOP at 30 Mbit/s. */
+    public static final int DEFAULT_GOP_CAP_BYTES = 16 * 1024 * 1024;
+    public static final Duration DEFAULT_GOP_MAX_AGE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_KEYFRAME_REQUEST_INTERVAL = Duration.ofMillis(500);
-    /** 1 Gbit/s: what lies beyond the burst (several streams, a GOP) leaves at about 125 KB per millisecond. */
-    public static final long DEFAULT_REPLAY_BYTES_PER_SECOND = 125_000_000L;
-    /**
-     * More than one keyframe at the default cap, so a joiner's first keyframe of one stream goes out unpaced:
-     * pacing it cost ~1.4 ms of late join (p50 2.6 vs 4.0 ms at 200 subscribers, docs/PERFORMANCE.md).
-     */
-    public static final int DEFAULT_REPLAY_BURST_BYTES = 256 * 1024;
-    public static final int DEFAULT_REPLAY_QUEUE_PACKETS = 4096;
+    /** Enough to keep a fast link busy between two wake-ups of the replay thread, small against the sink's limits. */
+    public static final int DEFAULT_REPLAY_WINDOW_BYTES = 256 * 1024;
+    /** 0: derived from the JVM's max direct memory ({@code CacheBudget.defaultLimit()}). */
+    public static final long DEFAULT_CACHE_BUDGET_BYTES = 0;
+    public static final int DEFAULT_BATCH_EVENTS = 256;
+    public static final long DEFAULT_RING_BYTES = 64L * 1024 * 1024;
     public static final int DEFAULT_MAX_STREAMS_PER_PARTICIPANT = 16;
     /** Bounds a packet's fan-out and the JOINED listing (the wire caps it at 65535 anyway). */
     public static final int DEFAULT_MAX_PARTICIPANTS_PER_ROOM = 1000;
@@ -71,9 +79,13 @@ public record RelayConfig(
         require(gopCapBytes >= keyframeCapBytes, "gop-cap (" + gopCapBytes + ") must be at least keyframe-cap (" + keyframeCapBytes + ")");
         require(gopMaxAge != null && !gopMaxAge.isNegative() && !gopMaxAge.isZero(), "gop-max-age must be positive");
         require(keyframeRequestInterval != null && !keyframeRequestInterval.isNegative(), "keyframe-request-interval must be >= 0");
-        require(replayBytesPerSecond >= 10_000, "replay-rate must be at least 10000 bytes/s, was " + replayBytesPerSecond);
-        require(replayBurstBytes >= 0, "replay-burst must be >= 0");
-        require(replayQueuePackets >= 16, "replay-queue must be at least 16 packets, was " + replayQueuePackets);
+        require(replayWindowBytes >= 16 * 1024 && replayWindowBytes <= 64 * 1024 * 1024,
+                "replay-window must be 16 KiB..64 MiB, was " + replayWindowBytes);
+        require(cacheBudgetBytes == 0 || cacheBudgetBytes >= io.kfrelay.cache.CacheBudget.MIN_BYTES,
+                "cache-budget must be 0 (derived) or at least " + io.kfrelay.cache.CacheBudget.MIN_BYTES + " bytes, was " + cacheBudgetBytes);
+        require(batchEvents >= 1 && batchEvents <= ringSize, "batch-events must be 1..ring-size, was " + batchEvents);
+        require(ringBytes >= 1024 * 1024, "ring-bytes must be at least 1 MiB, was " + ringBytes);
+        require(ringWork >= ringSize, "ring-work must be at least ring-size (" + ringSize + "), was " + ringWork);
         require(maxStreamsPerParticipant >= 1 && maxStreamsPerParticipant <= 1024,
                 "max-streams must be 1..1024, was " + maxStreamsPerParticipant);
         require(maxParticipantsPerRoom >= 1 && maxParticipantsPerRoom <= 65_535,
@@ -85,6 +97,11 @@ public record RelayConfig(
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** The cache budget in bytes: the configured one, or the one derived from the JVM's max direct memory. */
+    public long effectiveCacheBudgetBytes() {
+        return cacheBudgetBytes > 0 ? cacheBudgetBytes : io.kfrelay.cache.CacheBudget.defaultLimit();
     }
 
     public static RelayConfig defaults() {
@@ -111,9 +128,11 @@ public record RelayConfig(
         private int gopCapBytes = DEFAULT_GOP_CAP_BYTES;
         private Duration gopMaxAge = DEFAULT_GOP_MAX_AGE;
         private Duration keyframeRequestInterval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
-        private long replayBytesPerSecond = DEFAULT_REPLAY_BYTES_PER_SECOND;
-        private int replayBurstBytes = DEFAULT_REPLAY_BURST_BYTES;
-        private int replayQueuePackets = DEFAULT_REPLAY_QUEUE_PACKETS;
+        private int replayWindowBytes = DEFAULT_REPLAY_WINDOW_BYTES;
+        private long cacheBudgetBytes = DEFAULT_CACHE_BUDGET_BYTES;
+        private int batchEvents = -1;
+        private long ringBytes = DEFAULT_RING_BYTES;
+        private long ringWork = -1;
         private int maxStreamsPerParticipant = DEFAULT_MAX_STREAMS_PER_PARTICIPANT;
         private int maxParticipantsPerRoom = DEFAULT_MAX_PARTICIPANTS_PER_ROOM;
         private int maxRooms = DEFAULT_MAX_ROOMS;
@@ -131,9 +150,11 @@ public record RelayConfig(
             gopCapBytes = c.gopCapBytes;
             gopMaxAge = c.gopMaxAge;
             keyframeRequestInterval = c.keyframeRequestInterval;
-            replayBytesPerSecond = c.replayBytesPerSecond;
-            replayBurstBytes = c.replayBurstBytes;
-            replayQueuePackets = c.replayQueuePackets;
+            replayWindowBytes = c.replayWindowBytes;
+            cacheBudgetBytes = c.cacheBudgetBytes;
+            batchEvents = c.batchEvents;
+            ringBytes = c.ringBytes;
+            ringWork = c.ringWork;
             maxStreamsPerParticipant = c.maxStreamsPerParticipant;
             maxParticipantsPerRoom = c.maxParticipantsPerRoom;
             maxRooms = c.maxRooms;
@@ -149,18 +170,25 @@ public record RelayConfig(
         public Builder gopCapBytes(int v) { gopCapBytes = v; return this; }
         public Builder gopMaxAge(Duration v) { gopMaxAge = v; return this; }
         public Builder keyframeRequestInterval(Duration v) { keyframeRequestInterval = v; return this; }
-        public Builder replayBytesPerSecond(long v) { replayBytesPerSecond = v; return this; }
-        public Builder replayBurstBytes(int v) { replayBurstBytes = v; return this; }
-        public Builder replayQueuePackets(int v) { replayQueuePackets = v; return this; }
+        public Builder replayWindowBytes(int v) { replayWindowBytes = v; return this; }
+        /** 0 (the default): half the JVM's max direct memory. */
+        public Builder cacheBudgetBytes(long v) { cacheBudgetBytes = v; return this; }
+        /** Default: 256, or the ring size if smaller. */
+        public Builder batchEvents(int v) { batchEvents = v; return this; }
+        public Builder ringBytes(long v) { ringBytes = v; return this; }
+        /** Default: ring-size x 256 deliveries (a 2 MB keyframe to 1000 receivers fits). */
+        public Builder ringWork(long v) { ringWork = v; return this; }
         public Builder maxStreamsPerParticipant(int v) { maxStreamsPerParticipant = v; return this; }
         public Builder maxParticipantsPerRoom(int v) { maxParticipantsPerRoom = v; return this; }
         public Builder maxRooms(int v) { maxRooms = v; return this; }
 
         public RelayConfig build() {
             int reserve = controlReserve > 0 ? controlReserve : Math.max(8, ringSize / 16);
+            long work = ringWork > 0 ? ringWork : (long) ringSize * 256;
+            int batch = batchEvents > 0 ? batchEvents : Math.min(DEFAULT_BATCH_EVENTS, ringSize);
             return new RelayConfig(shards, ringSize, waitStrategy, reserve, cacheMode, keyframeCapBytes,
-                    gopCapBytes, gopMaxAge, keyframeRequestInterval, replayBytesPerSecond, replayBurstBytes,
-                    replayQueuePackets, maxStreamsPerParticipant, maxParticipantsPerRoom, maxRooms);
+                    gopCapBytes, gopMaxAge, keyframeRequestInterval, replayWindowBytes, cacheBudgetBytes, batch,
+                    ringBytes, work, maxStreamsPerParticipant, maxParticipantsPerRoom, maxRooms);
         }
     }
 }

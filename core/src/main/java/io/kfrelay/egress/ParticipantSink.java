@@ -7,11 +7,11 @@ import io.netty.buffer.ByteBuf;
  * per connection; tests implement it in memory.
  *
  * <p>Threading: every method is called by the participant's shard consumer. While the participant's replay
- * runs, its replay thread also calls {@link #sendMedia} and {@link #flush} (concurrently with the consumer's
- * {@link #sendControl}/{@link #flush}); the consumer queues its own media and control for that participant
- * behind the replay and hands them over through the ring after the replay's last call, so the order of
- * calls is the order to deliver. Implementations must tolerate calls from both threads and must never
- * block: a slow receiver is the sink's to bound. Never call back into {@code RelayCore.close()} from here.
+ * runs, its replay thread makes the calls instead (the consumer only flushes): the consumer queues the
+ * participant's live media and control behind the replay, the replay thread sends them after the cached packets,
+ * and the consumer takes over through the ring after the replay thread's last call. So the order of calls is the
+ * order to deliver. Implementations must tolerate calls from both threads and must never block: a slow
+ * receiver is the sink's to bound. Never call back into {@code RelayCore.close()} from here.
  */
 public interface ParticipantSink {
 
@@ -21,6 +21,29 @@ public interface ParticipantSink {
      * reader index; a plain {@code retain()} would share one), and never modify its bytes.
      */
     void sendMedia(ByteBuf packet);
+
+    /**
+     * Queues one media packet from a closed-loop sender: a replay, and the live packets queued behind it. Such a
+     * sender keeps at most a window of bytes in this sink (it watches {@link #backlogBytes()}), so the sink takes
+     * the packet without its drop policy: a replay is never cut short because the joiner's own queue is full.
+     * Borrowed, as with {@link #sendMedia}.
+     */
+    default void sendCatchUp(ByteBuf packet) {
+        sendMedia(packet);
+    }
+
+    /** Bytes queued in this sink that its transport has not taken yet (what a closed-loop sender watches). */
+    default long backlogBytes() {
+        return 0;
+    }
+
+    /**
+     * Runs {@code wakeup} once, on any thread, when the backlog has fallen to {@code bytes} or below or the sink is
+     * closing (at once if it already has). One waiter at a time: the participant's replay thread.
+     */
+    default void whenBacklogAtMost(long bytes, Runnable wakeup) {
+        wakeup.run();
+    }
 
     /** Queues one control message; ownership passes to the sink, which releases it (even if it throws). */
     void sendControl(ByteBuf message);

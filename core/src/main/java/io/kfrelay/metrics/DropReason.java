@@ -2,8 +2,10 @@ package io.kfrelay.metrics;
 
 /** Why a media packet (or one receiver's copy of it) was not delivered. */
 public enum DropReason {
-    /** The shard's ring had no room: the I/O thread dropped it rather than block. */
+    /** The shard's ring had no room (slots, bytes or work): the I/O thread dropped it rather than block. */
     RING_FULL,
+    /** The shard's ring was under pressure and the packet's room already held its fair share of it. */
+    INGRESS_SHARE,
     /** The header failed validation (the decode reason is counted separately). */
     MALFORMED,
     /** The sender is not (or no longer) a participant. */
@@ -12,7 +14,7 @@ public enum DropReason {
     KIND_MISMATCH,
     /** The receiver waits for the start of a keyframe on this stream (it joined with no cached picture or lost packets). */
     AWAITING_KEYFRAME,
-    /** A joiner still in replay had too many live packets queued behind it. */
+    /** A joiner still in replay could not keep up: the queue behind its replay was full (it moves forward). */
     REPLAY_QUEUE_FULL,
     /** The sender already publishes the maximum number of streams. */
     TOO_MANY_STREAMS,

@@ -11,5 +11,7 @@ public enum KeyframeReject {
     /** The keyframe grew past the per-stream byte cap. */
     OVER_CAP,
     /** A delta packet or a newer keyframe arrived before FRAME_END: the stale partial was discarded. */
-    INTERRUPTED
+    INTERRUPTED,
+    /** The relay-wide cache budget had no room for it, even after evicting larger caches on its shard. */
+    OVER_BUDGET
 }

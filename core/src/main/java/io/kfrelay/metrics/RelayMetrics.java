@@ -11,16 +11,31 @@ import java.util.List;
 public final class RelayMetrics {
     private final List<EnumCounters<Stat>> shardStats;
     private final List<EnumCounters<KeyframeReject>> shardRejects;
+    private final List<EnumCounters<GopClose>> shardGopCloses;
+    private final List<EnumCounters<CacheMiss>> shardCacheMisses;
     private final EnumCounters<DropReason> drops = new EnumCounters<>(DropReason.class);
     private final EnumCounters<DecodeStatus> decodeRejects = new EnumCounters<>(DecodeStatus.class);
+    private final EnumCounters<ClientRequest> clientRequests = new EnumCounters<>(ClientRequest.class);
     /** How long each completed replay took, from its first packet to its hand-over (one record per replay). */
     private final Histogram replayDurations = Histogram.latency();
 
     public RelayMetrics(int shards) {
-        this.shardStats = java.util.stream.IntStream.range(0, shards)
-                .mapToObj(i -> new EnumCounters<>(Stat.class)).toList();
-        this.shardRejects = java.util.stream.IntStream.range(0, shards)
-                .mapToObj(i -> new EnumCounters<>(KeyframeReject.class)).toList();
+        this.shardStats = perShard(shards, Stat.class);
+        this.shardRejects = perShard(shards, KeyframeReject.class);
+        this.shardGopCloses = perShard(shards, GopClose.class);
+        this.shardCacheMisses = perShard(shards, CacheMiss.class);
+    }
+
+    private static <E extends Enum<E>> List<EnumCounters<E>> perShard(int shards, Class<E> type) {
+        return java.util.stream.IntStream.range(0, shards).mapToObj(i -> new EnumCounters<>(type)).toList();
+    }
+
+    public EnumCounters<GopClose> shardGopCloses(int shard) {
+        return shardGopCloses.get(shard);
+    }
+
+    public EnumCounters<CacheMiss> shardCacheMisses(int shard) {
+        return shardCacheMisses.get(shard);
     }
 
     public EnumCounters<Stat> shardStats(int shard) {
@@ -33,6 +48,11 @@ public final class RelayMetrics {
 
     public EnumCounters<DropReason> drops() {
         return drops;
+    }
+
+    /** Shared: written by I/O threads. */
+    public EnumCounters<ClientRequest> clientRequests() {
+        return clientRequests;
     }
 
     public EnumCounters<DecodeStatus> decodeRejects() {
@@ -49,17 +69,25 @@ public final class RelayMetrics {
 
     /** Sum of a stat over every shard. */
     public long stat(Stat stat) {
-        long sum = 0;
-        for (EnumCounters<Stat> s : shardStats) {
-            sum += s.get(stat);
-        }
-        return sum;
+        return sum(shardStats, stat);
     }
 
     public long keyframeRejects(KeyframeReject reason) {
+        return sum(shardRejects, reason);
+    }
+
+    public long gopCloses(GopClose reason) {
+        return sum(shardGopCloses, reason);
+    }
+
+    public long cacheMisses(CacheMiss reason) {
+        return sum(shardCacheMisses, reason);
+    }
+
+    private static <E extends Enum<E>> long sum(List<EnumCounters<E>> perShard, E key) {
         long sum = 0;
-        for (EnumCounters<KeyframeReject> s : shardRejects) {
-            sum += s.get(reason);
+        for (EnumCounters<E> s : perShard) {
+            sum += s.get(key);
         }
         return sum;
     }

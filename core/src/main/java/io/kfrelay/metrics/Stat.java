@@ -12,13 +12,15 @@ public enum Stat {
     JOINS_REJECTED,
     LEAVES,
     KEYFRAMES_PROMOTED,
-    /** GOPs that stopped growing at a cap (bytes or age) before their next keyframe. */
+    /** GOPs that stopped growing before their next keyframe (a cap, the budget, or a gap; by reason: GopClose). */
     GOPS_TRUNCATED,
+    /** Stream caches evicted to make room for another stream's keyframe under the cache budget. */
+    CACHE_EVICTIONS,
     REPLAYS,
     REPLAY_PACKETS,
     REPLAY_BYTES,
-    /** Replays skipped because no direct memory was left for the copy (the joiner waits for keyframes). */
-    REPLAYS_FAILED,
+    /** Joiners that could not keep up with their replay and were moved forward to their streams' next keyframes. */
+    REPLAYS_SKIPPED_FORWARD,
     KEYFRAME_REQUESTS_SENT,
     KEYFRAME_REQUESTS_THROTTLED,
     /** A sink threw: counted, and every other receiver still got its packet. */

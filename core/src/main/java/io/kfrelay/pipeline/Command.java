@@ -8,10 +8,14 @@ import io.kfrelay.room.RoomState;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
-/** Everything but media that travels through a shard's ring. Never dropped (see {@link Shard#publish}). */
+/**
+ * Everything but media that travels through a shard's ring. Membership commands are never dropped (see
+ * {@link Shard#publish}); a session's own requests are coalesced and may be shed ({@link SessionRequests}).
+ */
 sealed interface Command {
 
-    record Join(int participantId, String room, String identity, Grants grants, ParticipantSink sink) implements Command {
+    /** Carries the session: a JOIN whose session has already left (a kick that raced it) joins nobody. */
+    record Join(RelaySession session, Grants grants, ParticipantSink sink) implements Command {
     }
 
     record Leave(int participantId) implements Command {
@@ -24,10 +28,8 @@ sealed interface Command {
     record Evict(int participantId, int code, String reason) implements Command {
     }
 
-    record EndStream(int participantId, int streamId) implements Command {
-    }
-
-    record KeyframeRequest(int requesterId, long senderId, int streamId) implements Command {
+    /** The keyframe requests and stream ends a session has pending: taken from it when handled. */
+    record Requests(RelaySession session) implements Command {
     }
 
     record ReplayDone(int participantId, ReplayJob job) implements Command {

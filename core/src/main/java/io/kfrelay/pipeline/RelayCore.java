@@ -1,6 +1,8 @@
 package io.kfrelay.pipeline;
 
-import io.kfrelay.cache.PacketStoreFactory;
+import io.kfrelay.cache.CacheBudget;
+import io.kfrelay.cache.SegmentAllocator;
+import io.kfrelay.cache.ShardCaches;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.metrics.RelayMetrics;
@@ -29,19 +31,29 @@ public final class RelayCore implements AutoCloseable {
     private final RelayConfig config;
     private final RelayMetrics metrics;
     private final Shard[] shards;
+    private final CacheBudget cacheBudget;
+    private final SegmentAllocator segments;
     private final AtomicInteger nextParticipantId = new AtomicInteger();
-    /** Sessions that have not left, by participant id: how an operator's kick finds its participant. */
+    /**
+     * Sessions by participant id, from the JOIN until their shard has handled their leave: how an operator's kick
+     * finds its participant, and what keeps a wrapped id from being given to two participants at once.
+     */
     private final ConcurrentHashMap<Integer, RelaySession> sessions = new ConcurrentHashMap<>();
     private volatile boolean draining;
     private volatile boolean closed;
+    private volatile java.util.function.Consumer<RelaySession> beforeJoinPublished = session -> { };
 
-    private RelayCore(RelayConfig config, NanoClock clock, ByteBufAllocator alloc, PacketStoreFactory stores) {
+    private RelayCore(RelayConfig config, NanoClock clock, ByteBufAllocator alloc) {
         this.config = config;
         this.metrics = new RelayMetrics(config.shards());
         this.shards = new Shard[config.shards()];
-        RoomQuota roomQuota = new RoomQuota(config.maxRooms()); // relay-wide: shared by every shard
+        // Relay-wide, shared by every shard: the room limit, the cache budget and its segments.
+        RoomQuota roomQuota = new RoomQuota(config.maxRooms());
+        this.cacheBudget = new CacheBudget(config.effectiveCacheBudgetBytes());
+        this.segments = new SegmentAllocator(cacheBudget);
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new Shard(i, config, metrics, clock, alloc, stores, roomQuota);
+            shards[i] = new Shard(i, config, metrics, clock, alloc, ShardCaches.of(config, segments, metrics, i),
+                    roomQuota, sessions::remove);
         }
     }
 
@@ -50,12 +62,11 @@ public final class RelayCore implements AutoCloseable {
     }
 
     public static RelayCore start(RelayConfig config, NanoClock clock) {
-        return start(config, clock, PooledByteBufAllocator.DEFAULT, PacketStoreFactory.CHRONICLE);
+        return start(config, clock, PooledByteBufAllocator.DEFAULT);
     }
 
-    public static RelayCore start(RelayConfig config, NanoClock clock, ByteBufAllocator alloc,
-                                  PacketStoreFactory stores) {
-        RelayCore core = new RelayCore(config, clock, alloc, stores);
+    public static RelayCore start(RelayConfig config, NanoClock clock, ByteBufAllocator alloc) {
+        RelayCore core = new RelayCore(config, clock, alloc);
         for (Shard s : core.shards) {
             s.start();
         }
@@ -75,19 +86,39 @@ public final class RelayCore implements AutoCloseable {
      * participant is sent no media; without canPublish its first media packet evicts it (PUBLISH_NOT_ALLOWED).
      */
     public RelaySession join(String room, String identity, Grants grants, ParticipantSink sink) {
-        // Ids stay positive and fit the wire's u32; after 2^31 joins they wrap (a clash is refused as ALREADY_JOINED).
-        int id = nextParticipantId.updateAndGet(i -> i == Integer.MAX_VALUE ? 1 : i + 1);
         Shard shard = shardOf(room);
-        RelaySession session = new RelaySession(shard, metrics, id, room, identity, grants.canPublish());
         if (draining) {
-            session.markLeft(); // nothing it sends gets in
+            RelaySession refused = new RelaySession(shard, metrics, nextId(), room, identity, grants.canPublish(),
+                    config.maxStreamsPerParticipant());
+            refused.markLeft(); // nothing it sends gets in
             shard.publish(new Command.Refuse(sink, ErrorCodes.RELAY_SHUTTING_DOWN, "relay is draining: join another relay"));
-            return session;
+            return refused;
         }
-        session.onLeft(() -> sessions.remove(id, session));
-        sessions.put(id, session);
-        shard.publish(new Command.Join(id, room, identity, grants, sink)); // after close: refused inline
+        RelaySession session;
+        do {
+            // Ids stay positive and fit the wire's u32. After 2^31 joins they wrap: an id still in use (its
+            // participant not yet gone from its shard) is skipped, so two participants never share one.
+            session = new RelaySession(shard, metrics, nextId(), room, identity, grants.canPublish(),
+                    config.maxStreamsPerParticipant());
+        } while (sessions.putIfAbsent(session.participantId(), session) != null && session.markLeft());
+        // From here a kick can find the session, even before its JOIN is in the ring: the shard handles that.
+        beforeJoinPublished.accept(session);
+        shard.publish(new Command.Join(session, grants, sink)); // after close: refused inline
         return session;
+    }
+
+    /** Tests: runs in the window between a session being findable and its JOIN entering the ring. */
+    void beforeJoinPublished(java.util.function.Consumer<RelaySession> hook) {
+        beforeJoinPublished = hook;
+    }
+
+    /** Tests: the next participant id handed out follows {@code id} (to reach the wrap without 2^31 joins). */
+    void nextParticipantIdAfter(int id) {
+        nextParticipantId.set(id);
+    }
+
+    private int nextId() {
+        return nextParticipantId.updateAndGet(i -> i == Integer.MAX_VALUE ? 1 : i + 1);
     }
 
     /**
@@ -98,7 +129,7 @@ public final class RelayCore implements AutoCloseable {
      */
     public void evict(RelaySession session, int code, String reason) {
         new ControlMessage.Error(code, reason);
-        if (session.markLeft()) {
+        if (session.markEvicted(code, reason)) {
             shardOf(session.room()).publish(new Command.Evict(session.participantId(), code, reason));
         }
     }
@@ -109,7 +140,7 @@ public final class RelayCore implements AutoCloseable {
      */
     public boolean evict(String room, int participantId, int code, String reason) {
         RelaySession s = sessions.get(participantId);
-        if (s == null || !s.room().equals(room)) {
+        if (s == null || s.hasLeft() || !s.room().equals(room)) {
             return false;
         }
         evict(s, code, reason);
@@ -118,7 +149,7 @@ public final class RelayCore implements AutoCloseable {
 
     /** The session of a participant that has not left, if any. */
     public Optional<RelaySession> session(int participantId) {
-        return Optional.ofNullable(sessions.get(participantId));
+        return Optional.ofNullable(sessions.get(participantId)).filter(s -> !s.hasLeft());
     }
 
     /**
@@ -189,6 +220,21 @@ public final class RelayCore implements AutoCloseable {
         return metrics;
     }
 
+    /** The relay-wide cache budget and what is charged to it now. */
+    public CacheBudget cacheBudget() {
+        return cacheBudget;
+    }
+
+    /** Bytes of media waiting in shard {@code shard}'s ring. */
+    public long ringBytes(int shard) {
+        return shards[shard].ringBytes();
+    }
+
+    /** Deliveries (packets x receivers) waiting in shard {@code shard}'s ring. */
+    public long ringWork(int shard) {
+        return shards[shard].ringWork();
+    }
+
     public RelayConfig config() {
         return config;
     }
@@ -211,5 +257,6 @@ public final class RelayCore implements AutoCloseable {
                 return;
             }
         }
+        segments.close(); // the pool; segments replays still hold go back when they finish
     }
 }

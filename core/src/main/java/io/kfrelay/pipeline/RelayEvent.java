@@ -3,16 +3,20 @@ package io.kfrelay.pipeline;
 import io.netty.buffer.ByteBuf;
 
 /**
- * A preallocated ring slot. Media fills {@link #sender} and {@link #packet} (no allocation: translators
- * copy references in); membership and other rare events carry a {@link Command}.
+ * A preallocated ring slot. Media fills {@link #sender}, {@link #packet} and what its ingress charge was (no
+ * allocation: translators copy references in); membership and other rare events carry a {@link Command}.
  */
 final class RelayEvent {
     int sender;
     ByteBuf packet;
+    RoomLoad load;
+    int length;
+    long cost;
     Command command;
 
     void clear() {
         packet = null;
+        load = null;
         command = null;
         sender = 0;
     }

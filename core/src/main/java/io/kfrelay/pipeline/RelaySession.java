@@ -1,5 +1,6 @@
 package io.kfrelay.pipeline;
 
+import io.kfrelay.metrics.ClientRequest;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.protocol.DecodeStatus;
@@ -13,6 +14,8 @@ import io.netty.buffer.ByteBuf;
  * one header flyweight for it); the other methods from any thread.
  */
 public final class RelaySession {
+    /** Distinct keyframe requests one session may have waiting for its shard. */
+    static final int MAX_PENDING_KEYFRAME_REQUESTS = 16;
     private final Shard shard;
     private final RelayMetrics metrics;
     private final int participantId;
@@ -20,13 +23,22 @@ public final class RelaySession {
     private final String identity;
     private final boolean canPublish;
     private final MediaHeader header = new MediaHeader();
+    /** The room's share of the shard's ring, charged per packet; given back when the session leaves. */
+    private final RoomLoad load;
+    private final SessionRequests requests;
     private volatile boolean left;
-    /** Runs once, when the session is marked left: RelayCore's id lookup forgets it. Set before it is handed out. */
-    private Runnable onLeft = () -> { };
+    /** Why the relay ended this session, when it did (kick, eviction); null for a leave or a disconnect. */
+    private volatile Eviction eviction;
+
+    /** The relay's reason for ending a session. */
+    record Eviction(int code, String reason) {
+    }
 
     RelaySession(Shard shard, RelayMetrics metrics, int participantId, String room, String identity,
-                 boolean canPublish) {
+                 boolean canPublish, int maxStreams) {
         this.canPublish = canPublish;
+        this.load = shard.openLoad(room);
+        this.requests = new SessionRequests(MAX_PENDING_KEYFRAME_REQUESTS, maxStreams);
         this.shard = shard;
         this.metrics = metrics;
         this.participantId = participantId;
@@ -73,7 +85,7 @@ public final class RelaySession {
             metrics.drops().incrementShared(DropReason.UNKNOWN_SENDER);
             return DecodeStatus.OK;
         }
-        shard.publishMedia(participantId, packet);
+        shard.publishMedia(participantId, packet, load);
         return DecodeStatus.OK;
     }
 
@@ -84,9 +96,10 @@ public final class RelaySession {
     private void refusePublish(ByteBuf packet) {
         packet.release();
         metrics.drops().incrementShared(DropReason.PUBLISH_NOT_ALLOWED);
-        if (markLeft()) {
-            shard.publish(new Command.Evict(participantId, ErrorCodes.PUBLISH_NOT_ALLOWED,
-                    "this participant may not publish: its token does not grant canPublish"));
+        int code = ErrorCodes.PUBLISH_NOT_ALLOWED;
+        String reason = "this participant may not publish: its token does not grant canPublish";
+        if (markEvicted(code, reason)) {
+            shard.publish(new Command.Evict(participantId, code, reason));
         }
     }
 
@@ -95,18 +108,59 @@ public final class RelaySession {
         return canPublish;
     }
 
-    /** This participant asks for a keyframe of {@code senderId}'s stream (throttled per stream by the relay). */
+    /**
+     * This participant asks for a keyframe of {@code senderId}'s stream (throttled per stream by the relay).
+     * Coalesced with its other pending requests; shed when too many are pending or the ring is under pressure.
+     */
     public void requestKeyframe(long senderId, int streamId) {
-        if (!left) {
-            shard.publish(new Command.KeyframeRequest(participantId, senderId, streamId));
+        if (left) {
+            return;
+        }
+        switch (requests.addKeyframe(SessionRequests.keyframeKey(senderId, streamId))) {
+            case SCHEDULE -> schedule();
+            case COALESCED -> metrics.clientRequests().incrementShared(ClientRequest.KEYFRAME_COALESCED);
+            case SHED -> metrics.clientRequests().incrementShared(ClientRequest.KEYFRAME_SHED);
+            case PENDING -> { }
         }
     }
 
-    /** This participant stops publishing one of its streams. */
+    /**
+     * This participant stops publishing one of its streams. Coalesced like keyframe requests; one that cannot be
+     * queued is kept until the next request of this session, and a stream whose end is lost ends at the leave.
+     */
     public void endStream(int streamId) {
-        if (!left) {
-            shard.publish(new Command.EndStream(participantId, streamId));
+        if (left) {
+            return;
         }
+        switch (requests.addEnd(streamId)) {
+            case SCHEDULE -> schedule();
+            case COALESCED -> metrics.clientRequests().incrementShared(ClientRequest.STREAM_END_COALESCED);
+            case SHED -> metrics.clientRequests().incrementShared(ClientRequest.STREAM_END_SHED);
+            case PENDING -> { }
+        }
+    }
+
+    private void schedule() {
+        if (shard.publishSoft(new Command.Requests(this))) {
+            metrics.clientRequests().incrementShared(ClientRequest.BATCHES);
+        } else {
+            metrics.clientRequests().addShared(ClientRequest.KEYFRAME_SHED, requests.unschedule());
+        }
+    }
+
+    /** Consumer: this session's pending requests, applied in ring order. */
+    void applyRequests(io.kfrelay.room.RoomState state) {
+        requests.drainTo(new SessionRequests.Sink() {
+            @Override
+            public void endStream(int streamId) {
+                state.endStream(participantId, streamId);
+            }
+
+            @Override
+            public void keyframeRequest(long senderId, int streamId) {
+                state.keyframeRequest(participantId, senderId, streamId);
+            }
+        });
     }
 
     /** LEAVE or disconnect; idempotent, never lost. */
@@ -122,12 +176,22 @@ public final class RelaySession {
             return false;
         }
         left = true;
-        onLeft.run();
+        shard.closeLoad(load);
         return true;
     }
 
-    void onLeft(Runnable action) {
-        onLeft = action;
+    /** Marks the session ended by the relay, remembering why (a JOIN still in the ring is answered with it). */
+    synchronized boolean markEvicted(int code, String reason) {
+        if (left) {
+            return false;
+        }
+        eviction = new Eviction(code, reason);
+        return markLeft();
+    }
+
+    /** Why the relay ended this session, or null (still on, or it left by itself). */
+    Eviction eviction() {
+        return eviction;
     }
 
     public boolean hasLeft() {

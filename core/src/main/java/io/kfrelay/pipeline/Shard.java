@@ -7,7 +7,7 @@ import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import io.kfrelay.cache.PacketStoreFactory;
+import io.kfrelay.cache.ShardCaches;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.log.LifecycleLog;
@@ -19,6 +19,7 @@ import io.kfrelay.protocol.ControlCodec;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.replay.ReplayJob;
+import io.kfrelay.replay.ReplayLauncher;
 import io.kfrelay.room.RoomQuota;
 import io.kfrelay.room.RoomState;
 import io.kfrelay.time.NanoClock;
@@ -27,20 +28,26 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * One ring, one consumer thread, one {@link RoomState}. I/O threads publish into the ring (multi-producer);
  * the consumer is the only thread that touches the room state.
  *
  * <p>Back-pressure: media never blocks an I/O thread. It is dropped (and counted) when the ring has no room
- * beyond {@code controlReserve} slots kept for commands. Commands are never dropped: if even the reserve is
+ * beyond {@code controlReserve} slots kept for commands, or is over its byte or work budget, or its room over its
+ * fair share of them ({@link IngressBudget}). Membership commands are never dropped: if even the reserve is
  * gone a command parks in an overflow queue with the ring cursor it saw; while anything is parked every
  * later command parks behind it, and the consumer applies a parked command only once it has processed
  * every ring event claimed before it. So commands keep their order (a participant's JOIN always precedes
  * its LEAVE), and no event published after a command runs before it.
+ *
+ * <p>A duty cycle handles at most {@code batchEvents} events before the sinks it touched are flushed, so a
+ * long burst cannot hold every receiver's packets back until its end.
  *
  * <p>Shutdown: producers announce themselves ({@link #producers}) before they look at {@link #stopping};
  * shutdown sets the flag, waits for the announced ones, then enqueues the Shutdown. Everything published
@@ -59,6 +66,11 @@ final class Shard implements EventHandler<RelayEvent> {
     private final int controlReserve;
     private final EnumCounters<DropReason> drops;
     private final EnumCounters<Stat> stats;
+    private final IngressBudget ingress;
+    /** Each room's share of this ring, by name; an entry lives while a session of the room does. */
+    private final ConcurrentHashMap<String, RoomLoad> loads = new ConcurrentHashMap<>();
+    /** Told each participant id the consumer is done with (its leave or eviction handled). */
+    private final IntConsumer gone;
     private final ConcurrentLinkedQueue<Parked> overflow = new ConcurrentLinkedQueue<>();
     private final AtomicInteger producers = new AtomicInteger();
     private volatile boolean stopping;
@@ -72,17 +84,26 @@ final class Shard implements EventHandler<RelayEvent> {
     }
 
     Shard(int index, RelayConfig config, RelayMetrics metrics, NanoClock clock, ByteBufAllocator alloc,
-          PacketStoreFactory stores, RoomQuota roomQuota) {
+          ShardCaches caches, RoomQuota roomQuota, IntConsumer gone) {
         this.index = index;
         this.controlReserve = config.controlReserve();
         this.drops = metrics.drops();
         this.stats = metrics.shardStats(index);
+        this.ingress = new IngressBudget(config);
+        this.gone = gone;
         this.ring = RingBuffer.createMultiProducer(RelayEvent::new, config.ringSize(), config.waitStrategy().create());
-        this.state = new RoomState(config, index, metrics, clock, alloc, stores,
-                (id, sink, snapshot) -> new ReplayJob(sink, snapshot, config.replayBytesPerSecond(),
-                        config.replayBurstBytes(), job -> publish(new Command.ReplayDone(id, job)))
-                        .start("kfrelay-replay-" + id), roomQuota);
-        this.processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), this);
+        ReplayLauncher replays = (id, sink, slices, queue) ->
+                new ReplayJob(sink, slices, queue, config.replayWindowBytes(),
+                        job -> publish(new Command.ReplayDone(id, job))).start("kfrelay-replay-" + id);
+        this.state = new RoomState(config, index, metrics, clock, alloc, caches, replays, roomQuota,
+                (room, members) -> {
+                    RoomLoad load = loads.get(room);
+                    if (load != null) {
+                        load.members(members);
+                    }
+                });
+        this.processor = new BatchEventProcessorBuilder().setMaxBatchSize(config.batchEvents())
+                .build(ring, ring.newBarrier(), this);
         this.processor.setExceptionHandler(new CountingExceptionHandler());
         this.ring.addGatingSequences(processor.getSequence());
         this.thread = Thread.ofPlatform().name("kfrelay-shard-" + index).unstarted(processor);
@@ -94,6 +115,16 @@ final class Shard implements EventHandler<RelayEvent> {
 
     int index() {
         return index;
+    }
+
+    /** Bytes of media waiting in the ring (a gauge). */
+    long ringBytes() {
+        return ingress.bytes();
+    }
+
+    /** Deliveries (packets x receivers) waiting in the ring (a gauge). */
+    long ringWork() {
+        return ingress.work();
     }
 
     /** Ring events published but not yet processed by the consumer (a gauge: read from any thread). */
@@ -116,27 +147,51 @@ final class Shard implements EventHandler<RelayEvent> {
         producers.decrementAndGet();
     }
 
+    /** The share of this ring a session of {@code room} charges its packets to (one per room, counted by sessions). */
+    RoomLoad openLoad(String room) {
+        return loads.compute(room, (name, load) -> {
+            RoomLoad l = load == null ? new RoomLoad(name) : load;
+            l.sessions++;
+            return l;
+        });
+    }
+
+    void closeLoad(RoomLoad load) {
+        loads.computeIfPresent(load.room, (name, l) -> --l.sessions == 0 ? null : l);
+    }
+
     /**
-     * Publishes one media packet, taking ownership of it. Returns false (packet released, drop counted) when
-     * the ring is full or the shard is stopping. Never blocks.
+     * Publishes one media packet of {@code load}'s room, taking ownership of it. Returns false (packet released,
+     * drop counted) when the ring, its budget or the room's share of it is full, or the shard is stopping.
+     * Never blocks.
      */
-    boolean publishMedia(int sender, ByteBuf packet) {
+    boolean publishMedia(int sender, ByteBuf packet, RoomLoad load) {
         if (!enter()) {
-            return drop(packet);
+            return drop(packet, DropReason.RING_FULL);
         }
         try {
             if (ring.remainingCapacity() <= controlReserve) {
-                return drop(packet);
+                return drop(packet, DropReason.RING_FULL);
+            }
+            int length = packet.readableBytes();
+            long cost = IngressBudget.cost(load);
+            DropReason refused = ingress.admit(load, length, cost);
+            if (refused != null) {
+                return drop(packet, refused);
             }
             long seq;
             try {
                 seq = ring.tryNext();
             } catch (InsufficientCapacityException e) {
-                return drop(packet);
+                ingress.release(load, length, cost);
+                return drop(packet, DropReason.RING_FULL);
             }
             RelayEvent e = ring.get(seq);
             e.sender = sender;
             e.packet = packet;
+            e.load = load;
+            e.length = length;
+            e.cost = cost;
             ring.publish(seq);
             return true;
         } finally {
@@ -144,9 +199,9 @@ final class Shard implements EventHandler<RelayEvent> {
         }
     }
 
-    private boolean drop(ByteBuf packet) {
+    private boolean drop(ByteBuf packet, DropReason reason) {
         packet.release();
-        drops.incrementShared(DropReason.RING_FULL);
+        drops.incrementShared(reason);
         return false;
     }
 
@@ -158,6 +213,22 @@ final class Shard implements EventHandler<RelayEvent> {
         }
         try {
             enqueue(command);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Publishes a command that may be shed (a session's own requests): only into the ring, only while more than
+     * half of the control reserve is free, never into the overflow queue. False when it did not go in.
+     */
+    boolean publishSoft(Command command) {
+        if (!enter()) {
+            return false;
+        }
+        try {
+            return overflow.isEmpty() && ring.remainingCapacity() > controlReserve / 2
+                    && ring.tryPublishEvent(COMMAND, command);
         } finally {
             exit();
         }
@@ -194,6 +265,9 @@ final class Shard implements EventHandler<RelayEvent> {
     private static void answerStopped(Command command) {
         switch (command) {
             case Command.Join j -> refuseStopped(j.sink());
+            case Command.Requests r -> {
+                // shed: the relay is stopping
+            }
             case Command.Refuse r -> refuseStopped(r.sink());
             case Command.Query<?> q -> q.result().completeExceptionally(new IllegalStateException("relay stopped"));
             case Command.ReplayDone rd -> {
@@ -224,6 +298,9 @@ final class Shard implements EventHandler<RelayEvent> {
         ByteBuf packet = event.packet;
         Command command = event.command;
         int sender = event.sender;
+        RoomLoad load = event.load;
+        int length = event.length;
+        long cost = event.cost;
         event.clear();
         try {
             if (halted) {
@@ -241,6 +318,10 @@ final class Shard implements EventHandler<RelayEvent> {
         } catch (RuntimeException e) {
             stats.increment(Stat.HANDLER_ERRORS);
             LOG.warn(e, "event=handler_error shard={} skipped={}", index, packet != null ? "media" : command);
+        } finally {
+            if (load != null) {
+                ingress.release(load, length, cost);
+            }
         }
         processed = sequence;
         if (endOfBatch) {
@@ -278,18 +359,45 @@ final class Shard implements EventHandler<RelayEvent> {
 
     private void apply(Command command) {
         switch (command) {
-            case Command.Join j -> state.join(j.participantId(), j.room(), j.identity(), j.grants(), j.sink());
-            case Command.Leave l -> state.leave(l.participantId());
+            case Command.Join j -> join(j);
+            case Command.Leave l -> {
+                state.leave(l.participantId());
+                gone.accept(l.participantId());
+            }
             case Command.Refuse r -> state.refuse(r.sink(), r.code(), r.reason());
-            case Command.Evict ev -> state.evict(ev.participantId(), ev.code(), ev.reason());
-            case Command.EndStream es -> state.endStream(es.participantId(), es.streamId());
-            case Command.KeyframeRequest kr -> state.keyframeRequest(kr.requesterId(), kr.senderId(), kr.streamId());
+            case Command.Evict ev -> {
+                state.evict(ev.participantId(), ev.code(), ev.reason());
+                gone.accept(ev.participantId());
+            }
+            case Command.Requests r -> r.session().applyRequests(state);
             case Command.ReplayDone rd -> state.replayDone(rd.participantId(), rd.job());
             case Command.Query<?> q -> q.run(state);
             case Command.Nudge n -> {
                 // its only job was to wake the consumer so parked commands are drained
             }
             case Command.Shutdown s -> shutdownNow(s);
+        }
+    }
+
+    /**
+     * A JOIN in ring order. Its session may have left already: then a kick (or the relay) ended it while the JOIN was
+     * on its way, and the JOIN makes no member (no ghost): the joiner hears why, or, gone itself, nothing.
+     */
+    private void join(Command.Join j) {
+        RelaySession s = j.session();
+        if (!s.hasLeft()) {
+            state.join(s.participantId(), s.room(), s.identity(), j.grants(), j.sink());
+            return;
+        }
+        RelaySession.Eviction why = s.eviction();
+        if (why != null) {
+            state.refuse(j.sink(), why.code(), why.reason());
+        } else {
+            try {
+                j.sink().close();
+            } catch (RuntimeException e) {
+                stats.increment(Stat.SINK_ERRORS);
+            }
         }
     }
 
@@ -311,6 +419,7 @@ final class Shard implements EventHandler<RelayEvent> {
             RelayEvent e = ring.get(seq);
             if (e.packet != null) {
                 e.packet.release();
+                ingress.release(e.load, e.length, e.cost);
             }
             if (e.command != null) {
                 answerStopped(e.command);

@@ -1,82 +1,239 @@
 package io.kfrelay.replay;
 
-import io.kfrelay.cache.ReplaySnapshot;
+import io.kfrelay.cache.RunSlice;
 import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.protocol.Protocol;
+import io.netty.buffer.ByteBuf;
+import org.agrona.collections.LongHashSet;
 
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * Sends one joiner its replay snapshot, paced by a token bucket (a burst, then a steady rate), on its own
- * virtual thread so the consumer never waits for a joiner. When done (or cancelled) it frees the snapshot
- * and reports through {@code onDone}, which hands the joiner back to the consumer via the ring.
+ * Sends one joiner its replay, then the live packets that queued behind it, on the joiner's own virtual thread,
+ * closed-loop: it keeps at most {@code windowBytes} in the joiner's sink and waits for the transport to take them
+ * ({@link ParticipantSink#backlogBytes()}), so a replay goes exactly as fast as that joiner drains, never faster,
+ * and nothing of it is dropped by the sink's own policy.
+ *
+ * <p>The cached packets are shared slices of the cache ({@link RunSlice}), not copies. When the queue behind the
+ * replay is empty the job ends and reports through {@code onDone}; the shard consumer hands over what arrived since
+ * and the joiner is live. If the consumer finds the joiner cannot keep up ({@link #skipForward()}), the job stops
+ * the replay and drops each video stream's queued packets up to that stream's next keyframe start: the joiner moves
+ * forward to a clean point, never into the middle of a GOP.
+ *
+ * <p>Ownership of what is left: a job that ends normally leaves the queue to the consumer; a cancelled one (the
+ * joiner left) releases it itself. One atomic state decides which, so nothing is released twice or leaked.
  */
 public final class ReplayJob implements Runnable {
+    private static final int RUNNING = 0;
+    private static final int DONE = 1;
+    private static final int CANCELLED = 2;
+    /** Re-check now and then even without a wake-up: a lost signal costs at most this. */
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
     private final ParticipantSink sink;
-    private final ReplaySnapshot snapshot;
-    private final long bytesPerSecond;
-    private final long burstBytes;
+    private final List<RunSlice> slices;
+    private final CatchUpQueue queue;
+    private final long windowBytes;
+    private final long flushBytes;
     private final Consumer<ReplayJob> onDone;
-    private volatile boolean cancelled;
+    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    private final AtomicBoolean sinkClosed = new AtomicBoolean();
+    private final Runnable wakeup = this::wake;
+    private volatile Thread thread;
+    private volatile boolean skipForward;
     private volatile boolean closeRequested;
     private volatile boolean finished;
-    private final java.util.concurrent.atomic.AtomicBoolean sinkClosed = new java.util.concurrent.atomic.AtomicBoolean();
     // Written by the replay thread; read by the consumer after the ring hand-over (happens-before).
-    private int sentPackets;
-    private long sentBytes;
-    private long startNanos;
+    private int replayedPackets;
+    private long replayedBytes;
+    private int caughtUpPackets;
+    private long caughtUpBytes;
+    private int skippedPackets;
     private long durationNanos;
+    private boolean skipped;
 
-    public ReplayJob(ParticipantSink sink, ReplaySnapshot snapshot, long bytesPerSecond, long burstBytes,
+    /**
+     * @param slices      what to replay, in order; the job closes every one of them
+     * @param queue       what queues behind the replay (the consumer offers into it meanwhile)
+     * @param windowBytes most bytes the job keeps in the sink ahead of the transport
+     */
+    public ReplayJob(ParticipantSink sink, List<RunSlice> slices, CatchUpQueue queue, long windowBytes,
                      Consumer<ReplayJob> onDone) {
         this.sink = sink;
-        this.snapshot = snapshot;
-        this.bytesPerSecond = bytesPerSecond;
-        this.burstBytes = burstBytes;
+        this.slices = slices;
+        this.queue = queue;
+        this.windowBytes = windowBytes;
+        this.flushBytes = Math.max(1, windowBytes / 4);
         this.onDone = onDone;
     }
 
     /** Starts the job on a new virtual thread. */
     public ReplayJob start(String name) {
-        Thread.ofVirtual().name(name).start(this);
+        Thread t = Thread.ofVirtual().name(name).unstarted(this);
+        thread = t;
+        t.start();
         return this;
     }
 
     @Override
     public void run() {
+        if (thread == null) {
+            thread = Thread.currentThread();
+        }
+        long start = System.nanoTime();
+        long sinceFlush = 0;
         try {
-            long start = System.nanoTime();
-            startNanos = start;
-            long sent = 0;
-            for (int i = 0, n = snapshot.packetCount(); i < n && !cancelled; i++) {
-                long allowed = burstBytes + (System.nanoTime() - start) * bytesPerSecond / 1_000_000_000L;
-                if (sent > allowed) {
-                    // Out of tokens: push out what is queued, then sleep until the bucket covers the debt.
-                    sink.flush();
-                    LockSupport.parkNanos((sent - allowed) * 1_000_000_000L / bytesPerSecond);
-                    if (cancelled) {
-                        break;
+            for (RunSlice slice : slices) {
+                ByteBuf packet;
+                while (!stopping() && (packet = slice.next()) != null) {
+                    int length = packet.readableBytes();
+                    try {
+                        if (!awaitWindow()) {
+                            break;
+                        }
+                        sink.sendCatchUp(packet);
+                    } finally {
+                        packet.release();
                     }
+                    replayedPackets++;
+                    replayedBytes += length;
+                    sinceFlush = flushEvery(sinceFlush + length);
                 }
-                sink.sendMedia(snapshot.packet(i));
-                sent += snapshot.length(i);
-                sentPackets++;
+                slice.close();
             }
-            sentBytes = sent;
-            if (!cancelled) {
-                sink.flush();
-            }
+            catchUp(sinceFlush);
         } catch (RuntimeException e) {
             // The sink broke (connection gone): nothing more to send; the leave cleans up.
         } finally {
-            durationNanos = System.nanoTime() - startNanos;
-            snapshot.close();
+            for (RunSlice slice : slices) {
+                slice.close();
+            }
+            durationNanos = System.nanoTime() - start;
+            if (!state.compareAndSet(RUNNING, DONE)) {
+                queue.releaseAll(); // cancelled: nobody takes over what queued
+            }
             finished = true;
             if (closeRequested) {
                 closeSinkOnce();
             }
             onDone.accept(this);
         }
+    }
+
+    /** Sends what queued behind the replay until the queue is empty, dropping as a skip forward says. */
+    private void catchUp(long sinceFlush) {
+        LongHashSet resumed = null;
+        ByteBuf item;
+        while (state.get() == RUNNING && (item = queue.poll()) != null) {
+            if (!CatchUpQueue.isMedia(item)) {
+                if (!awaitWindow()) {
+                    item.release();
+                    break;
+                }
+                sink.sendControl(item);
+                continue;
+            }
+            int length = item.readableBytes();
+            try {
+                if (skipForward) {
+                    if (resumed == null) {
+                        resumed = new LongHashSet();
+                    }
+                    if (!resumesAt(item, resumed)) {
+                        skippedPackets++;
+                        continue;
+                    }
+                }
+                if (!awaitWindow()) {
+                    break;
+                }
+                sink.sendCatchUp(item);
+            } finally {
+                item.release();
+            }
+            caughtUpPackets++;
+            caughtUpBytes += length;
+            sinceFlush = flushEvery(sinceFlush + length);
+        }
+        if (state.get() == RUNNING) {
+            sink.flush();
+        }
+    }
+
+    /**
+     * Moving forward: a video stream's queued packets are dropped until its next keyframe start, from which on the
+     * stream decodes again; audio goes on (each packet stands alone).
+     */
+    private static boolean resumesAt(ByteBuf packet, LongHashSet resumed) {
+        int at = packet.readerIndex();
+        if (MediaHeader.kind(packet, at) != Protocol.KIND_VIDEO) {
+            return true;
+        }
+        long key = MediaHeader.senderId(packet, at) << 16 | MediaHeader.streamId(packet, at);
+        if (resumed.contains(key)) {
+            return true;
+        }
+        int keyframeStart = Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_START;
+        if ((MediaHeader.flags(packet, at) & keyframeStart) == keyframeStart) {
+            resumed.add(key);
+            return true;
+        }
+        return false;
+    }
+
+    private long flushEvery(long sinceFlush) {
+        if (sinceFlush >= flushBytes) {
+            sink.flush();
+            return 0;
+        }
+        return sinceFlush;
+    }
+
+    /**
+     * Waits until the sink holds at most the window: the closed loop. It goes on at half the window, so each wake-up
+     * is worth a good batch. False when the job was cancelled meanwhile (nothing more may be sent).
+     */
+    private boolean awaitWindow() {
+        if (sink.backlogBytes() <= windowBytes) {
+            return state.get() == RUNNING;
+        }
+        sink.flush();
+        long resumeAt = windowBytes / 2;
+        while (state.get() == RUNNING && sink.backlogBytes() > resumeAt) {
+            sink.whenBacklogAtMost(resumeAt, wakeup);
+            if (sink.backlogBytes() <= resumeAt) {
+                break;
+            }
+            LockSupport.parkNanos(this, MAX_PARK_NANOS);
+        }
+        return state.get() == RUNNING;
+    }
+
+    private boolean stopping() {
+        return state.get() != RUNNING || skipForward;
+    }
+
+    private void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * The joiner cannot keep up (consumer): stop replaying and move forward. The consumer has already made its
+     * video streams wait for their next keyframe, so what it queues from now on starts clean.
+     */
+    public void skipForward() {
+        skipped = true;
+        skipForward = true;
+        wake();
     }
 
     /**
@@ -101,20 +258,52 @@ public final class ReplayJob implements Runnable {
         }
     }
 
-    /** Stops the replay at the next packet (the participant left). */
+    /**
+     * Stops the job at the next packet (the participant left). If the job had already ended normally, its
+     * queue is the consumer's again and this releases it; otherwise the job releases it as it ends.
+     */
     public void cancel() {
-        cancelled = true;
+        if (state.compareAndSet(RUNNING, CANCELLED)) {
+            wake();
+        } else if (state.get() == DONE) {
+            queue.releaseAll();
+        }
     }
 
-    public int sentPackets() {
-        return sentPackets;
+    /** What queued behind the replay (the consumer takes over the rest after the hand-over). */
+    public CatchUpQueue queue() {
+        return queue;
     }
 
-    public long sentBytes() {
-        return sentBytes;
+    /** Cached packets sent. */
+    public int replayedPackets() {
+        return replayedPackets;
     }
 
-    /** From the first packet to the last (pacing included); read after the hand-over, like the counts. */
+    public long replayedBytes() {
+        return replayedBytes;
+    }
+
+    /** Live packets sent from the queue behind the replay. */
+    public int caughtUpPackets() {
+        return caughtUpPackets;
+    }
+
+    public long caughtUpBytes() {
+        return caughtUpBytes;
+    }
+
+    /** Queued packets dropped moving forward. */
+    public int skippedPackets() {
+        return skippedPackets;
+    }
+
+    /** Whether the joiner was moved forward (consumer's own flag; read on the consumer). */
+    public boolean skippedForward() {
+        return skipped;
+    }
+
+    /** From the first packet to the end of the catch-up; read after the hand-over, like the counts. */
     public long durationNanos() {
         return durationNanos;
     }

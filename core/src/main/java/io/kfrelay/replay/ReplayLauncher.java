@@ -1,11 +1,16 @@
 package io.kfrelay.replay;
 
-import io.kfrelay.cache.ReplaySnapshot;
+import io.kfrelay.cache.RunSlice;
 import io.kfrelay.egress.ParticipantSink;
 
-/** Starts the replay of a snapshot to one joiner, off the consumer thread. */
+import java.util.List;
+
+/** Starts the replay of cached slices to one joiner, off the consumer thread. */
 @FunctionalInterface
 public interface ReplayLauncher {
-    /** Takes ownership of {@code snapshot}; the returned job reports back through the ring when it ends. */
-    ReplayJob launch(int participantId, ParticipantSink sink, ReplaySnapshot snapshot);
+    /**
+     * Takes ownership of {@code slices} and starts a job that sends them, then what queues in {@code queue}; the
+     * job reports back through the ring when it ends.
+     */
+    ReplayJob launch(int participantId, ParticipantSink sink, List<RunSlice> slices, CatchUpQueue queue);
 }

@@ -5,6 +5,8 @@ import io.kfrelay.protocol.ControlMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.List;
+
 /** The control messages room state sends, encoded by the one codec. */
 final class ControlOut {
     private final ByteBufAllocator alloc;
@@ -16,7 +18,7 @@ final class ControlOut {
     /** JOINED for a joiner of {@code room} (null: a new room, nobody there yet). */
     ByteBuf joined(int id, String roomName, Room room) {
         return ControlCodec.encode(new ControlMessage.Joined(id, roomName,
-                room == null ? java.util.List.of() : RoomState.peers(room)), alloc);
+                room == null ? List.of() : RoomViews.peers(room)), alloc);
     }
 
     ByteBuf participantJoined(int id, String identity) {

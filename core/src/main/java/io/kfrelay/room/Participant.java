@@ -1,10 +1,10 @@
 package io.kfrelay.room;
 
 import io.kfrelay.egress.ParticipantSink;
+import io.kfrelay.replay.CatchUpQueue;
 import io.kfrelay.replay.ReplayJob;
 import org.agrona.collections.Int2ObjectHashMap;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,11 +16,15 @@ final class Participant {
     final Room room;
     /** Receives the others' media (the canSubscribe grant); false: control messages only. */
     final boolean subscribes;
+    /** What it publishes, by stream id. */
     final Int2ObjectHashMap<PublishedStream> streams = new Int2ObjectHashMap<>();
-    /** Non-null while this participant's replay runs; live media then queues in {@link #pending}. */
+    /** What it receives; each knows its index here. */
+    final List<Subscription> subscriptions = new ArrayList<>();
+    /** Position in {@link Room#members}. */
+    int indexInRoom = -1;
+    /** Non-null while this participant's replay runs; live media and control then wait in {@link #catchUp}. */
     ReplayJob replay;
-    /** Live packets (retained ByteBufs) and control messages waiting behind the replay, in order. */
-    ArrayDeque<Object> pending;
+    CatchUpQueue catchUp;
     /** Streams (keyframe cache mode) whose keyframe request waits until this participant's replay is done. */
     final List<PublishedStream> keyframesAfterReplay = new ArrayList<>(2);
     /** Touched in this batch: flush at the end of it. */
@@ -32,5 +36,27 @@ final class Participant {
         this.sink = sink;
         this.room = room;
         this.subscribes = subscribes;
+    }
+
+    boolean inReplay() {
+        return replay != null;
+    }
+
+    void addSubscription(Subscription s) {
+        s.indexInReceiver = subscriptions.size();
+        subscriptions.add(s);
+    }
+
+    void removeSubscription(Subscription s) {
+        int i = s.indexInReceiver;
+        if (i < 0 || i >= subscriptions.size() || subscriptions.get(i) != s) {
+            return;
+        }
+        Subscription last = subscriptions.removeLast();
+        if (last != s) {
+            subscriptions.set(i, last);
+            last.indexInReceiver = i;
+        }
+        s.indexInReceiver = -1;
     }
 }

@@ -3,7 +3,7 @@ package io.kfrelay.room;
 import io.kfrelay.cache.StreamCache;
 import io.kfrelay.protocol.Protocol;
 
-/** One stream a participant publishes: its receivers, and for video its keyframe cache. */
+/** One stream a participant publishes: its subscribers, and for video its keyframe cache. */
 final class PublishedStream {
     final Participant owner;
     final int streamId;
@@ -11,6 +11,8 @@ final class PublishedStream {
     /** Null for audio: audio is forwarded, never cached. */
     final StreamCache cache;
     final SubscriberList subscribers = new SubscriberList();
+    /** Position in {@link Room#streams}; -1 once ended. */
+    int indexInRoom = -1;
     boolean keyframeRequested;
     long lastKeyframeRequestNanos;
 

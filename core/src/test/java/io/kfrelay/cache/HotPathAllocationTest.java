@@ -4,7 +4,6 @@ import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.metrics.EnumCounters;
-import io.kfrelay.metrics.KeyframeReject;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.room.RoomState;
@@ -74,8 +73,9 @@ class HotPathAllocationTest {
     @DisplayName("cache update and promotion allocate nothing per packet once warm")
     void cacheUpdateAllocatesNothing(CacheMode mode) {
         EnumCounters<Stat> stats = new EnumCounters<>(Stat.class);
-        StreamCache cache = new StreamCache(mode, 200 * 1024, 2 * 1024 * 1024, Long.MAX_VALUE,
-                PacketStoreFactory.CHRONICLE, stats, new EnumCounters<>(KeyframeReject.class));
+        ShardCaches caches = ShardCaches.standalone(new CacheSettings(mode, 200 * 1024, 2 * 1024 * 1024, Long.MAX_VALUE),
+                stats, new CacheBudget(64L * 1024 * 1024));
+        StreamCache cache = caches.newCache(KeyframeListener.NONE);
         ByteBuf[] kf = new ByteBuf[8];
         for (int i = 0; i < kf.length; i++) {
             kf[i] = packet(Protocol.FLAG_KEYFRAME | (i == 0 ? Protocol.FLAG_FRAME_START : 0)
@@ -121,8 +121,7 @@ class HotPathAllocationTest {
     @DisplayName("room logic ingests, caches and fans out to 50 receivers without allocating per packet")
     void roomLogicAllocatesNothing(CacheMode mode) {
         RoomState state = new RoomState(RelayConfig.builder().cacheMode(mode).build(), 0, new RelayMetrics(1),
-                System::nanoTime, PooledByteBufAllocator.DEFAULT, PacketStoreFactory.CHRONICLE,
-                (id, sink, snapshot) -> {
+                System::nanoTime, PooledByteBufAllocator.DEFAULT, (id, sink, slices, queue) -> {
                     throw new AssertionError("nobody joins late here");
                 });
         for (int id = 1; id <= 51; id++) {

@@ -4,7 +4,6 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.metrics.EnumCounters;
-import io.kfrelay.metrics.KeyframeReject;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.DecodeStatus;
 import io.kfrelay.protocol.MediaHeader;
@@ -23,8 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * jumps, reordering and wrap, any sizes, any timing). After every packet:
  * <ul>
  *   <li>it holds exactly what a reference model of ARCHITECTURE.md "Keyframe cache" holds, byte for byte;</li>
- *   <li>what it holds as cached starts with one complete keyframe (no partial keyframe is ever served as cached);</li>
- *   <li>the gauges are exact: CACHE_BYTES, CACHE_ENTRIES and CACHE_CAPACITY_BYTES equal what the stores hold;</li>
+ *   <li>what it holds as cached starts with one complete keyframe (no partial keyframe is ever served as cached),
+ *   and a cached GOP is contiguous (a gap closes it, and the cache asks for a keyframe exactly then);</li>
+ *   <li>the gauges are exact: CACHE_BYTES, CACHE_ENTRIES and CACHE_CAPACITY_BYTES equal what the runs hold;</li>
  *   <li>memory stays under the caps;</li>
  * </ul>
  * and closing it returns every gauge to 0. Nothing may throw.
@@ -50,16 +50,11 @@ class StreamCacheFuzzTest {
         long now = 0;
 
         EnumCounters<Stat> stats = new EnumCounters<>(Stat.class);
-        EnumCounters<KeyframeReject> rejects = new EnumCounters<>(KeyframeReject.class);
-        List<PacketStore> stores = new ArrayList<>();
-        PacketStoreFactory tracking = max -> {
-            PacketStore s = PacketStoreFactory.CHRONICLE.create(max);
-            stores.add(s);
-            return s;
-        };
+        CacheBudget budget = new CacheBudget(CacheBudget.MIN_BYTES);
+        ShardCaches caches = ShardCaches.standalone(new CacheSettings(mode, keyframeCap, gopCap, maxAge), stats, budget);
         Model model = new Model(mode, keyframeCap, gopCap, maxAge);
         MediaHeader header = new MediaHeader();
-        StreamCache cache = new StreamCache(mode, keyframeCap, gopCap, maxAge, tracking, stats, rejects);
+        StreamCache cache = caches.newCache(KeyframeListener.NONE);
         try {
             for (int i = 0; i < MAX_PACKETS && data.remainingBytes() > 0; i++) {
                 int r = data.consumeInt(0, 9);
@@ -68,14 +63,16 @@ class StreamCacheFuzzTest {
                 now += data.consumeInt(0, 50_000_000);
 
                 ByteBuf buf = bytes(p, direct);
+                boolean asked;
                 try {
                     assertEquals(DecodeStatus.OK, header.wrap(buf));
-                    cache.onPacket(header, now);
+                    asked = cache.onPacket(header, now);
                 } finally {
                     buf.release();
                 }
-                model.onPacket(p, now);
-                check(cache, model, stats, stores, keyframeCap, mode == CacheMode.GOP ? gopCap : keyframeCap);
+                boolean wantKeyframe = model.onPacket(p, now);
+                assertEquals(wantKeyframe, asked, () -> "asks for a keyframe exactly when its GOP lost continuity: " + p);
+                check(cache, model, stats, caches, keyframeCap, mode == CacheMode.GOP ? gopCap : keyframeCap);
             }
         } finally {
             cache.close();
@@ -83,9 +80,11 @@ class StreamCacheFuzzTest {
         assertEquals(0, stats.get(Stat.CACHE_BYTES), "closing returns the bytes gauge to 0");
         assertEquals(0, stats.get(Stat.CACHE_ENTRIES));
         assertEquals(0, stats.get(Stat.CACHE_CAPACITY_BYTES));
+        caches.segments().close();
+        assertEquals(0, budget.reserved(), "every segment back to the allocator");
     }
 
-    private static void check(StreamCache cache, Model model, EnumCounters<Stat> stats, List<PacketStore> stores,
+    private static void check(StreamCache cache, Model model, EnumCounters<Stat> stats, ShardCaches caches,
                               int keyframeCap, int cachedCap) {
         List<Pkt> expected = new ArrayList<>(model.cached);
         if (model.candidate != null) {
@@ -102,21 +101,23 @@ class StreamCacheFuzzTest {
         // Exact gauges.
         assertEquals(cache.bytes(), stats.get(Stat.CACHE_BYTES), "CACHE_BYTES is exact");
         assertEquals(cache.hasKeyframe() ? 1 : 0, stats.get(Stat.CACHE_ENTRIES));
-        long capacity = stores.stream().mapToLong(PacketStore::capacity).sum();
+        // What the segments hold is what the gauge says: all the budget holds but the pool (no replay here).
+        SegmentAllocator segments = caches.segments();
+        long capacity = segments.budget().reserved() - (long) segments.pooled() * segments.segmentBytes();
         assertEquals(capacity, stats.get(Stat.CACHE_CAPACITY_BYTES), "CACHE_CAPACITY_BYTES is exact");
 
-        // Memory under the caps (records carry a 4-byte length; elastic buffers may double once).
+        // Memory under the caps: each run fits in the segments its packets (and 4-byte record headers) need.
         assertTrue(sum(model.candidate) <= keyframeCap && sum(model.cached) <= cachedCap, "caps hold");
-        assertTrue(capacity <= 3L * (keyframeCap + cachedCap) + 64 * 1024, () -> "capacity " + capacity + " bounded");
+        long perRun = segments.segmentBytes() + 2L * Math.max(keyframeCap, cachedCap);
+        assertTrue(capacity <= 2 * perRun, () -> "capacity " + capacity + " bounded");
 
-        // Byte-exact replay, and the cached part starts with one complete keyframe.
-        ByteBuf copy = Unpooled.buffer((int) cache.replayBytes());
-        int[] lengths = new int[cache.replayPacketCount()];
-        assertEquals(expected.size(), cache.copyReplayTo(copy, lengths, 0));
+        // Byte-exact replay (REPLAY stamped), and the cached part starts with one complete keyframe.
+        List<byte[]> replay = CacheReplay.of(cache);
+        assertEquals(expected.size(), replay.size());
         for (int i = 0; i < expected.size(); i++) {
             Pkt p = expected.get(i);
-            assertEquals(p.length(), lengths[i], "recorded length");
-            assertSameBytes(p, copy.readSlice(p.length()));
+            assertEquals(p.length(), replay.get(i).length, "recorded length");
+            assertSameBytes(p, Unpooled.wrappedBuffer(replay.get(i)));
         }
         assertCompleteKeyframeFirst(model.cached);
     }
@@ -143,7 +144,7 @@ class StreamCacheFuzzTest {
     private static void assertSameBytes(Pkt p, ByteBuf got) {
         MediaHeader h = new MediaHeader();
         assertEquals(DecodeStatus.OK, h.wrap(got));
-        assertEquals(p.flags(), h.flags(), () -> "flags of " + p);
+        assertEquals(p.flags() | Protocol.FLAG_REPLAY, h.flags(), () -> "flags of " + p + ", REPLAY stamped");
         assertEquals(p.seq(), h.sequence(), () -> "seq of " + p);
         assertEquals(p.index() * 3000L & 0xFFFF_FFFFL, h.timestamp(), () -> "timestamp of " + p);
         for (int i = MediaHeader.LENGTH; i < p.length(); i++) {
@@ -177,6 +178,8 @@ class StreamCacheFuzzTest {
         List<Pkt> cached = new ArrayList<>();
         boolean gopOpen;
         long gopStart;
+        /** The sequence number the open GOP takes next. */
+        long gopNext;
 
         Model(CacheMode mode, int keyframeCap, int gopCap, long maxAge) {
             this.mode = mode;
@@ -185,17 +188,23 @@ class StreamCacheFuzzTest {
             this.maxAge = maxAge;
         }
 
-        void onPacket(Pkt p, long now) {
+        /** True when the cache should ask for a keyframe: its GOP lost continuity. */
+        boolean onPacket(Pkt p, long now) {
             if (!p.keyframe()) {
                 candidate = null; // a delta ends any partial keyframe
                 if (gopOpen) {
+                    if (p.seq() != gopNext) {
+                        gopOpen = false; // a hole (or a step back) closes the GOP: never cached with a hole
+                        return true;
+                    }
                     if (sum(cached) + p.length() > gopCap || now - gopStart > maxAge) {
                         gopOpen = false;
                     } else {
                         cached.add(p);
+                        gopNext = (p.seq() + 1) & 0xFFFF_FFFFL;
                     }
                 }
-                return;
+                return false;
             }
             gopOpen = false; // any keyframe packet starts a new GOP
             if (p.start()) {
@@ -205,11 +214,11 @@ class StreamCacheFuzzTest {
                 candidate = null; // gap or reorder
             }
             if (candidate == null) {
-                return; // missing start, or discarding until the next start
+                return false; // missing start, or discarding until the next start
             }
             if (sum(candidate) + p.length() > keyframeCap) {
                 candidate = null;
-                return;
+                return false;
             }
             candidate.add(p);
             if (p.end()) {
@@ -217,7 +226,9 @@ class StreamCacheFuzzTest {
                 candidate = null;
                 gopOpen = mode == CacheMode.GOP;
                 gopStart = now;
+                gopNext = (p.seq() + 1) & 0xFFFF_FFFFL;
             }
+            return false;
         }
     }
 }

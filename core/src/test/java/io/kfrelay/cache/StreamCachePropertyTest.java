@@ -2,25 +2,28 @@ package io.kfrelay.cache;
 
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.metrics.EnumCounters;
-import io.kfrelay.metrics.KeyframeReject;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.MediaHeader;
 import io.kfrelay.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The cache state machine under random packet streams (lost, reordered, duplicated packets, contradictory
  * flags, huge keyframes): after every packet, what would be replayed starts with one complete, contiguous
- * keyframe, and the byte gauge equals what the stores hold. Fixed seeds, so a failure reproduces.
+ * keyframe followed (GOP mode) by contiguous deltas only, and the byte gauge equals what the runs hold. Fixed
+ * seeds, so a failure reproduces.
  */
 class StreamCachePropertyTest {
 
@@ -33,8 +36,10 @@ class StreamCachePropertyTest {
         for (long seed = 1; seed <= 40; seed++) {
             Random rnd = new Random(seed);
             EnumCounters<Stat> stats = new EnumCounters<>(Stat.class);
-            StreamCache cache = new StreamCache(mode, 8 * 1024, 32 * 1024, 1_000_000L,
-                    PacketStoreFactory.CHRONICLE, stats, new EnumCounters<>(KeyframeReject.class));
+            CacheBudget budget = new CacheBudget(CacheBudget.MIN_BYTES);
+            ShardCaches caches = ShardCaches.standalone(new CacheSettings(mode, 8 * 1024, 32 * 1024, 1_000_000L),
+                    stats, budget);
+            StreamCache cache = caches.newCache(KeyframeListener.NONE);
             long seq = 0;
             long now = 0;
             for (int i = 0; i < 3_000; i++) {
@@ -69,34 +74,37 @@ class StreamCachePropertyTest {
             assertEquals(0, stats.get(Stat.CACHE_BYTES));
             assertEquals(0, stats.get(Stat.CACHE_ENTRIES));
             assertEquals(0, stats.get(Stat.CACHE_CAPACITY_BYTES));
+            caches.segments().close();
+            assertEquals(0, budget.reserved(), "every segment back (seed " + seed + ")");
         }
         buf.release();
     }
 
-    /** The replay begins with FRAME_START, contiguous KEYFRAME packets, and FRAME_END. */
+    /**
+     * The replay begins with FRAME_START, contiguous KEYFRAME packets and FRAME_END; in GOP mode the deltas after it
+     * are contiguous too (a GOP never has a hole); every cached packet is REPLAY-stamped.
+     */
     private static void assertCachedKeyframeComplete(StreamCache cache, MediaHeader h, long seed) {
-        ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer((int) cache.replayBytes() + 1);
-        int[] lengths = new int[cache.replayPacketCount()];
-        int n = cache.copyReplayTo(out, lengths, 0);
-        try {
-            int at = 0;
-            long expected = -1;
-            for (int i = 0; i < n; i++) {
-                h.wrap(out, at, lengths[i]);
-                at += lengths[i];
+        List<byte[]> replay = CacheReplay.of(cache);
+        int cached = cache.cachedPacketCount();
+        long expected = -1;
+        boolean ended = false;
+        for (int i = 0; i < cached; i++) {
+            ByteBuf b = Unpooled.wrappedBuffer(replay.get(i));
+            h.wrap(b);
+            assertTrue(h.isReplay(), "cached packets carry REPLAY (seed " + seed + ")");
+            if (i > 0) {
+                assertEquals(expected & 0xFFFF_FFFFL, h.sequence(), "contiguous, keyframe and GOP (seed " + seed + ")");
+            }
+            expected = h.sequence() + 1;
+            if (!ended) {
                 assertTrue(h.isKeyframe(), "cached keyframe packet " + i + " flagged KEYFRAME (seed " + seed + ")");
                 assertEquals(i == 0, h.isFrameStart(), "FRAME_START first and only first (seed " + seed + ")");
-                if (i > 0) {
-                    assertEquals(expected, h.sequence(), "contiguous (seed " + seed + ")");
-                }
-                expected = h.sequence() + 1;
-                if (h.isFrameEnd()) {
-                    return; // complete; GOP deltas may follow
-                }
+                ended = h.isFrameEnd();
+            } else {
+                assertFalse(h.isKeyframe(), "only deltas follow the keyframe (seed " + seed + ")");
             }
-            throw new AssertionError("cached keyframe has no FRAME_END (seed " + seed + ")");
-        } finally {
-            out.release();
         }
+        assertTrue(ended, "cached keyframe has its FRAME_END (seed " + seed + ")");
     }
 }

@@ -35,6 +35,17 @@ class LateJoinReplayTest {
         relay.close();
     }
 
+    /** Waits until the replay has put more than {@code bytes} into a sink that does not read. */
+    static void awaitBacklog(RecordingSink sink, long bytes) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (sink.backlogBytes() <= bytes) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the replay did not fill its window");
+            }
+            Thread.sleep(1);
+        }
+    }
+
     private static List<Long> seqs(List<Media> media) {
         return media.stream().map(Media::seq).toList();
     }
@@ -188,67 +199,149 @@ class LateJoinReplayTest {
     }
 
     @Test
-    @DisplayName("live packets for a joiner still in replay queue behind it, so order holds while the replay is paced")
+    @DisplayName("the replay goes as fast as the joiner drains: it stops at its window, and live packets queue behind it")
     void liveQueuesBehindSlowReplay() throws Exception {
-        // A slow replay: 10 KB/s with no burst, so ~20 packets take seconds; live packets arrive meanwhile.
-        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(20_000).replayBurstBytes(0).build());
+        relay = new TestRelay(RelayConfig.builder().replayWindowBytes(16 * 1024).build());
         TestPeer pub = relay.join("r", "pub");
-        pub.keyframe(CAM, 20);
+        pub.keyframe(CAM, 40);        // 40 x 1020 B: more than the 16 KiB window
         relay.core.sync().get();
 
         RecordingSink sink = new RecordingSink();
+        sink.hold();                  // a receiver that does not read
         TestPeer late = relay.joinAsync("r", "late", sink);
         relay.core.sync().get();
-        assertEquals(1, relay.stat(Stat.REPLAYS_ACTIVE), "replay still running");
         for (int i = 0; i < 5; i++) {
             pub.delta(CAM);
         }
         relay.core.sync().get();
-        long liveSoFar = late.sink.media(pub.id(), CAM).stream().filter(m -> !m.replay()).count();
-        assertEquals(0, liveSoFar, "live packets wait behind the replay");
+        assertEquals(1, relay.stat(Stat.REPLAYS_ACTIVE), "replay still running");
+        assertEquals(0, late.sink.media(pub.id(), CAM).stream().filter(m -> !m.replay()).count(),
+                "live packets wait behind the replay");
 
+        sink.release();
         relay.settle();
-        assertEquals(LongStream.range(0, 25).boxed().toList(), seqs(late.sink.media(pub.id(), CAM)));
+        assertEquals(LongStream.range(0, 45).boxed().toList(), seqs(late.sink.media(pub.id(), CAM)));
+    }
+
+    @Test
+    @DisplayName("closed loop: a replay never has more than its window outstanding in a joiner that does not read")
+    void replayStopsAtWindow() throws Exception {
+        relay = new TestRelay(RelayConfig.builder().replayWindowBytes(16 * 1024).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(CAM, 40);        // 40 x 1020 B = 40800 B
+        RecordingSink sink = new RecordingSink();
+        sink.hold();
+        TestPeer late = relay.joinAsync("r", "late", sink);
+        awaitBacklog(sink, 16 * 1024);
+        Thread.sleep(50);             // had it not waited, the rest would be here by now
+        int sent = late.sink.media(pub.id(), CAM).size();
+        assertEquals(17, sent, "16 KiB of window: 17 packets of 1020 B, the last one crossing it");
+        assertEquals(1, relay.stat(Stat.REPLAYS_ACTIVE));
+
+        sink.release();
+        relay.settle();
+        assertEquals(LongStream.range(0, 40).boxed().toList(), seqs(late.sink.media(pub.id(), CAM)),
+                "nothing of the replay lost while it waited");
     }
 
     @Test
     @DisplayName("a joiner that leaves during its replay is cleaned up: the replay stops and nothing leaks")
-    void leaveDuringReplay() {
-        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(20_000).replayBurstBytes(0).build());
+    void leaveDuringReplay() throws Exception {
+        relay = new TestRelay();
         TestPeer pub = relay.join("r", "pub");
-        pub.keyframe(CAM, 20);
+        pub.keyframe(CAM, 400);
         RecordingSink sink = new RecordingSink();
+        sink.hold();
         TestPeer late = relay.joinAsync("r", "late", sink);
         pub.delta(CAM);
+        relay.core.sync().get();
         late.session.leave();
+        relay.core.sync().get();
+        sink.release();
         relay.settle();
 
         assertEquals(0, relay.stat(Stat.REPLAYS_ACTIVE));
-        assertTrue(late.sink.media().size() < 21, "replay was cut short");
+        assertTrue(late.sink.media().size() < 401, "replay was cut short");
         assertEquals(1, relay.core.room("r").join().participants().size());
+        // The cancelled replay thread releases what queued behind it as it ends, moments later.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (relay.core.cacheBudget().queued() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(0, relay.core.cacheBudget().queued(), "what queued behind the replay was released");
     }
 
     @Test
-    @DisplayName("a joiner too far behind its replay skips that stream to its next keyframe instead of queueing without bound")
-    void replayQueueBounded() throws Exception {
-        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(20_000).replayBurstBytes(0)
-                .replayQueuePackets(16).build());
+    @DisplayName("a joiner that cannot keep up moves forward to its streams' next keyframe start, never into the middle of a GOP")
+    void cannotKeepUpMovesForward() throws Exception {
+        // Replay 20 x 1020 B: the queue behind it holds 2 x 20400 + 24576 B (the keyframe cap): 64 deltas.
+        relay = new TestRelay(RelayConfig.builder().keyframeCapBytes(24 * 1024).replayWindowBytes(16 * 1024).build());
         TestPeer pub = relay.join("r", "pub");
         pub.keyframe(CAM, 20);
         relay.core.sync().get();
-        TestPeer late = relay.joinAsync("r", "late", new RecordingSink());
-        for (int i = 0; i < 30; i++) {
-            pub.delta(CAM);          // 20..49: 16 queue, the rest are dropped
+        RecordingSink sink = new RecordingSink();
+        sink.hold();
+        TestPeer late = relay.joinAsync("r", "late", sink);
+        awaitBacklog(sink, 16 * 1024); // the replay has filled its window and waits
+        for (int i = 0; i < 100; i++) {
+            pub.delta(CAM);          // 20..119: 64 queue, then the joiner is behind for good
         }
-        relay.settle();              // the replay ends; the queue is handed over
-        pub.delta(CAM);              // 50: still waiting for a keyframe
-        pub.keyframe(CAM, 2);        // 51,52: resumes here
+        relay.core.sync().get();
+        sink.release();
+        relay.settle();
+        pub.delta(CAM);              // 120: waits for a keyframe
+        pub.keyframe(CAM, 2);        // 121,122: resumes here
         relay.settle();
 
         List<Long> got = seqs(late.sink.media(pub.id(), CAM));
-        assertEquals(LongStream.range(0, 36).boxed().toList(), got.subList(0, 36), "replay + 16 queued, in order");
-        assertEquals(List.of(51L, 52L), got.subList(36, got.size()));
+        int replayed = got.indexOf(121L);
+        assertTrue(replayed > 0 && replayed < 20, "a prefix of the replay went out before the joiner fell behind: " + got);
+        assertEquals(LongStream.range(0, replayed).boxed().toList(), got.subList(0, replayed), "replayed in order");
+        assertEquals(List.of(121L, 122L), got.subList(replayed, got.size()), "then from the next keyframe start on");
+        assertEquals(1, relay.stat(Stat.REPLAYS_SKIPPED_FORWARD));
         assertTrue(relay.core.metrics().drops(DropReason.REPLAY_QUEUE_FULL) >= 1);
+        assertTrue(pub.sink.controls(ControlMessage.KeyframeRequest.class).size() >= 1, "the publisher was asked");
+        assertEquals(0, relay.core.cacheBudget().queued());
+    }
+
+    @Test
+    @DisplayName("gop mode: a lost delta closes the GOP (counted) and asks for a keyframe; no joiner is replayed the hole")
+    void gopHoleClosesTheGop() {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.GOP).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(CAM, 3);        // 0..2
+        pub.delta(CAM);              // 3
+        pub.delta(CAM);              // 4
+        pub.lose(CAM, 1);            // 5 never arrives (lost upstream, or dropped at a full ring)
+        pub.delta(CAM);              // 6: the GOP closes here
+        pub.delta(CAM);              // 7
+        relay.settle();
+        assertEquals(1, relay.core.metrics().gopCloses(io.kfrelay.metrics.GopClose.GAP));
+        assertEquals(1, pub.sink.controls(ControlMessage.KeyframeRequest.class).size(), "the publisher is asked");
+
+        TestPeer late = relay.join("r", "late");
+        List<Media> got = late.sink.media(pub.id(), CAM);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), seqs(got), "the contiguous part only");
+        assertTrue(got.stream().allMatch(Media::replay));
+
+        pub.keyframe(CAM, 2);        // 8,9: a new GOP, whole again
+        pub.delta(CAM);              // 10
+        relay.settle();
+        TestPeer later = relay.join("r", "later");
+        assertEquals(List.of(8L, 9L, 10L), seqs(later.sink.media(pub.id(), CAM)));
+    }
+
+    @Test
+    @DisplayName("gop mode: a reordered delta closes the GOP too")
+    void gopReorderClosesTheGop() {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.GOP).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(CAM, 2);        // 0,1
+        pub.delta(CAM);              // 2
+        pub.sendRaw(CAM, Protocol.KIND_VIDEO, Protocol.FLAG_FRAME_START | Protocol.FLAG_FRAME_END, 1, TestPeer.PAYLOAD, 0);
+        relay.settle();
+        assertEquals(1, relay.core.metrics().gopCloses(io.kfrelay.metrics.GopClose.REORDER));
+        assertEquals(List.of(0L, 1L, 2L), seqs(relay.join("r", "late").sink.media(pub.id(), CAM)));
     }
 
     @Test

@@ -62,13 +62,15 @@ class LifecycleEdgeCasesTest {
     @Test
     @DisplayName("evicting a joiner during its replay closes the sink only after the replay's last send")
     void evictDuringReplayClosesAfterLastSend() {
-        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(200_000).replayBurstBytes(0).build());
+        relay = new TestRelay();
         TestPeer pub = relay.join("r", "pub");
         pub.keyframe(1, 40);
         RecordingSink sink = new RecordingSink();
+        sink.hold(); // the replay stops at its window, mid-way
         TestPeer late = relay.joinAsync("r", "late", sink);
         relay.core.sync().join();
         relay.core.evict(late.session, ErrorCodes.JOIN_REJECTED, "kicked");
+        sink.release();
         relay.settle();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!sink.closed() && System.nanoTime() < deadline) {
@@ -80,15 +82,20 @@ class LifecycleEdgeCasesTest {
 
     @Test
     @DisplayName("a full replay queue never mutes audio: audio is dropped while it overflows, then flows again")
-    void replayQueueOverflowDoesNotMuteAudio() {
-        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(20_000).replayBurstBytes(0)
-                .replayQueuePackets(16).build());
+    void replayQueueOverflowDoesNotMuteAudio() throws InterruptedException {
+        // Replay 20 x 1020 B: the queue behind it holds 2 x 20400 + 24576 B (the keyframe cap): 363 audio packets.
+        relay = new TestRelay(RelayConfig.builder().keyframeCapBytes(24 * 1024).replayWindowBytes(16 * 1024).build());
         TestPeer pub = relay.join("r", "pub");
         pub.keyframe(1, 20);
-        TestPeer late = relay.joinAsync("r", "late", new RecordingSink());
-        for (int i = 0; i < 40; i++) {
-            pub.audio(2);               // 16 queue, 24 overflow
+        RecordingSink sink = new RecordingSink();
+        sink.hold();
+        TestPeer late = relay.joinAsync("r", "late", sink);
+        LateJoinReplayTest.awaitBacklog(sink, 16 * 1024);
+        for (int i = 0; i < 500; i++) {
+            pub.audio(2);               // 363 queue, the rest overflow
         }
+        relay.core.sync().join();
+        sink.release();
         relay.settle();
         for (int i = 0; i < 10; i++) {
             pub.audio(2);               // after the replay: live again
@@ -96,9 +103,9 @@ class LifecycleEdgeCasesTest {
         relay.settle();
         List<Long> audio = late.sink.media(pub.id(), 2).stream().map(Media::seq).toList();
         int queued = audio.size() - 10;
-        assertTrue(queued > 0 && queued <= 16, "the queue (16 entries, STREAM_STARTED included) was bounded: " + audio);
+        assertTrue(queued > 0 && queued <= 363, "the queue was bounded: " + queued);
         assertEquals(LongStream.range(0, queued).boxed().toList(), audio.subList(0, queued));
-        assertEquals(LongStream.range(40, 50).boxed().toList(), audio.subList(queued, audio.size()));
+        assertEquals(LongStream.range(500, 510).boxed().toList(), audio.subList(queued, audio.size()));
         assertTrue(pub.sink.controls(ControlMessage.KeyframeRequest.class).stream().noneMatch(r -> r.streamId() == 2),
                 "nobody asks an audio stream for a keyframe");
     }
@@ -106,12 +113,16 @@ class LifecycleEdgeCasesTest {
     @Test
     @DisplayName("control messages for a joiner in replay wait behind its media: STREAM_ENDED never precedes the stream's packets")
     void controlQueuedBehindReplay() {
-        relay = new TestRelay(RelayConfig.builder().replayBytesPerSecond(50_000).replayBurstBytes(0).build());
+        relay = new TestRelay();
         TestPeer pub = relay.join("r", "pub");
         pub.keyframe(1, 20);
-        TestPeer late = relay.joinAsync("r", "late", new RecordingSink());
+        RecordingSink sink = new RecordingSink();
+        sink.hold(); // the replay stops at its window, so the leave arrives while it runs
+        TestPeer late = relay.joinAsync("r", "late", sink);
         relay.core.sync().join();
         pub.session.leave();
+        relay.core.sync().join();
+        sink.release();
         relay.settle();
         List<Object> all = late.sink.all();
         int lastMedia = -1;

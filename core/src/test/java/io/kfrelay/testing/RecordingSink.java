@@ -28,6 +28,10 @@ public final class RecordingSink implements ParticipantSink {
     }
 
     private final List<Object> received = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean holding;
+    private volatile Runnable backlogWaiter;
+    private volatile long waiterAt;
     private final MediaHeader header = new MediaHeader();
     private volatile CountDownLatch gate;
     private volatile CountDownLatch blocked = new CountDownLatch(1);
@@ -54,8 +58,51 @@ public final class RecordingSink implements ParticipantSink {
         return blocked.await(millis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * From now on media handed over stays as backlog, as with a receiver that does not read, until {@link #release()}:
+     * a closed-loop replay stops at its window.
+     */
+    public void hold() {
+        holding = true;
+    }
+
+    /** The receiver reads everything: the backlog is gone and a replay waiting for it goes on. */
+    public void release() {
+        holding = false;
+        backlog.set(0);
+        wakeWaiter();
+    }
+
+    private void wakeWaiter() {
+        Runnable w = backlogWaiter;
+        if (w != null && backlog.get() <= waiterAt) {
+            backlogWaiter = null;
+            w.run();
+        }
+    }
+
+    @Override
+    public long backlogBytes() {
+        return backlog.get();
+    }
+
+    @Override
+    public void whenBacklogAtMost(long bytes, Runnable wakeup) {
+        waiterAt = bytes;
+        backlogWaiter = wakeup;
+        wakeWaiter();
+    }
+
+    @Override
+    public void sendCatchUp(ByteBuf packet) {
+        sendMedia(packet);
+    }
+
     @Override
     public void sendMedia(ByteBuf packet) {
+        if (holding) {
+            backlog.addAndGet(packet.readableBytes());
+        }
         CountDownLatch g = gate;
         if (g != null) {
             blocked.countDown();

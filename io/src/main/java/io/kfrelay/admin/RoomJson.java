@@ -1,9 +1,11 @@
 package io.kfrelay.admin;
 
+import io.kfrelay.metrics.CacheMiss;
 import io.kfrelay.protocol.Protocol;
 import io.kfrelay.room.RoomInfo;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** How the admin API shows a room: its participants, their streams and each video stream's cache. */
@@ -28,6 +30,7 @@ final class RoomJson {
                 "id", p.id(),
                 "identity", p.identity(),
                 "replaying", p.replaying(),
+                "catchUpBytes", p.catchUpBytes(),
                 "streams", p.streams().stream().map(RoomJson::stream).map(Object.class::cast).toList());
     }
 
@@ -35,12 +38,28 @@ final class RoomJson {
         return Json.object(
                 "id", s.streamId(),
                 "kind", Protocol.kindName(s.kind()),
+                "subscribers", s.subscribers(),
                 "cache", s.cacheMode() == null ? null : Json.object(
                         "mode", s.cacheMode(),
                         "bytes", s.cacheBytes(),
+                        "capacityBytes", s.cacheCapacity(),
                         "packets", s.cachedPackets(),
                         "hasKeyframe", s.hasKeyframe(),
                         "assembling", s.assembling(),
-                        "ageMs", s.cacheAgeNanos() < 0 ? null : s.cacheAgeNanos() / 1_000_000));
+                        "ageMs", s.cacheAgeNanos() < 0 ? null : s.cacheAgeNanos() / 1_000_000,
+                        "lastMiss", miss(s.lastMiss())));
+    }
+
+    /** Why part of a picture did not fit, and which option would let it: what an operator needs to act. */
+    private static Map<String, Object> miss(RoomInfo.CacheMissInfo m) {
+        if (m == null) {
+            return null;
+        }
+        boolean age = m.reason() == CacheMiss.GOP_TOO_OLD;
+        return Json.object(
+                "reason", m.reason().name().toLowerCase(Locale.ROOT),
+                age ? "ageMs" : "bytes", age ? m.bytes() / 1_000_000 : m.bytes(),
+                age ? "limitMs" : "limitBytes", age ? m.limit() / 1_000_000 : m.limit(),
+                "raise", m.reason().option());
     }
 }

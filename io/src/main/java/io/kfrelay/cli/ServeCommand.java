@@ -139,17 +139,24 @@ final class ServeCommand implements Callable<Integer> {
                     + "keyframe and every packet since, so its stream has no gap).")
     CacheMode cacheMode;
 
-    @Option(names = "--keyframe-cap", paramLabel = "SIZE", defaultValue = "200k", converter = Converters.IntBytes.class,
-            description = "Largest keyframe cached per stream (packets with headers).")
+    @Option(names = "--keyframe-cap", paramLabel = "SIZE", defaultValue = "2m", converter = Converters.IntBytes.class,
+            description = "Largest keyframe cached per stream (packets with headers); a 1080p IDR is commonly 300-600 KB.")
     int keyframeCap;
 
-    @Option(names = "--gop-cap", paramLabel = "SIZE", defaultValue = "2m", converter = Converters.IntBytes.class,
+    @Option(names = "--gop-cap", paramLabel = "SIZE", defaultValue = "16m", converter = Converters.IntBytes.class,
             description = "Largest GOP cached per stream (gop mode).")
     int gopCap;
 
-    @Option(names = "--gop-max-age", paramLabel = "DURATION", defaultValue = "5s", converter = Converters.Time.class,
+    @Option(names = "--gop-max-age", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.Time.class,
             description = "A GOP older than this stops growing (gop mode).")
     Duration gopMaxAge;
+
+    @Option(names = "--cache-budget", paramLabel = "SIZE", defaultValue = "0", converter = Converters.Bytes.class,
+            description = "Memory for every keyframe cache of the relay together, for what replays still hold and for "
+                    + "live packets queued behind replays; 0 = half the JVM's max direct memory "
+                    + "(-XX:MaxDirectMemorySize, which defaults to the max heap). When it is spent a keyframe evicts "
+                    + "larger caches on its shard, largest first, or is not cached.")
+    long cacheBudget;
 
     @Option(names = "--keyframe-request-interval", paramLabel = "DURATION", defaultValue = "500ms",
             converter = Converters.Time.class,
@@ -175,20 +182,25 @@ final class ServeCommand implements Callable<Integer> {
             description = "Ring slots media may not use, kept for joins and leaves; 0 means ring-size/16.")
     int controlReserve;
 
+    @Option(names = "--batch-events", paramLabel = "N", defaultValue = "256",
+            description = "Most ring events a shard handles before it flushes the receivers it wrote to.")
+    int batchEvents;
+
+    @Option(names = "--ring-bytes", paramLabel = "SIZE", defaultValue = "64m", converter = Converters.Bytes.class,
+            description = "Most bytes of media one shard's ring may hold; past it media is dropped at ingress.")
+    long ringBytes;
+
+    @Option(names = "--ring-work", paramLabel = "N", defaultValue = "0",
+            description = "Most deliveries (packets x their receivers) one shard's ring may hold; past half of it a "
+                    + "room may only add its fair share. 0 means ring-size x 256.")
+    long ringWork;
+
     // ---------------------------------------------------------------- replay and limits
 
-    @Option(names = "--replay-rate", paramLabel = "SIZE", defaultValue = "125000000", converter = Converters.Bytes.class,
-            description = "Bytes per second one late joiner's replay is paced at.")
-    long replayRate;
-
-    @Option(names = "--replay-burst", paramLabel = "SIZE", defaultValue = "256k", converter = Converters.IntBytes.class,
-            description = "Bytes a replay sends before pacing starts; the default holds one keyframe at the default "
-                    + "--keyframe-cap, so a joiner's first keyframe goes out at once.")
-    int replayBurst;
-
-    @Option(names = "--replay-queue", paramLabel = "N", defaultValue = "4096",
-            description = "Live packets queued behind a running replay before that stream skips to its next keyframe.")
-    int replayQueue;
+    @Option(names = "--replay-window", paramLabel = "SIZE", defaultValue = "256k", converter = Converters.IntBytes.class,
+            description = "Bytes a late joiner's replay may have waiting in its connection's queue: the replay goes "
+                    + "as fast as the joiner reads, never faster. Must stay below --sink-hard-cap-bytes.")
+    int replayWindow;
 
     @Option(names = "--max-streams", paramLabel = "N", defaultValue = "16",
             description = "Streams one participant may publish.")
@@ -227,12 +239,16 @@ final class ServeCommand implements Callable<Integer> {
                 .gopCapBytes(gopCap)
                 .gopMaxAge(gopMaxAge)
                 .keyframeRequestInterval(keyframeRequestInterval)
-                .replayBytesPerSecond(replayRate)
-                .replayBurstBytes(replayBurst)
-                .replayQueuePackets(replayQueue)
+                .replayWindowBytes(replayWindow)
+                .cacheBudgetBytes(cacheBudget)
+                .batchEvents(batchEvents)
+                .ringBytes(ringBytes)
                 .maxStreamsPerParticipant(maxStreams);
         if (controlReserve > 0) {
             b.controlReserve(controlReserve);
+        }
+        if (ringWork > 0) {
+            b.ringWork(ringWork);
         }
         return security.applyLimits(b).build();
     }
@@ -256,8 +272,9 @@ final class ServeCommand implements Callable<Integer> {
             err.println("kfrelay serve: " + e.getMessage());
             return 2;
         }
-        RelayServer relayServer = new RelayServer(server, relay);
+        RelayServer relayServer;
         try {
+            relayServer = new RelayServer(server, relay);
             relayServer.withQuic(quic.quicConfig());
             relayServer.withSecurity(security.securityConfig());
         } catch (IllegalArgumentException e) {

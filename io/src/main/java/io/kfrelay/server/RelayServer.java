@@ -73,9 +73,18 @@ public final class RelayServer implements AutoCloseable {
     // Admission control for every transport (docs/SECURITY.md): default limits, open mode, unless withSecurity.
     private SecurityGate security;
 
+    /**
+     * @throws IllegalArgumentException if the two configurations contradict each other (a replay window that does
+     *                                  not fit a connection's queue)
+     */
     public RelayServer(ServerConfig config, RelayConfig relayConfig) {
         this.config = Objects.requireNonNull(config, "config");
         this.relayConfig = Objects.requireNonNull(relayConfig, "relayConfig");
+        // A replay keeps up to its window in the joiner's queue; live media must still fit beside it afterwards.
+        if (relayConfig.replayWindowBytes() > config.sinkQueueBytes() / 2) {
+            throw new IllegalArgumentException("replay-window (" + relayConfig.replayWindowBytes()
+                    + ") must be at most half of sink-queue-bytes (" + config.sinkQueueBytes() + ")");
+        }
     }
 
     /**

@@ -1,7 +1,11 @@
 package io.kfrelay.telemetry;
 
 import io.kfrelay.log.LifecycleLog;
+import io.kfrelay.cache.CacheBudget;
+import io.kfrelay.metrics.CacheMiss;
+import io.kfrelay.metrics.ClientRequest;
 import io.kfrelay.metrics.DropReason;
+import io.kfrelay.metrics.GopClose;
 import io.kfrelay.metrics.KeyframeReject;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.metrics.Stat;
@@ -62,17 +66,38 @@ public final class RelayMetricsSource implements MetricSource {
             out.counter("kfrelay_keyframes_rejected_total", "Keyframes dropped while being assembled, by reason",
                     m.keyframeRejects(r), "reason", lower(r));
         }
-        out.counter("kfrelay_gops_truncated_total", "GOPs that stopped growing at the byte or age cap (gop mode)",
+        out.counter("kfrelay_gops_truncated_total", "GOPs that stopped growing before their next keyframe (gop mode)",
                 m.stat(Stat.GOPS_TRUNCATED));
+        for (GopClose r : GopClose.values()) {
+            out.counter("kfrelay_gops_closed_total", "GOPs that stopped growing before their next keyframe, by reason",
+                    m.gopCloses(r), "reason", lower(r));
+        }
+        for (CacheMiss r : CacheMiss.values()) {
+            out.counter("kfrelay_cache_misses_total",
+                    "Pictures (or parts) that did not fit the cache, by reason (each names the option that raises it)",
+                    m.cacheMisses(r), "reason", lower(r));
+        }
+        out.counter("kfrelay_cache_evictions_total", "Stream caches evicted to make room for another stream's keyframe",
+                m.stat(Stat.CACHE_EVICTIONS));
+        CacheBudget budget = core.cacheBudget();
+        out.gauge("kfrelay_cache_budget_bytes", "The relay-wide cache budget (--cache-budget)", budget.limit());
+        out.gauge("kfrelay_cache_budget_used_bytes",
+                "Charged to the cache budget: segments (cached, held by replays, pooled) and queued catch-up packets",
+                budget.reserved());
+        out.gauge("kfrelay_cache_replay_held_bytes", "Cache memory only replays still hold (superseded or evicted)",
+                budget.replayHeld());
+        out.gauge("kfrelay_replay_queued_bytes", "Live media queued behind running replays", budget.queued());
+        out.counter("kfrelay_cache_budget_refusals_total", "Times the cache budget had no room", budget.refusals());
 
         out.counter("kfrelay_replays_total", "Late joiners replayed cached keyframes", m.stat(Stat.REPLAYS));
-        out.counter("kfrelay_replays_failed_total", "Replays skipped for lack of direct memory",
-                m.stat(Stat.REPLAYS_FAILED));
+        out.counter("kfrelay_replays_skipped_forward_total",
+                "Joiners that could not keep up with their replay and were moved forward to the next keyframes",
+                m.stat(Stat.REPLAYS_SKIPPED_FORWARD));
         out.gauge("kfrelay_replays_active", "Replays running now", m.stat(Stat.REPLAYS_ACTIVE));
         out.counter("kfrelay_replay_packets_total", "Packets put into replays", m.stat(Stat.REPLAY_PACKETS));
         out.counter("kfrelay_replay_bytes_total", "Bytes put into replays", m.stat(Stat.REPLAY_BYTES));
         out.histogram("kfrelay_replay_duration_seconds",
-                "Time from a replay's first packet to its last (pacing included), completed replays",
+                "Time from a replay's first packet to its hand-over to live (the queued live packets included)",
                 m.replayDurations().snapshot());
 
         out.counter("kfrelay_keyframe_requests_sent_total", "KEYFRAME_REQUESTs sent to publishers",
@@ -86,11 +111,21 @@ public final class RelayMetricsSource implements MetricSource {
         out.counter("kfrelay_handler_errors_total", "Events a shard skipped after an unexpected exception (a bug)",
                 m.stat(Stat.HANDLER_ERRORS));
 
+        for (ClientRequest r : ClientRequest.values()) {
+            out.counter("kfrelay_client_requests_total",
+                    "Keyframe requests and stream ends from clients: coalesced, shed, and the batches that carried them",
+                    m.clientRequests().get(r), "outcome", lower(r));
+        }
+
         int ring = core.config().ringSize();
         for (int shard = 0; shard < m.shardCount(); shard++) {
             String s = Integer.toString(shard);
             out.gauge("kfrelay_ring_occupancy", "Events waiting in a shard's ring", core.ringOccupancy(shard),
                     "shard", s);
+            out.gauge("kfrelay_ring_bytes", "Bytes of media waiting in a shard's ring", core.ringBytes(shard),
+                    "shard", s);
+            out.gauge("kfrelay_ring_work", "Deliveries (packets x receivers) waiting in a shard's ring",
+                    core.ringWork(shard), "shard", s);
             out.gauge("kfrelay_ring_capacity", "Slots of a shard's ring", ring, "shard", s);
         }
         out.gauge("kfrelay_draining", "1 while the relay is draining (refusing new joins)", core.isDraining() ? 1 : 0);

@@ -62,6 +62,31 @@ public final class ChannelSink implements ParticipantSink {
         }
     }
 
+    /**
+     * Media from the joiner's replay (and the live packets that queued behind it): the replay keeps at most its
+     * window here, so the drop policy does not apply, only the hard caps; past them (a window larger than the caps)
+     * the packet is dropped as an ordinary one would be.
+     */
+    @Override
+    public void sendCatchUp(ByteBuf packet) {
+        if (!queue.isOpen()) {
+            return;
+        }
+        if (!queue.enqueueCatchUp(packet)) {
+            sendMedia(packet);
+        }
+    }
+
+    @Override
+    public long backlogBytes() {
+        return queue.budget().bytes();
+    }
+
+    @Override
+    public void whenBacklogAtMost(long bytes, Runnable wakeup) {
+        queue.whenBacklogAtMost(bytes, wakeup);
+    }
+
     @Override
     public void sendControl(ByteBuf message) {
         queue.sendControl(message);

@@ -50,6 +50,10 @@ final class EgressQueue {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private volatile Future<?> closeTimer;
+    /** A closed-loop sender (a replay) waiting for the backlog to fall to {@link #waiterBytes}. */
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> backlogWaiter =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile long waiterBytes;
     // Event loop only.
     private boolean goodbyeSent;
 
@@ -84,6 +88,36 @@ final class EgressQueue {
     }
 
     // ------------------------------------------------------------------ producers (any thread, never block)
+
+    /**
+     * Runs {@code wakeup} once when the queued bytes fall to {@code bytes} or the queue stops being open (at once if
+     * they already have). One waiter at a time; a new one replaces the old.
+     */
+    void whenBacklogAtMost(long bytes, Runnable wakeup) {
+        waiterBytes = bytes;
+        backlogWaiter.set(wakeup);
+        wakeWaiter(); // it may have drained between the caller's look and now
+    }
+
+    private void wakeWaiter() {
+        Runnable w = backlogWaiter.get();
+        if (w != null && (budget.bytes() <= waiterBytes || state.get() != OPEN) && backlogWaiter.compareAndSet(w, null)) {
+            w.run();
+        }
+    }
+
+    /**
+     * Queues media a closed-loop sender sent (its window keeps it small): only the hard caps apply. Borrowed: a
+     * retained duplicate is queued. False when even the hard caps have no room (the caller drops it).
+     */
+    boolean enqueueCatchUp(ByteBuf packet) {
+        int length = packet.readableBytes();
+        if (!budget.tryReserve(length, limits.hardCapMessages(), limits.hardCapBytes())) {
+            return false;
+        }
+        enqueueReserved(packet.retainedDuplicate(), length);
+        return true;
+    }
 
     /**
      * Queues {@code message}, for which the caller has reserved {@code length} bytes and one message in
@@ -147,6 +181,7 @@ final class EgressQueue {
         if (!state.compareAndSet(OPEN, CLOSING)) {
             return;
         }
+        wakeWaiter();
         scheduleDrain();
         try {
             closeTimer = port.eventLoop().schedule(this::closeTimedOut, closeTimeoutNanos, TimeUnit.NANOSECONDS);
@@ -176,6 +211,7 @@ final class EgressQueue {
         int s;
         while ((s = state.get()) != DISCARDING) {
             if (state.compareAndSet(s, DISCARDING)) {
+                wakeWaiter(); // a replay waiting for this connection waits no more
                 return true;
             }
         }
@@ -241,6 +277,7 @@ final class EgressQueue {
             port.flush();
         }
         afterDrain.run();
+        wakeWaiter();
         if (state.get() == CLOSING && !goodbyeSent && queue.isEmpty()) {
             goodbyeSent = true;
             port.goodbye();
@@ -287,5 +324,6 @@ final class EgressQueue {
             message.release();
         }
         budget.release(messages, bytes);
+        wakeWaiter();
     }
 }

@@ -78,11 +78,12 @@ class ServeOptionsTest {
 
     @Test
     void theCommandLineOverridesEverything() throws IOException {
-        Path f = configFile("shards=2", "replay-rate=10m");
+        Path f = configFile("shards=2", "replay-window=1m", "cache-budget=64m");
         RelayConfig c = parse(Map.of("KFRELAY_SHARDS", "4"), "--config", f.toString(), "--shards", "8",
-                "--replay-rate", "20m").relayConfig();
+                "--replay-window", "512k").relayConfig();
         assertEquals(8, c.shards());
-        assertEquals(20L << 20, c.replayBytesPerSecond());
+        assertEquals(512 * 1024, c.replayWindowBytes());
+        assertEquals(64L << 20, c.cacheBudgetBytes(), "file beats default");
     }
 
     @Test
@@ -157,8 +158,8 @@ class ServeOptionsTest {
         String help = out.toString();
         for (String option : new String[] {"--config", "--ws-listen", "--ws-path", "--transport", "--event-loop-threads",
                 "--max-frame-bytes", "--cache-mode", "--keyframe-cap", "--gop-cap", "--gop-max-age",
-                "--keyframe-request-interval", "--shards", "--ring-size", "--wait-strategy", "--replay-rate",
-                "--replay-burst", "--replay-queue", "--max-streams", "--sink-queue-messages", "--sink-queue-bytes",
+                "--keyframe-request-interval", "--shards", "--ring-size", "--wait-strategy", "--replay-window",
+                "--cache-budget", "--batch-events", "--ring-bytes", "--ring-work", "--max-streams", "--sink-queue-messages", "--sink-queue-bytes",
                 "--sink-hard-cap-messages", "--sink-hard-cap-bytes", "--write-buffer-high-water-mark",
                 "--join-timeout", "--drain-timeout"}) {
             assertTrue(help.contains(option), "help lists " + option + "\n" + help);

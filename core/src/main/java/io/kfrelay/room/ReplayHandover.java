@@ -1,0 +1,141 @@
+package io.kfrelay.room;
+
+import io.kfrelay.cache.CacheBudget;
+import io.kfrelay.cache.RunSlice;
+import io.kfrelay.jfr.JfrEvents;
+import io.kfrelay.metrics.DropReason;
+import io.kfrelay.metrics.EnumCounters;
+import io.kfrelay.metrics.Histogram;
+import io.kfrelay.metrics.Stat;
+import io.kfrelay.replay.CatchUpQueue;
+import io.kfrelay.replay.ReplayJob;
+import io.kfrelay.replay.ReplayLauncher;
+import io.netty.buffer.ByteBuf;
+
+import java.util.List;
+
+/**
+ * A joiner's way from its replay to live, on the consumer's side: it starts the replay at the JOIN, queues the
+ * joiner's live media and control behind it ({@link CatchUpQueue}), moves a joiner that cannot keep up forward, and
+ * when the replay thread is done hands over what queued since, so per stream the joiner sees one gap-free,
+ * duplicate-free sequence from the first replayed packet on.
+ */
+final class ReplayHandover {
+    private final ReplayLauncher launcher;
+    private final CacheBudget budget;
+    private final long keyframeCapBytes;
+    private final Egress egress;
+    private final KeyframeRequests keyframes;
+    private final EnumCounters<Stat> stats;
+    private final EnumCounters<DropReason> drops;
+    private final Histogram replayDurations;
+
+    ReplayHandover(ReplayLauncher launcher, CacheBudget budget, long keyframeCapBytes, Egress egress,
+                   KeyframeRequests keyframes, EnumCounters<Stat> stats, EnumCounters<DropReason> drops,
+                   Histogram replayDurations) {
+        this.launcher = launcher;
+        this.budget = budget;
+        this.keyframeCapBytes = keyframeCapBytes;
+        this.egress = egress;
+        this.keyframes = keyframes;
+        this.stats = stats;
+        this.drops = drops;
+        this.replayDurations = replayDurations;
+    }
+
+    /** The joiner's replay of {@code slices} starts now; from here on its live media and control queue behind it. */
+    void start(Participant joiner, List<RunSlice> slices) {
+        int packets = 0;
+        long bytes = 0;
+        for (RunSlice s : slices) {
+            packets += s.packetCount();
+            bytes += s.bytes();
+        }
+        stats.increment(Stat.REPLAYS);
+        stats.increment(Stat.REPLAYS_ACTIVE);
+        stats.add(Stat.REPLAY_PACKETS, packets);
+        stats.add(Stat.REPLAY_BYTES, bytes);
+        // The JOINED goes out first, so the replay is not ahead of it in any transport queue.
+        egress.flushNow(joiner);
+        CatchUpQueue queue = new CatchUpQueue(budget, CatchUpQueue.boundFor(bytes, keyframeCapBytes));
+        joiner.catchUp = queue;
+        joiner.replay = launcher.launch(joiner.id, joiner.sink, slices, queue);
+    }
+
+    /**
+     * A live packet for a receiver still in replay: queued behind it. If the queue is at its bound (or the budget is
+     * spent) the receiver cannot keep up: it moves forward, and false says the packet is not delivered.
+     */
+    boolean queue(Participant receiver, ByteBuf packet, long now) {
+        if (receiver.catchUp.offerMedia(packet)) {
+            return true;
+        }
+        drops.incrementShared(DropReason.REPLAY_QUEUE_FULL);
+        moveForward(receiver, now);
+        return false;
+    }
+
+    /**
+     * The joiner is behind: each of its video streams waits for its next keyframe start (asked for, throttled), so
+     * whatever is queued for it next starts clean; and, the first time, the replay thread stops replaying and drops
+     * queued video up to those keyframes. Every refusal gates again: a keyframe start refused too must not let the
+     * rest of its keyframe in.
+     */
+    private void moveForward(Participant p, long now) {
+        for (Subscription s : p.subscriptions) {
+            if (s.stream.isVideo()) {
+                s.awaitingKeyframe = true;
+                keyframes.request(s.stream, now);
+            }
+        }
+        if (!p.replay.skippedForward()) {
+            p.keyframesAfterReplay.clear();
+            stats.increment(Stat.REPLAYS_SKIPPED_FORWARD);
+            p.replay.skipForward();
+        }
+    }
+
+    /** The replay thread is done: what queued since its last look goes out now, in order, and the joiner is live. */
+    void done(Participant p, ReplayJob job, long now) {
+        if (p.replay != job) {
+            return; // a stale report (the joiner left and came back)
+        }
+        CatchUpQueue queue = p.catchUp;
+        p.replay = null;
+        p.catchUp = null;
+        stats.add(Stat.REPLAYS_ACTIVE, -1);
+        stats.add(Stat.EGRESS_PACKETS, job.replayedPackets() + job.caughtUpPackets());
+        stats.add(Stat.EGRESS_BYTES, job.replayedBytes() + job.caughtUpBytes());
+        replayDurations.record(job.durationNanos());
+        JfrEvents.replay(p.room.name, p.id, job.replayedPackets(), job.replayedBytes(), job.durationNanos(),
+                queue.offered());
+        ByteBuf item;
+        while ((item = queue.poll()) != null) {
+            if (CatchUpQueue.isMedia(item)) {
+                egress.sendMedia(p, item);
+                stats.increment(Stat.EGRESS_PACKETS);
+                stats.add(Stat.EGRESS_BYTES, item.readableBytes());
+                item.release();
+            } else {
+                egress.send(p, item);
+            }
+        }
+        egress.markDirty(p);
+        for (PublishedStream s : p.keyframesAfterReplay) {
+            if (p.room.hasStream(s)) { // not ended meanwhile
+                keyframes.request(s, now);
+            }
+        }
+        p.keyframesAfterReplay.clear();
+    }
+
+    /** The participant leaves: its replay stops and what queued behind it is released. */
+    void cancel(Participant p) {
+        if (p.replay != null) {
+            p.replay.cancel();
+            p.replay = null;
+            stats.add(Stat.REPLAYS_ACTIVE, -1);
+        }
+        p.catchUp = null;
+    }
+}

@@ -1,0 +1,74 @@
+package io.kfrelay.room;
+
+import io.kfrelay.cache.StreamCache;
+import io.kfrelay.protocol.ControlMessage;
+import io.kfrelay.time.NanoClock;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** Read-only views of a shard's rooms, taken on the consumer in ring order: the admin API's and JOINED's. */
+final class RoomViews {
+    private final Map<String, Room> rooms;
+    private final NanoClock clock;
+
+    RoomViews(Map<String, Room> rooms, NanoClock clock) {
+        this.rooms = rooms;
+        this.clock = clock;
+    }
+
+    List<RoomInfo> rooms() {
+        List<RoomInfo> out = new ArrayList<>(rooms.size());
+        for (Room room : rooms.values()) {
+            out.add(describe(room));
+        }
+        return out;
+    }
+
+    RoomInfo room(String name) {
+        Room room = rooms.get(name);
+        return room == null ? null : describe(room);
+    }
+
+    private RoomInfo describe(Room room) {
+        long now = clock.nanoTime();
+        List<RoomInfo.ParticipantInfo> ps = new ArrayList<>();
+        for (Participant p : room.members) {
+            List<RoomInfo.StreamInfo> ss = new ArrayList<>();
+            for (PublishedStream s : p.streams.values()) {
+                ss.add(stream(s, now));
+            }
+            ss.sort(Comparator.comparingInt(RoomInfo.StreamInfo::streamId));
+            ps.add(new RoomInfo.ParticipantInfo(p.id, p.identity, p.replay != null,
+                    p.catchUp == null ? 0 : p.catchUp.mediaBytes(), List.copyOf(ss)));
+        }
+        return new RoomInfo(room.name, List.copyOf(ps));
+    }
+
+    private static RoomInfo.StreamInfo stream(PublishedStream s, long now) {
+        StreamCache c = s.cache;
+        if (c == null) {
+            return new RoomInfo.StreamInfo(s.streamId, s.kind, s.subscribers.size(), 0, 0, 0, false, false, null, -1, null);
+        }
+        RoomInfo.CacheMissInfo miss = c.lastMiss() == null ? null
+                : new RoomInfo.CacheMissInfo(c.lastMiss(), c.lastMissBytes(), c.lastMissLimit());
+        return new RoomInfo.StreamInfo(s.streamId, s.kind, s.subscribers.size(), c.bytes(), c.capacity(),
+                c.cachedPacketCount(), c.hasKeyframe(), c.isAssembling(), c.mode(),
+                c.hasKeyframe() ? Math.max(0, now - c.promotedAtNanos()) : -1, miss);
+    }
+
+    /** JOINED needs the room as it is now: built here, encoded by the one codec. */
+    static List<ControlMessage.Peer> peers(Room room) {
+        List<ControlMessage.Peer> peers = new ArrayList<>(room.members.size());
+        for (Participant p : room.members) {
+            List<ControlMessage.StreamInfo> streams = new ArrayList<>();
+            for (PublishedStream s : p.streams.values()) {
+                streams.add(new ControlMessage.StreamInfo(s.streamId, s.kind));
+            }
+            peers.add(new ControlMessage.Peer(p.id, p.identity, streams));
+        }
+        return peers;
+    }
+}
