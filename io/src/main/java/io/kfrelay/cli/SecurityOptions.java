@@ -52,12 +52,13 @@ final class SecurityOptions {
     Duration rateLimitGrace;
 
     @Option(names = "--join-rate-per-address", paramLabel = "N", defaultValue = "100",
-            description = "JOIN attempts per second from one source address; more are refused (TOO_MANY_JOINS). 0: unlimited.")
+            description = "JOIN attempts per second from one source address (an IPv6 /64 counts as one); more are refused "
+                    + "(TOO_MANY_JOINS). 0: unlimited.")
     int joinRatePerAddress;
 
     @Option(names = "--max-pending-per-address", paramLabel = "N", defaultValue = "128",
-            description = "Connections from one source address that have not joined yet; more are closed at once. "
-                    + "0: unlimited.")
+            description = "Connections from one source address (an IPv6 /64 counts as one) that have not joined yet; more "
+                    + "are closed at once. 0: unlimited.")
     int maxPendingPerAddress;
 
     @Option(names = "--max-participants-per-room", paramLabel = "N", defaultValue = "1000",

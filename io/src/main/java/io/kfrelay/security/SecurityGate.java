@@ -3,7 +3,6 @@ package io.kfrelay.security;
 import io.kfrelay.server.SecurityConfig;
 import io.kfrelay.security.SecurityMetrics.Counter;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.function.LongSupplier;
@@ -48,11 +47,13 @@ public final class SecurityGate {
     }
 
     /**
-     * A new connection from {@code remote}: its guard, or null if its address already has the maximum of
-     * connections that have not joined (counted; the transport closes it at once).
+     * A new connection from {@code remote}: its guard, or null if its address (IPv4 address or IPv6 /64, see
+     * {@link AddressKey}) already has the maximum of connections that have not joined (counted; the transport
+     * closes it at once).
      */
     public ConnectionGuard open(SocketAddress remote) {
-        InetAddress address = remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+        Long address = remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? AddressKey.of(inet.getAddress()) : null; // boxed once here, reused by every table lookup
         if (!pending.tryOpen(address)) {
             metrics.increment(Counter.CONNECTIONS_REFUSED);
             return null;
@@ -62,7 +63,7 @@ public final class SecurityGate {
     }
 
     /** The JOIN of a connection from {@code address}: rate, then token and allow-list. Counted either way. */
-    JoinDecision decide(InetAddress address, String room, String identity, String token) {
+    JoinDecision decide(Long address, String room, String identity, String token) {
         JoinDecision d;
         if (!joins.tryJoin(address, nanoTime.getAsLong())) {
             d = new JoinDecision.Refuse(io.kfrelay.protocol.ErrorCodes.TOO_MANY_JOINS, "more than "
@@ -78,7 +79,7 @@ public final class SecurityGate {
         return d;
     }
 
-    void doneWaiting(InetAddress address) {
+    void doneWaiting(Long address) {
         pending.done(address);
     }
 

@@ -48,6 +48,26 @@ class SecurityGateTest {
     }
 
     @Test
+    void anIpv6Slash64IsOneAddressForBothPerAddressLimits() {
+        SecurityGate gate = gate(SecurityConfig.builder().maxPendingPerAddress(2).joinsPerSecondPerAddress(3));
+        InetSocketAddress host1 = new InetSocketAddress("2001:db8:1:2::1", 40000);
+        InetSocketAddress host1Privacy = new InetSocketAddress("2001:db8:1:2:8a3c:11ff:fe2b:9d01", 40001);
+        InetSocketAddress neighbour = new InetSocketAddress("2001:db8:1:3::1", 40000);
+        ConnectionGuard first = gate.open(host1);
+        assertNotNull(first);
+        assertNotNull(gate.open(host1Privacy));
+        assertNull(gate.open(host1Privacy), "a third pending connection from the same /64, whichever address");
+        assertNotNull(gate.open(neighbour), "the next /64 is someone else");
+
+        assertInstanceOf(JoinDecision.Admit.class, first.join("r", "a", ""));
+        assertInstanceOf(JoinDecision.Admit.class, gate.open(host1Privacy).join("r", "b", ""));
+        assertInstanceOf(JoinDecision.Admit.class, gate.open(host1).join("r", "c", ""));
+        JoinDecision.Refuse r = assertInstanceOf(JoinDecision.Refuse.class, gate.open(host1Privacy).join("r", "d", ""));
+        assertEquals(ErrorCodes.TOO_MANY_JOINS, r.code(), "the fourth JOIN from the /64 within a second");
+        assertInstanceOf(JoinDecision.Admit.class, gate.open(neighbour).join("r", "e", ""));
+    }
+
+    @Test
     void everyJoinDecisionIsCounted() {
         SecurityGate gate = gate(SecurityConfig.builder().authSecret(JoinTokensTest.SECRET).requireAuth(true)
                 .joinsPerSecondPerAddress(2));
