@@ -25,7 +25,7 @@ final class SecurityOptions {
 
     @Option(names = "--require-auth", defaultValue = "false", arity = "0..1", paramLabel = "BOOL",
             description = "Every JOIN must carry a valid token (needs --auth-secret). Without it, a JOIN without a "
-                    + "token is let in with every grant.")
+                    + "token may only watch (subscribe, never publish), and not rooms with an allow-list.")
     boolean requireAuth;
 
     @Option(names = "--room-acl", paramLabel = "ROOM=ID[,ID...]", split = ServeDefaults.MAP_ENTRY_SPLIT,

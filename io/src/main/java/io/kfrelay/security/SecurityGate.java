@@ -108,8 +108,8 @@ public final class SecurityGate {
         return switch (authorizer.mode()) {
             case OPEN -> "WARNING: no --auth-secret: OPEN DEVELOPMENT MODE. Anyone who can reach this relay may join any "
                     + "room as anyone, publish and subscribe. Never run it like this on a public address.";
-            case TOKENS_OPTIONAL -> "WARNING: --auth-secret without --require-auth: a JOIN without a token is let in with "
-                    + "every grant. Add --require-auth to make tokens mandatory.";
+            case TOKENS_OPTIONAL -> "WARNING: --auth-secret without --require-auth: a JOIN without a token may watch any room "
+                    + "that has no allow-list (subscribe only, never publish). Add --require-auth to make tokens mandatory.";
             case TOKENS_REQUIRED -> null;
         };
     }
