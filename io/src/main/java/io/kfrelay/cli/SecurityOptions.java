@@ -20,7 +20,8 @@ final class SecurityOptions {
     @Option(names = "--auth-secret", paramLabel = "SECRET", showDefaultValue = Visibility.NEVER,
             description = "HS256 secret join tokens are signed with (at least 32 bytes; prefer KFRELAY_AUTH_SECRET or the "
                     + "config file to the command line). Without it the relay runs in OPEN DEVELOPMENT MODE: anyone may "
-                    + "join any room as anyone.")
+                    + "join any room as anyone, so it listens on loopback unless --ws-listen/--quic-listen name an "
+                    + "address.")
     String authSecret;
 
     @Option(names = "--require-auth", defaultValue = "false", arity = "0..1", paramLabel = "BOOL",

@@ -7,6 +7,7 @@ import io.kfrelay.server.SecurityConfig;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,6 +118,28 @@ class SecurityGateTest {
             v = g.admit(100);
         } while (v == IngressLimiter.Verdict.ADMIT);
         return v;
+    }
+
+    @Test
+    void startUpSaysWhetherAnOpenRelayIsReachableFromOtherMachines() {
+        InetSocketAddress loopbackWs = new InetSocketAddress("127.0.0.1", 8080);
+        InetSocketAddress loopbackQuic = new InetSocketAddress("::1", 4433);
+        SecurityGate open = gate(SecurityConfig.builder());
+        assertTrue(open.startupWarning(List.of(loopbackWs, loopbackQuic))
+                .startsWith("WARNING: no --auth-secret: OPEN DEVELOPMENT MODE, on loopback only."));
+
+        String loud = open.startupWarning(List.of(new InetSocketAddress("0.0.0.0", 8080), loopbackQuic));
+        assertTrue(loud.startsWith("WARNING: OPEN DEVELOPMENT MODE ON A PUBLIC ADDRESS: no --auth-secret, yet listening on "
+                + "every interface, port 8080.\n"), loud);
+        assertEquals(3, loud.lines().filter(l -> l.startsWith("WARNING: ")).count(), loud);
+        String named = open.startupWarning(List.of(loopbackWs, new InetSocketAddress("192.0.2.7", 4433)));
+        assertTrue(named.contains("listening on 192.0.2.7:4433."), named);
+
+        SecurityGate optional = gate(SecurityConfig.builder().authSecret(JoinTokensTest.SECRET));
+        assertTrue(optional.startupWarning(List.of(new InetSocketAddress("0.0.0.0", 8080)))
+                .startsWith("WARNING: --auth-secret without --require-auth"));
+        assertNull(gate(SecurityConfig.builder().authSecret(JoinTokensTest.SECRET).requireAuth(true))
+                .startupWarning(List.of(new InetSocketAddress("0.0.0.0", 8080))));
     }
 
     @Test
