@@ -15,8 +15,7 @@ final class QuicListenerInfo {
         if (quic == null) {
             return;
         }
-        out.printf("kfrelay serving %s (ALPN kfrelay, %s certificate)%n",
-                quic.url(quic.address().getAddress().getHostAddress()),
+        out.printf("kfrelay serving %s (ALPN kfrelay, %s certificate)%n", quic.url(server.quicListen().host()),
                 quic.tls().isSelfSigned() ? "self-signed" : "configured");
         out.printf("  certificate SHA-256 %s%n", quic.fingerprint());
         if (quic.tls().isSelfSigned()) {

@@ -11,9 +11,11 @@ import java.time.Duration;
 /** {@code serve}'s QUIC options (a picocli mixin); environment and config file work for them like for the others. */
 final class QuicOptions {
 
-    @Option(names = "--quic-listen", paramLabel = "HOST:PORT|off", defaultValue = "0.0.0.0:4433",
+    /** Null unless named (command line, environment or config file): then ListenPolicy decides. */
+    @Option(names = "--quic-listen", paramLabel = "HOST:PORT|off",
             description = "Where the QUIC listener's UDP socket binds (media in datagrams, control on a stream, "
-                    + "ALPN kfrelay); off for none.")
+                    + "ALPN kfrelay); off for none. Unless named: 127.0.0.1:4433 without --auth-secret, 0.0.0.0:4433 "
+                    + "with it.")
     String listen;
 
     @Option(names = "--tls-cert", paramLabel = "FILE",
@@ -51,8 +53,10 @@ final class QuicOptions {
 
     /** The QUIC configuration these options describe. */
     QuicConfig quicConfig() {
+        boolean off = listen != null && listen.trim().equalsIgnoreCase("off");
         return QuicConfig.builder()
-                .listen(listenAddress())
+                .enabled(!off)
+                .listen(off ? null : listenAddress())
                 .tls(tlsCert, tlsKey)
                 .idleTimeout(idleTimeout)
                 .keepAlive(keepAlive)
@@ -63,9 +67,9 @@ final class QuicOptions {
                 .build();
     }
 
-    /** {@code HOST:PORT}, {@code :PORT}, or null for {@code off}. */
+    /** {@code HOST:PORT} or {@code :PORT}; null when not named. */
     private ListenAddress listenAddress() {
-        if (listen.trim().equalsIgnoreCase("off")) {
+        if (listen == null) {
             return null;
         }
         try {

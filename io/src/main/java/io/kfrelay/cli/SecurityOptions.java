@@ -20,12 +20,13 @@ final class SecurityOptions {
     @Option(names = "--auth-secret", paramLabel = "SECRET", showDefaultValue = Visibility.NEVER,
             description = "HS256 secret join tokens are signed with (at least 32 bytes; prefer KFRELAY_AUTH_SECRET or the "
                     + "config file to the command line). Without it the relay runs in OPEN DEVELOPMENT MODE: anyone may "
-                    + "join any room as anyone.")
+                    + "join any room as anyone, so it listens on loopback unless --ws-listen/--quic-listen name an "
+                    + "address.")
     String authSecret;
 
     @Option(names = "--require-auth", defaultValue = "false", arity = "0..1", paramLabel = "BOOL",
             description = "Every JOIN must carry a valid token (needs --auth-secret). Without it, a JOIN without a "
-                    + "token is let in with every grant.")
+                    + "token may only watch (subscribe, never publish), and not rooms with an allow-list.")
     boolean requireAuth;
 
     @Option(names = "--room-acl", paramLabel = "ROOM=ID[,ID...]", split = ServeDefaults.MAP_ENTRY_SPLIT,
@@ -52,12 +53,13 @@ final class SecurityOptions {
     Duration rateLimitGrace;
 
     @Option(names = "--join-rate-per-address", paramLabel = "N", defaultValue = "100",
-            description = "JOIN attempts per second from one source address; more are refused (TOO_MANY_JOINS). 0: unlimited.")
+            description = "JOIN attempts per second from one source address (an IPv6 /64 counts as one); more are refused "
+                    + "(TOO_MANY_JOINS). 0: unlimited.")
     int joinRatePerAddress;
 
     @Option(names = "--max-pending-per-address", paramLabel = "N", defaultValue = "128",
-            description = "Connections from one source address that have not joined yet; more are closed at once. "
-                    + "0: unlimited.")
+            description = "Connections from one source address (an IPv6 /64 counts as one) that have not joined yet; more "
+                    + "are closed at once. 0: unlimited.")
     int maxPendingPerAddress;
 
     @Option(names = "--max-participants-per-room", paramLabel = "N", defaultValue = "1000",

@@ -73,10 +73,11 @@ final class ServeCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------- server (network)
 
-    @Option(names = "--ws-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8080",
-            converter = Converters.Listen.class,
+    /** Null unless named (command line, environment or config file): then ListenPolicy decides. */
+    @Option(names = "--ws-listen", paramLabel = "HOST:PORT", converter = Converters.Listen.class,
             description = "Where the WebSocket listener binds: HOST:PORT, [IPv6]:PORT or :PORT (every interface); "
-                    + "port 0 picks a free port.")
+                    + "port 0 picks a free port. Unless named: 127.0.0.1:8080 without --auth-secret, 0.0.0.0:8080 "
+                    + "with it.")
     ListenAddress wsListen;
 
     @Option(names = "--ws-path", paramLabel = "PATH", defaultValue = "/kfrelay",
@@ -294,11 +295,11 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         out.printf("kfrelay serving ws://%s%s (transport %s, cache %s, %d shard%s)%n",
-                new ListenAddress(server.wsListen().host(), relayServer.wsPort()), server.wsPath(),
-                lower(relayServer.transport()), lower(relay.cacheMode()), relay.shards(), relay.shards() == 1 ? "" : "s");
+                relayServer.wsListen(), server.wsPath(), lower(relayServer.transport()), lower(relay.cacheMode()),
+                relay.shards(), relay.shards() == 1 ? "" : "s");
         QuicListenerInfo.print(out, relayServer);
-        if (relayServer.security().startupWarning() != null) {
-            out.println(relayServer.security().startupWarning());
+        if (relayServer.startupWarning() != null) {
+            out.println(relayServer.startupWarning());
         }
         AdminOptions.printAddress(out, relayServer);
         GracefulExit.arm(() -> {

@@ -1,11 +1,10 @@
 package io.kfrelay.security;
 
-import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * JOIN attempts per second per source address: one {@link TokenBucket} per address, holding one second's
- * worth. The table is bounded: past {@link #MAX_TRACKED} addresses, buckets that have refilled (idle
+ * JOIN attempts per second per source address (an {@link AddressKey}: IPv4 address or IPv6 /64): one
+ * {@link TokenBucket} per address, holding one second's worth. The table is bounded: past {@link #MAX_TRACKED} addresses, buckets that have refilled (idle
  * addresses, which carry no information) are forgotten; if every one is busy, a new address goes unlimited
  * rather than pushing out one that is being throttled. Called once per JOIN, from any event loop.
  */
@@ -13,15 +12,15 @@ final class AddressJoinLimiter {
     static final int MAX_TRACKED = 16_384;
 
     private final int perSecond;
-    private final ConcurrentHashMap<InetAddress, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, TokenBucket> buckets = new ConcurrentHashMap<>();
 
     /** {@code perSecond} of 0 is unlimited. */
     AddressJoinLimiter(int perSecond) {
         this.perSecond = perSecond;
     }
 
-    /** Whether one more JOIN from {@code address} is allowed now; null addresses (no IP) are not limited. */
-    boolean tryJoin(InetAddress address, long nowNanos) {
+    /** Whether one more JOIN from {@code address} (its {@link AddressKey}) is allowed now; null (no IP) is not limited. */
+    boolean tryJoin(Long address, long nowNanos) {
         if (perSecond == 0 || address == null) {
             return true;
         }

@@ -2,19 +2,18 @@ package io.kfrelay.security;
 
 import io.kfrelay.security.SecurityMetrics.Counter;
 
-import java.net.InetAddress;
-
 /**
  * One connection's view of the {@link SecurityGate}: its ingress budget, its JOIN decision and its place in
  * the per-address count of connections not yet joined. Used from the connection's own thread (its event loop).
  */
 public final class ConnectionGuard {
     private final SecurityGate gate;
-    private final InetAddress address;
+    /** The peer's {@link AddressKey}, boxed once for the per-address tables; null without an IP address. */
+    private final Long address;
     private final IngressLimiter ingress;
     private boolean waiting = true;
 
-    ConnectionGuard(SecurityGate gate, InetAddress address, IngressLimiter ingress) {
+    ConnectionGuard(SecurityGate gate, Long address, IngressLimiter ingress) {
         this.gate = gate;
         this.address = address;
         this.ingress = ingress;

@@ -10,16 +10,30 @@ import java.util.function.LongSupplier;
 /**
  * Decides a JOIN from its room, identity and token, the same way for every transport: the token (if the relay
  * has a secret), then the room's allow-list. Thread-safe and allocation-light; called once per JOIN.
+ *
+ * <p>The rule that holds in every mode: an admitted JOIN without a token never has a grant that a valid token
+ * for the same room and identity would not give (docs/SECURITY.md, "What a JOIN without a token may do"). Without
+ * a secret nothing can be proven, so everyone gets everything (and the relay listens on loopback unless told
+ * otherwise). With a secret but tokens optional, a tokenless JOIN is a stranger: it may watch ({@link #TOKENLESS}),
+ * not publish, and not enter a room with an allow-list, whose identities it cannot prove; a token adds its grants
+ * to that, so presenting one never loses what leaving it out would give. A token that is presented is always
+ * checked: a bad one is refused with its code, never quietly treated as no token.
  */
 public final class JoinAuthorizer {
 
+    /** What a JOIN without a token may do when the relay has a secret but does not require tokens: watch. */
+    public static final Grants TOKENLESS = new Grants(false, true);
+
     /** How the relay treats tokens. */
     public enum Mode {
-        /** No secret: tokens are not checked, everyone gets every grant (development only). */
+        /** No secret: tokens are not checked, everyone gets every grant (development only, loopback by default). */
         OPEN,
-        /** A secret but tokens not required: a JOIN without a token gets every grant, one with a token must pass it. */
+        /**
+         * A secret but tokens not required: a JOIN without a token may only watch ({@link #TOKENLESS}) rooms without
+         * an allow-list; one with a token must pass it and gets its grants on top of that.
+         */
         TOKENS_OPTIONAL,
-        /** Every JOIN needs a valid token. */
+        /** Every JOIN needs a valid token, and gets exactly its grants. */
         TOKENS_REQUIRED
     }
 
@@ -45,33 +59,49 @@ public final class JoinAuthorizer {
     }
 
     public JoinDecision authorize(String room, String identity, String token) {
+        if (mode == Mode.OPEN) {
+            return admitIfListed(room, identity, Grants.ALL); // nothing is checked: the identity is only a claim
+        }
+        if (token.isEmpty()) {
+            if (mode == Mode.TOKENS_REQUIRED) {
+                return new JoinDecision.Refuse(ErrorCodes.TOKEN_REQUIRED, "this relay requires a join token");
+            }
+            if (acl.lists(room)) {
+                return new JoinDecision.Refuse(ErrorCodes.TOKEN_REQUIRED,
+                        "room '" + room + "' has an allow-list: joining it takes a join token");
+            }
+            return new JoinDecision.Admit(TOKENLESS);
+        }
         Grants grants;
-        if (mode == Mode.OPEN || (token.isEmpty() && mode == Mode.TOKENS_OPTIONAL)) {
-            grants = Grants.ALL;
-        } else if (token.isEmpty()) {
-            return new JoinDecision.Refuse(ErrorCodes.TOKEN_REQUIRED, "this relay requires a join token");
-        } else {
-            switch (tokens.check(token, epochSeconds.getAsLong())) {
-                case TokenCheck.Invalid(int code, String reason) -> {
-                    return new JoinDecision.Refuse(code, reason);
+        switch (tokens.check(token, epochSeconds.getAsLong())) {
+            case TokenCheck.Invalid(int code, String reason) -> {
+                return new JoinDecision.Refuse(code, reason);
+            }
+            case TokenCheck.Valid(JoinToken t) -> {
+                if (!t.identity().equals(identity)) {
+                    return new JoinDecision.Refuse(ErrorCodes.TOKEN_WRONG_IDENTITY,
+                            "the token was issued to another identity");
                 }
-                case TokenCheck.Valid(JoinToken t) -> {
-                    if (!t.identity().equals(identity)) {
-                        return new JoinDecision.Refuse(ErrorCodes.TOKEN_WRONG_IDENTITY,
-                                "the token was issued to another identity");
-                    }
-                    if (!t.grantsRoom(room)) {
-                        return new JoinDecision.Refuse(ErrorCodes.TOKEN_WRONG_ROOM,
-                                "the token does not grant room '" + room + "'");
-                    }
-                    if (t.grants().none()) {
-                        return new JoinDecision.Refuse(ErrorCodes.GRANT_MISSING,
-                                "the token grants neither canPublish nor canSubscribe");
-                    }
-                    grants = t.grants();
+                if (!t.grantsRoom(room)) {
+                    return new JoinDecision.Refuse(ErrorCodes.TOKEN_WRONG_ROOM,
+                            "the token does not grant room '" + room + "'");
                 }
+                if (t.grants().none()) {
+                    return new JoinDecision.Refuse(ErrorCodes.GRANT_MISSING,
+                            "the token grants neither canPublish nor canSubscribe");
+                }
+                grants = mode == Mode.TOKENS_OPTIONAL ? atLeastTokenless(t.grants()) : t.grants();
             }
         }
+        return admitIfListed(room, identity, grants);
+    }
+
+    /** A token's grants in the optional mode: never less than a JOIN without a token would get. */
+    private static Grants atLeastTokenless(Grants g) {
+        return new Grants(g.canPublish() || TOKENLESS.canPublish(), g.canSubscribe() || TOKENLESS.canSubscribe());
+    }
+
+    private JoinDecision admitIfListed(String room, String identity, Grants grants) {
         if (!acl.admits(room, identity)) {
             return new JoinDecision.Refuse(ErrorCodes.NOT_ON_ROOM_ACL,
                     "identity '" + identity + "' is not on the allow-list of room '" + room + "'");

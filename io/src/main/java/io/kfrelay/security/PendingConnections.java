@@ -1,15 +1,15 @@
 package io.kfrelay.security;
 
-import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Connections per source address that have not joined yet (half-open, or still upgrading). An address only
- * has an entry while it has such a connection, so the table is bounded by the open connections.
+ * Connections per source address (an {@link AddressKey}: IPv4 address or IPv6 /64) that have not joined yet
+ * (half-open, or still upgrading). An address only has an entry while it has such a connection, so the table is
+ * bounded by the open connections. A null address (no IP) is not limited.
  */
 final class PendingConnections {
     private final int maxPerAddress;
-    private final ConcurrentHashMap<InetAddress, Integer> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Integer> pending = new ConcurrentHashMap<>();
 
     /** {@code maxPerAddress} of 0 is unlimited. */
     PendingConnections(int maxPerAddress) {
@@ -17,7 +17,7 @@ final class PendingConnections {
     }
 
     /** Counts a new connection; false (and nothing counted) when its address already has the maximum. */
-    boolean tryOpen(InetAddress address) {
+    boolean tryOpen(Long address) {
         if (maxPerAddress == 0 || address == null) {
             return true;
         }
@@ -34,14 +34,14 @@ final class PendingConnections {
     }
 
     /** A connection counted by {@link #tryOpen} joined or closed. */
-    void done(InetAddress address) {
+    void done(Long address) {
         if (maxPerAddress == 0 || address == null) {
             return;
         }
         pending.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
     }
 
-    int pending(InetAddress address) {
+    int pending(Long address) {
         return pending.getOrDefault(address, 0);
     }
 }

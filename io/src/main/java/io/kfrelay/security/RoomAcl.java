@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Per-room allow-lists of identities. A room with a list admits only the identities on it; a room without
- * one admits anyone the token (or the open mode) lets in. Checked at JOIN, after the token.
+ * Per-room allow-lists of identities. A room with a list admits only the identities on it, proven by a token
+ * when the relay has a secret (a JOIN without a token is refused there); a room without one admits anyone the
+ * token (or the open mode) lets in. Checked at JOIN, after the token.
  */
 public record RoomAcl(Map<String, Set<String>> allowed) {
     public static final RoomAcl NONE = new RoomAcl(Map.of());
@@ -44,6 +45,11 @@ public record RoomAcl(Map<String, Set<String>> allowed) {
     public boolean admits(String room, String identity) {
         Set<String> ids = allowed.get(room);
         return ids == null || ids.contains(identity);
+    }
+
+    /** Whether {@code room} has an allow-list. */
+    public boolean lists(String room) {
+        return allowed.containsKey(room);
     }
 
     public boolean isEmpty() {

@@ -1,11 +1,12 @@
 package io.kfrelay.security;
 
+import io.kfrelay.server.ListenAddress;
 import io.kfrelay.server.SecurityConfig;
 import io.kfrelay.security.SecurityMetrics.Counter;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -48,11 +49,13 @@ public final class SecurityGate {
     }
 
     /**
-     * A new connection from {@code remote}: its guard, or null if its address already has the maximum of
-     * connections that have not joined (counted; the transport closes it at once).
+     * A new connection from {@code remote}: its guard, or null if its address (IPv4 address or IPv6 /64, see
+     * {@link AddressKey}) already has the maximum of connections that have not joined (counted; the transport
+     * closes it at once).
      */
     public ConnectionGuard open(SocketAddress remote) {
-        InetAddress address = remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+        Long address = remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? AddressKey.of(inet.getAddress()) : null; // boxed once here, reused by every table lookup
         if (!pending.tryOpen(address)) {
             metrics.increment(Counter.CONNECTIONS_REFUSED);
             return null;
@@ -62,7 +65,7 @@ public final class SecurityGate {
     }
 
     /** The JOIN of a connection from {@code address}: rate, then token and allow-list. Counted either way. */
-    JoinDecision decide(InetAddress address, String room, String identity, String token) {
+    JoinDecision decide(Long address, String room, String identity, String token) {
         JoinDecision d;
         if (!joins.tryJoin(address, nanoTime.getAsLong())) {
             d = new JoinDecision.Refuse(io.kfrelay.protocol.ErrorCodes.TOO_MANY_JOINS, "more than "
@@ -78,7 +81,7 @@ public final class SecurityGate {
         return d;
     }
 
-    void doneWaiting(InetAddress address) {
+    void doneWaiting(Long address) {
         pending.done(address);
     }
 
@@ -102,14 +105,36 @@ public final class SecurityGate {
         return metrics;
     }
 
-    /** What an operator must be told at start-up about this mode, or null when tokens are required. */
-    public String startupWarning() {
+    /**
+     * What an operator must be told at start-up about this mode, given the addresses the relay's client listeners
+     * are bound to; null when tokens are required. In open mode the warning says whether the relay is reachable from
+     * other machines: on loopback only (the default without a secret, {@code ListenPolicy}), or, loudly, on an
+     * address the operator named that is not loopback (every interface included).
+     */
+    public String startupWarning(List<InetSocketAddress> listeners) {
         return switch (authorizer.mode()) {
-            case OPEN -> "WARNING: no --auth-secret: OPEN DEVELOPMENT MODE. Anyone who can reach this relay may join any "
-                    + "room as anyone, publish and subscribe. Never run it like this on a public address.";
-            case TOKENS_OPTIONAL -> "WARNING: --auth-secret without --require-auth: a JOIN without a token is let in with "
-                    + "every grant. Add --require-auth to make tokens mandatory.";
+            case OPEN -> {
+                List<String> exposed = listeners.stream().filter(a -> !a.getAddress().isLoopbackAddress())
+                        .map(SecurityGate::shown).toList();
+                yield exposed.isEmpty()
+                        ? "WARNING: no --auth-secret: OPEN DEVELOPMENT MODE, on loopback only. Anyone on this machine may "
+                                + "join any room as anyone; other machines cannot connect. To serve them, set --auth-secret "
+                                + "(the relay then listens on every interface)."
+                        : "WARNING: OPEN DEVELOPMENT MODE ON A PUBLIC ADDRESS: no --auth-secret, yet listening on "
+                                + String.join("; ", exposed) + ".\n"
+                                + "WARNING: anyone who can reach it may join any room as anyone, publish and subscribe.\n"
+                                + "WARNING: set --auth-secret and --require-auth, or listen on loopback (name no "
+                                + "--ws-listen/--quic-listen, or 127.0.0.1).";
+            }
+            case TOKENS_OPTIONAL -> "WARNING: --auth-secret without --require-auth: a JOIN without a token may watch any room "
+                    + "that has no allow-list (subscribe only, never publish). Add --require-auth to make tokens mandatory.";
             case TOKENS_REQUIRED -> null;
         };
+    }
+
+    /** A bound address as an operator reads it: the wildcard (0.0.0.0, or :: on a dual-stack socket) in words. */
+    private static String shown(InetSocketAddress a) {
+        return a.getAddress().isAnyLocalAddress() ? "every interface, port " + a.getPort()
+                : new ListenAddress(a.getAddress().getHostAddress(), a.getPort()).toString();
     }
 }

@@ -7,7 +7,9 @@ import java.time.Duration;
  * Configuration of the relay's QUIC listener ({@link RelayServer#withQuic}). Media travels in QUIC DATAGRAM
  * frames (RFC 9221), control on one bidirectional stream, peers spread over {@link #eventLoopCount()} UDP sockets on one port; see docs/PROTOCOL.md §7.
  *
- * @param listen            where the UDP socket binds; default {@code 0.0.0.0:4433}; null means no QUIC listener
+ * @param enabled           whether there is a QUIC listener at all; default true ({@link #disabled()}: none)
+ * @param listen            where the UDP socket binds; null (the default): port 4433 on loopback without an auth
+ *                          secret, on every interface with one ({@link ListenPolicy})
  * @param certFile          PEM certificate chain; with {@code keyFile}, or neither: then a self-signed certificate
  *                          is made at start-up and its SHA-256 fingerprint logged (clients pin it)
  * @param keyFile           PEM private key (PKCS#8) of {@code certFile}
@@ -28,10 +30,9 @@ import java.time.Duration;
  *                          try the number of cores. 0 means one per CPU core ({@link #eventLoopCount()}). Epoll
  *                          only: with NIO the listener warns and uses 1
  */
-public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Duration idleTimeout, Duration keepAlive,
-                         int maxUdpPayloadBytes, int datagramQueue, boolean gso, int eventLoops) {
+public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, Path keyFile, Duration idleTimeout,
+                         Duration keepAlive, int maxUdpPayloadBytes, int datagramQueue, boolean gso, int eventLoops) {
 
-    public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", 4433);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_UDP_PAYLOAD_BYTES = 1452;
@@ -69,11 +70,6 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
         }
     }
 
-    /** Whether a listener is wanted at all. */
-    public boolean enabled() {
-        return listen != null;
-    }
-
     /** Whether the certificate is made at start-up rather than read from files. */
     public boolean selfSigned() {
         return certFile == null;
@@ -85,7 +81,7 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
 
     /** No QUIC listener. */
     public static QuicConfig disabled() {
-        return builder().listen((ListenAddress) null).build();
+        return builder().enabled(false).build();
     }
 
     public static Builder builder() {
@@ -93,13 +89,15 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
     }
 
     public Builder toBuilder() {
-        return new Builder().listen(listen).tls(certFile, keyFile).idleTimeout(idleTimeout).keepAlive(keepAlive)
-                .maxUdpPayloadBytes(maxUdpPayloadBytes).datagramQueue(datagramQueue).gso(gso).eventLoops(eventLoops);
+        return new Builder().enabled(enabled).listen(listen).tls(certFile, keyFile).idleTimeout(idleTimeout)
+                .keepAlive(keepAlive).maxUdpPayloadBytes(maxUdpPayloadBytes).datagramQueue(datagramQueue).gso(gso)
+                .eventLoops(eventLoops);
     }
 
     /** Mutable builder starting from the defaults; every setter returns this. */
     public static final class Builder {
-        private ListenAddress listen = DEFAULT_LISTEN;
+        private boolean enabled = true;
+        private ListenAddress listen; // null: ListenPolicy decides at start
         private Path certFile;
         private Path keyFile;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -112,7 +110,9 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
         private Builder() {
         }
 
-        /** Null: no QUIC listener. */
+        /** False: no QUIC listener. */
+        public Builder enabled(boolean v) { enabled = v; return this; }
+        /** Null: not named, {@link ListenPolicy} decides. */
         public Builder listen(ListenAddress v) { listen = v; return this; }
         public Builder listen(String host, int port) { listen = new ListenAddress(host, port); return this; }
         public Builder tls(Path cert, Path key) { certFile = cert; keyFile = key; return this; }
@@ -125,8 +125,8 @@ public record QuicConfig(ListenAddress listen, Path certFile, Path keyFile, Dura
         public Builder eventLoops(int v) { eventLoops = v; return this; }
 
         public QuicConfig build() {
-            return new QuicConfig(listen, certFile, keyFile, idleTimeout, keepAlive, maxUdpPayloadBytes, datagramQueue, gso,
-                    eventLoops);
+            return new QuicConfig(enabled, listen, certFile, keyFile, idleTimeout, keepAlive, maxUdpPayloadBytes,
+                    datagramQueue, gso, eventLoops);
         }
     }
 }

@@ -30,6 +30,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -66,6 +68,11 @@ public final class RelayServer implements AutoCloseable {
     private ChannelGroup connections;
     private Channel wsListener;
     private volatile InetSocketAddress wsBound;
+    // Where the WebSocket listener binds as configured or decided by ListenPolicy, with the bound port.
+    private volatile ListenAddress wsListen;
+    private volatile ListenAddress quicListen; // the same for QUIC; null without a QUIC listener
+    // What start() told the operator about the security mode and where the relay is reachable; null: nothing.
+    private volatile String startupWarning;
     // QUIC (off unless withQuic is called): its own UDP sockets and event loops, its own counters.
     private QuicConfig quicConfig = QuicConfig.disabled();
     private final QuicMetrics quicMetrics = new QuicMetrics();
@@ -100,9 +107,10 @@ public final class RelayServer implements AutoCloseable {
             throw new IllegalStateException("a RelayServer starts once; this one is " + state.name().toLowerCase());
         }
         transport = NettyTransport.select(config.transport());
-        InetSocketAddress bindTo = new InetSocketAddress(config.wsListen().host(), config.wsListen().port());
+        ListenAddress wsAt = ListenPolicy.resolve(config.wsListen(), ListenPolicy.DEFAULT_WS_PORT, security().config());
+        InetSocketAddress bindTo = new InetSocketAddress(wsAt.host(), wsAt.port());
         if (bindTo.isUnresolved()) {
-            throw new IOException("cannot listen on " + config.wsListen() + ": unknown host " + config.wsListen().host());
+            throw new IOException("cannot listen on " + wsAt + ": unknown host " + wsAt.host());
         }
         state = State.RUNNING;
         core = RelayCore.start(relayConfig);
@@ -129,12 +137,19 @@ public final class RelayServer implements AutoCloseable {
             stopEverything();
             state = State.CLOSED;
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new IOException("cannot listen on " + config.wsListen() + ": " + reason, e);
+            throw new IOException("cannot listen on " + wsAt + ": " + reason, e);
         }
+        wsListen = new ListenAddress(wsAt.host(), wsBound.getPort());
+        List<InetSocketAddress> listeners = new ArrayList<>(List.of(wsBound));
         if (quicConfig.enabled()) {
+            QuicConfig quic = quicConfig.toBuilder()
+                    .listen(ListenPolicy.resolve(quicConfig.listen(), ListenPolicy.DEFAULT_QUIC_PORT, security().config()))
+                    .build();
             try {
-                quicListener = QuicListener.start(core, quicConfig, quicSettings(), quicMetrics,
+                quicListener = QuicListener.start(core, quic, quicSettings(), quicMetrics,
                         transport.kind() != TransportKind.NIO, security());
+                quicListen = new ListenAddress(quic.listen().host(), quicListener.address().getPort());
+                listeners.add(quicListener.address());
             } catch (IOException e) {
                 stopEverything();
                 state = State.CLOSED;
@@ -156,11 +171,11 @@ public final class RelayServer implements AutoCloseable {
                 throw e;
             }
         }
-        if (security().startupWarning() != null) {
-            LOG.log(System.Logger.Level.WARNING, security().startupWarning());
+        startupWarning = security().startupWarning(listeners);
+        if (startupWarning != null) {
+            LOG.log(System.Logger.Level.WARNING, startupWarning);
         }
-        LOG.log(System.Logger.Level.INFO, () -> "kfrelay listening on ws://"
-                + new ListenAddress(config.wsListen().host(), wsBound.getPort()) + config.wsPath() + " (" + transport
+        LOG.log(System.Logger.Level.INFO, () -> "kfrelay listening on ws://" + wsListen + config.wsPath() + " (" + transport
                 + ", " + config.eventLoopThreads() + " event loops, " + config.allocator().label() + " allocator, "
                 + config.wsFraming().label() + " framing)");
         return this;
@@ -168,7 +183,8 @@ public final class RelayServer implements AutoCloseable {
 
     /**
      * Sets tokens, room allow-lists and abuse limits (before {@link #start()}); without it the server runs in open
-     * mode with the default limits. Start-up logs a warning unless tokens are required.
+     * mode with the default limits, and listeners without a named address bind loopback ({@link ListenPolicy}).
+     * Start-up logs a warning unless tokens are required.
      *
      * @throws IllegalArgumentException if the byte rate could not admit a message of max-frame-bytes
      */
@@ -238,6 +254,30 @@ public final class RelayServer implements AutoCloseable {
     /** The bound WebSocket port (the real one when the config said 0). */
     public int wsPort() {
         return wsAddress().getPort();
+    }
+
+    /**
+     * Where the WebSocket listener binds: the host as configured (or as {@link ListenPolicy} decided when none was
+     * named) with the bound port.
+     */
+    public ListenAddress wsListen() {
+        requireStarted();
+        return wsListen;
+    }
+
+    /** Where the QUIC listener binds, as {@link #wsListen()}; null when there is none. */
+    public ListenAddress quicListen() {
+        requireStarted();
+        return quicListen;
+    }
+
+    /**
+     * What start-up warned the operator about (also logged): open mode, and whether on a public address, or
+     * optional tokens; null when tokens are required. See {@link SecurityGate#startupWarning}.
+     */
+    public String startupWarning() {
+        requireStarted();
+        return startupWarning;
     }
 
     /** The bound WebSocket listener address. */

@@ -16,8 +16,9 @@ import java.util.Objects;
  *
  * @param authSecret               HS256 secret join tokens are signed with (at least 32 bytes); null: no tokens
  *                                 (open development mode)
- * @param requireAuth              every JOIN must carry a valid token; without it a JOIN with no token is let
- *                                 in with every grant, and one with a token must still pass it
+ * @param requireAuth              every JOIN must carry a valid token; without it a JOIN with no token may only
+ *                                 watch (subscribe) rooms without an allow-list, and one with a token must still
+ *                                 pass it (see {@link io.kfrelay.security.JoinAuthorizer})
  * @param roomAcl                  per-room identity allow-lists
  * @param maxControlBytes          largest control message (anything but media) a client may send; default 8 KiB
  *                                 (the largest valid JOIN, 4616 bytes, must fit)

@@ -12,8 +12,9 @@ import java.time.Duration;
  * {@link io.kfrelay.config.RelayConfig}. Every field has a documented default ({@link #defaults()}); invalid
  * values are refused with a message that names the field as a command-line option would.
  *
- * @param wsListen                  where the WebSocket listener binds; default {@code 0.0.0.0:8080}
- *                                  (port 0 = any free port, see {@link RelayServer#wsPort()})
+ * @param wsListen                  where the WebSocket listener binds (port 0 = any free port, see
+ *                                  {@link RelayServer#wsPort()}); null (the default): port 8080 on loopback
+ *                                  without an auth secret, on every interface with one ({@link ListenPolicy})
  * @param wsPath                    the WebSocket endpoint path; default {@code /kfrelay}. A request for
  *                                  {@code /} is upgraded too, so {@code ws://HOST:PORT} works
  * @param transport                 Netty I/O transport; default {@link TransportKind#AUTO} (io_uring, else
@@ -59,7 +60,6 @@ public record ServerConfig(
         AllocatorKind allocator,
         WsFramingKind wsFraming) {
 
-    public static final ListenAddress DEFAULT_WS_LISTEN = new ListenAddress("0.0.0.0", 8080);
     public static final String DEFAULT_WS_PATH = "/kfrelay";
     public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
     /** The largest valid JOIN (room and identity of 256 bytes, a 4096-byte token) must fit in a frame. */
@@ -77,7 +77,6 @@ public record ServerConfig(
     public static final WsFramingKind DEFAULT_WS_FRAMING = WsFramingKind.HEADERS;
 
     public ServerConfig {
-        require(wsListen != null, "ws-listen is required");
         require(wsPath != null && wsPath.startsWith("/") && wsPath.length() <= 256
                         && wsPath.chars().noneMatch(c -> c <= ' ' || c == '?' || c == '#' || c >= 0x7F),
                 "ws-path must start with '/', be at most 256 characters and hold no spaces, '?' or '#', was '"
@@ -130,7 +129,7 @@ public record ServerConfig(
 
     /** Mutable builder starting from the defaults; every setter returns this. */
     public static final class Builder {
-        private ListenAddress wsListen = DEFAULT_WS_LISTEN;
+        private ListenAddress wsListen; // null: ListenPolicy decides at start
         private String wsPath = DEFAULT_WS_PATH;
         private TransportKind transport = TransportKind.AUTO;
         private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
@@ -167,6 +166,7 @@ public record ServerConfig(
             wsFraming = c.wsFraming;
         }
 
+        /** Null: not named, {@link ListenPolicy} decides. */
         public Builder wsListen(ListenAddress v) { wsListen = v; return this; }
         /** {@code HOST:PORT}, see {@link ListenAddress#parse}. */
         public Builder wsListen(String hostPort) { wsListen = ListenAddress.parse(hostPort); return this; }

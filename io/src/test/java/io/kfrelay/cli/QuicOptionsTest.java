@@ -17,6 +17,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,13 +35,15 @@ class QuicOptionsTest {
     }
 
     @Test
-    void byDefaultQuicListensOn4433WithASelfSignedCertificate() {
+    void byDefaultQuicListensWhereListenPolicySaysWithASelfSignedCertificate() {
         assertEquals(QuicConfig.defaults(), parse(Map.of()).quic.quicConfig());
+        assertNull(parse(Map.of()).quic.quicConfig().listen(), "no address named");
     }
 
     @Test
     void offTurnsItOff() {
         assertFalse(parse(Map.of(), "--quic-listen", "off").quic.quicConfig().enabled());
+        assertFalse(parse(Map.of("KFRELAY_QUIC_LISTEN", "OFF")).quic.quicConfig().enabled());
     }
 
     @Test

@@ -57,6 +57,29 @@ class ServeOptionsTest {
     }
 
     @Test
+    void aListenAddressIsNamedOnlyWhenTheCommandLineTheEnvironmentOrTheConfigFileGivesOne() throws IOException {
+        ServeCommand unnamed = parse(Map.of());
+        assertNull(unnamed.serverConfig().wsListen(), "ListenPolicy decides: loopback without an auth secret");
+        assertNull(unnamed.quic.quicConfig().listen());
+        assertNull(parse(Map.of("KFRELAY_AUTH_SECRET", "a-secret-of-at-least-thirty-two-bytes!")).serverConfig().wsListen(),
+                "a secret names no address either (ListenPolicy: every interface)");
+
+        ListenAddress everyInterface = new ListenAddress("0.0.0.0", 8080);
+        assertEquals(everyInterface, parse(Map.of(), "--ws-listen", "0.0.0.0:8080").serverConfig().wsListen());
+        assertEquals(everyInterface, parse(Map.of("KFRELAY_WS_LISTEN", "0.0.0.0:8080")).serverConfig().wsListen());
+        assertEquals(everyInterface, parse(Map.of(), "--config", configFile("ws-listen=0.0.0.0:8080").toString())
+                .serverConfig().wsListen());
+        assertEquals(everyInterface, parse(Map.of(), "--ws-listen", ":8080").serverConfig().wsListen(),
+                ":PORT names every interface");
+
+        ListenAddress quic = new ListenAddress("0.0.0.0", 4433);
+        assertEquals(quic, parse(Map.of(), "--quic-listen", "0.0.0.0:4433").quic.quicConfig().listen());
+        assertEquals(quic, parse(Map.of("KFRELAY_QUIC_LISTEN", ":4433")).quic.quicConfig().listen());
+        assertEquals(quic, parse(Map.of(), "--config", configFile("quic-listen=0.0.0.0:4433").toString())
+                .quic.quicConfig().listen());
+    }
+
+    @Test
     void aConfigFileOverridesTheDefaults() throws IOException {
         Path f = configFile("cache-mode=gop", "keyframe-cap=512k", "gop-max-age=2s", "ws-listen=127.0.0.1:9000");
         RelayConfig c = parse(Map.of(), "--config", f.toString()).relayConfig();

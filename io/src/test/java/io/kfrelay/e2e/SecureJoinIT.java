@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Spec: with --require-auth, tokens decide who joins which room and what they may do, the same over WebSocket and
- * QUIC; kfrelay publish and record take --token.
+ * QUIC; without it, a JOIN without a token may only watch; kfrelay publish and record take --token.
  */
 @Timeout(60)
 class SecureJoinIT {
@@ -53,10 +53,14 @@ class SecureJoinIT {
 
     /** A relay that requires tokens, with a WebSocket and a QUIC listener. */
     private static RelayServer relay(SecurityConfig.Builder security) throws Exception {
+        return start(security.authSecret(SECRET).requireAuth(true).build());
+    }
+
+    private static RelayServer start(SecurityConfig security) throws Exception {
         ServerConfig net = ServerConfig.builder().wsListen("127.0.0.1", 0).eventLoopThreads(2).build();
         return new RelayServer(net, RelayConfig.defaults())
                 .withQuic(QuicConfig.builder().listen("127.0.0.1", 0).build())
-                .withSecurity(security.authSecret(SECRET).requireAuth(true).build())
+                .withSecurity(security)
                 .start();
     }
 
@@ -108,6 +112,35 @@ class SecureJoinIT {
                     () -> blindReceived.events.contains("left " + v.participantId()));
             assertEquals(0, blindReceived.packetCount(), "the publish-only camera receives no media");
             blind.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void withOptionalTokensAJoinWithoutATokenMayWatchButNeverPublish(Transport transport) throws Exception {
+        SecurityConfig optional = SecurityConfig.builder().authSecret(SECRET)
+                .roomAcl(new RoomAcl(Map.of("vip", Set.of("alice")))).build();
+        try (RelayServer server = start(optional)) {
+            Received strangerReceived = new Received();
+            KfRelayClient stranger = connect(server, transport, strangerReceived);
+            stranger.join("show", "stranger", "").get(5, TimeUnit.SECONDS);
+            KfRelayClient camera = connect(server, transport, NOTHING);
+            camera.join("show", "camera", token("camera", "show", new Grants(true, false), 60)).get(5, TimeUnit.SECONDS);
+
+            int packets = camera.publishFrame(1, Protocol.KIND_VIDEO, true, new byte[3000], 0);
+            Eventually.within(Duration.ofSeconds(5), "the tokenless stranger watches the camera",
+                    () -> strangerReceived.packetCount() == packets);
+
+            stranger.publishFrame(2, Protocol.KIND_AUDIO, false, new byte[100], 0);
+            stranger.closeFuture().get(5, TimeUnit.SECONDS);
+            assertTrue(strangerReceived.errors.stream().anyMatch(e -> e instanceof RelayErrorException r
+                    && r.code() == ErrorCodes.PUBLISH_NOT_ALLOWED), () -> "errors: " + strangerReceived.errors);
+
+            KfRelayClient claimsAlice = connect(server, transport, NOTHING);
+            assertEquals(ErrorCodes.TOKEN_REQUIRED, refused(claimsAlice.join("vip", "alice", "")).code(),
+                    "a room with an allow-list does not take a claimed identity");
+            claimsAlice.close();
+            camera.close();
         }
     }
 

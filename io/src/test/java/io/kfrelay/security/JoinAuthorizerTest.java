@@ -6,12 +6,19 @@ import io.kfrelay.server.SecurityConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Spec: what a JOIN is answered in each mode: the token first (if any is checked), then the room's allow-list. */
+/**
+ * Spec: what a JOIN is answered in each mode: the token first (if any is checked), then the room's allow-list; and
+ * in every mode a JOIN without a token gets no grant a valid token would not give.
+ */
 class JoinAuthorizerTest {
     private static final long NOW = 1_800_000_000L;
     private static final String SECRET = JoinTokensTest.SECRET;
@@ -61,17 +68,63 @@ class JoinAuthorizerTest {
     }
 
     @Test
-    void optionalTokensLetTokenlessJoinsInButStillCheckTokensThatAreGiven() {
+    void optionalTokensLetATokenlessJoinWatchButNotPublishAndStillCheckTokensThatAreGiven() {
         JoinAuthorizer optional = authorizer(SecurityConfig.builder().authSecret(SECRET));
         assertEquals(JoinAuthorizer.Mode.TOKENS_OPTIONAL, optional.mode());
-        assertEquals(new JoinDecision.Admit(Grants.ALL), optional.authorize("lobby", "alice", ""));
+        assertEquals(new JoinDecision.Admit(new Grants(false, true)), optional.authorize("lobby", "alice", ""),
+                "a tokenless JOIN may watch, not publish");
+        assertRefused(ErrorCodes.TOKEN_REQUIRED, optional.authorize("vip", "alice", ""),
+                "a room with an allow-list needs a proven identity");
         assertRefused(ErrorCodes.TOKEN_MALFORMED, optional.authorize("lobby", "alice", "garbage"));
-        assertEquals(new JoinDecision.Admit(new Grants(true, false)),
-                optional.authorize("lobby", "alice", token("alice", "lobby", new Grants(true, false))));
+        assertRefused(ErrorCodes.TOKEN_WRONG_ROOM, optional.authorize("lobby", "alice", token("alice", "stage", Grants.ALL)),
+                "a bad token is refused, never treated as no token");
+        assertEquals(new JoinDecision.Admit(Grants.ALL),
+                optional.authorize("lobby", "alice", token("alice", "lobby", new Grants(true, false))),
+                "a publish-only token still may watch, as anyone may here");
+        assertEquals(new JoinDecision.Admit(Grants.ALL), optional.authorize("vip", "alice", token("alice", "vip", Grants.ALL)));
+        assertRefused(ErrorCodes.NOT_ON_ROOM_ACL, optional.authorize("vip", "mallory", token("mallory", "vip", Grants.ALL)));
+    }
+
+    /** The rule of issue 12: in no mode does leaving the token out get a JOIN a grant a valid token would not. */
+    @Test
+    void aJoinWithoutATokenNeverGetsMoreThanOneWithAValidToken() {
+        List<Grants> tokenGrants = List.of(new Grants(true, false), new Grants(false, true), Grants.ALL);
+        for (SecurityConfig.Builder config : List.of(SecurityConfig.builder(), SecurityConfig.builder().authSecret(SECRET),
+                SecurityConfig.builder().authSecret(SECRET).requireAuth(true))) {
+            JoinAuthorizer a = authorizer(config);
+            for (String room : List.of("lobby", "vip")) {
+                for (String identity : List.of("alice", "mallory")) {
+                    JoinDecision without = a.authorize(room, identity, "");
+                    for (Grants g : tokenGrants) {
+                        JoinDecision with = a.authorize(room, identity, token(identity, room, g));
+                        String what = a.mode() + ": " + identity + " in " + room + ", token " + g + ": without " + without
+                                + ", with " + with;
+                        if (without instanceof JoinDecision.Admit(Grants free)) {
+                            JoinDecision.Admit admitted = assertInstanceOf(JoinDecision.Admit.class, with, what);
+                            assertTrue((!free.canPublish() || admitted.grants().canPublish())
+                                    && (!free.canSubscribe() || admitted.grants().canSubscribe()), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyTheOpenModeLetsATokenlessJoinPublish() {
+        assertEquals(new JoinDecision.Admit(Grants.ALL), authorizer(SecurityConfig.builder()).authorize("lobby", "a", ""));
+        JoinDecision optional = authorizer(SecurityConfig.builder().authSecret(SECRET)).authorize("lobby", "a", "");
+        assertFalse(assertInstanceOf(JoinDecision.Admit.class, optional).grants().canPublish());
+        assertInstanceOf(JoinDecision.Refuse.class,
+                authorizer(SecurityConfig.builder().authSecret(SECRET).requireAuth(true)).authorize("lobby", "a", ""));
     }
 
     private static void assertRefused(int code, JoinDecision d) {
-        JoinDecision.Refuse r = org.junit.jupiter.api.Assertions.assertInstanceOf(JoinDecision.Refuse.class, d);
-        assertEquals(code, r.code(), r::reason);
+        assertRefused(code, d, "");
+    }
+
+    private static void assertRefused(int code, JoinDecision d, String why) {
+        JoinDecision.Refuse r = assertInstanceOf(JoinDecision.Refuse.class, d, why);
+        assertEquals(code, r.code(), () -> why + ": " + r.reason());
     }
 }

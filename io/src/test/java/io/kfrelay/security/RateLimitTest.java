@@ -72,8 +72,8 @@ class RateLimitTest {
     @Test
     void joinRateIsPerAddressAndTheTableStaysBounded() throws Exception {
         AddressJoinLimiter joins = new AddressJoinLimiter(3);
-        InetAddress a = InetAddress.getByName("192.0.2.1");
-        InetAddress b = InetAddress.getByName("192.0.2.2");
+        Long a = AddressKey.of(InetAddress.getByName("192.0.2.1"));
+        Long b = AddressKey.of(InetAddress.getByName("192.0.2.2"));
         assertTrue(joins.tryJoin(a, 0) && joins.tryJoin(a, 0) && joins.tryJoin(a, 0));
         assertFalse(joins.tryJoin(a, 0), "a's fourth in one second");
         assertTrue(joins.tryJoin(b, 0), "b is not a");
@@ -82,7 +82,7 @@ class RateLimitTest {
 
         for (int i = 0; i < AddressJoinLimiter.MAX_TRACKED + 100; i++) {
             byte[] ip = {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i};
-            joins.tryJoin(InetAddress.getByAddress(ip), 10 * S + i);
+            joins.tryJoin(AddressKey.of(InetAddress.getByAddress(ip)), 10 * S + i);
         }
         assertTrue(joins.tracked() <= AddressJoinLimiter.MAX_TRACKED, () -> "tracked " + joins.tracked());
     }
@@ -90,7 +90,7 @@ class RateLimitTest {
     @Test
     void pendingConnectionsAreCountedPerAddressUntilTheyJoinOrClose() throws Exception {
         PendingConnections p = new PendingConnections(2);
-        InetAddress a = InetAddress.getByName("192.0.2.1");
+        Long a = AddressKey.of(InetAddress.getByName("192.0.2.1"));
         assertTrue(p.tryOpen(a) && p.tryOpen(a));
         assertFalse(p.tryOpen(a));
         p.done(a);

@@ -7,6 +7,7 @@ import io.kfrelay.server.SecurityConfig;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,6 +46,26 @@ class SecurityGateTest {
         second.closed(); // idempotent
         assertNotNull(gate.open(A));
         assertNull(gate.open(A));
+    }
+
+    @Test
+    void anIpv6Slash64IsOneAddressForBothPerAddressLimits() {
+        SecurityGate gate = gate(SecurityConfig.builder().maxPendingPerAddress(2).joinsPerSecondPerAddress(3));
+        InetSocketAddress host1 = new InetSocketAddress("2001:db8:1:2::1", 40000);
+        InetSocketAddress host1Privacy = new InetSocketAddress("2001:db8:1:2:8a3c:11ff:fe2b:9d01", 40001);
+        InetSocketAddress neighbour = new InetSocketAddress("2001:db8:1:3::1", 40000);
+        ConnectionGuard first = gate.open(host1);
+        assertNotNull(first);
+        assertNotNull(gate.open(host1Privacy));
+        assertNull(gate.open(host1Privacy), "a third pending connection from the same /64, whichever address");
+        assertNotNull(gate.open(neighbour), "the next /64 is someone else");
+
+        assertInstanceOf(JoinDecision.Admit.class, first.join("r", "a", ""));
+        assertInstanceOf(JoinDecision.Admit.class, gate.open(host1Privacy).join("r", "b", ""));
+        assertInstanceOf(JoinDecision.Admit.class, gate.open(host1).join("r", "c", ""));
+        JoinDecision.Refuse r = assertInstanceOf(JoinDecision.Refuse.class, gate.open(host1Privacy).join("r", "d", ""));
+        assertEquals(ErrorCodes.TOO_MANY_JOINS, r.code(), "the fourth JOIN from the /64 within a second");
+        assertInstanceOf(JoinDecision.Admit.class, gate.open(neighbour).join("r", "e", ""));
     }
 
     @Test
@@ -97,6 +118,28 @@ class SecurityGateTest {
             v = g.admit(100);
         } while (v == IngressLimiter.Verdict.ADMIT);
         return v;
+    }
+
+    @Test
+    void startUpSaysWhetherAnOpenRelayIsReachableFromOtherMachines() {
+        InetSocketAddress loopbackWs = new InetSocketAddress("127.0.0.1", 8080);
+        InetSocketAddress loopbackQuic = new InetSocketAddress("::1", 4433);
+        SecurityGate open = gate(SecurityConfig.builder());
+        assertTrue(open.startupWarning(List.of(loopbackWs, loopbackQuic))
+                .startsWith("WARNING: no --auth-secret: OPEN DEVELOPMENT MODE, on loopback only."));
+
+        String loud = open.startupWarning(List.of(new InetSocketAddress("0.0.0.0", 8080), loopbackQuic));
+        assertTrue(loud.startsWith("WARNING: OPEN DEVELOPMENT MODE ON A PUBLIC ADDRESS: no --auth-secret, yet listening on "
+                + "every interface, port 8080.\n"), loud);
+        assertEquals(3, loud.lines().filter(l -> l.startsWith("WARNING: ")).count(), loud);
+        String named = open.startupWarning(List.of(loopbackWs, new InetSocketAddress("192.0.2.7", 4433)));
+        assertTrue(named.contains("listening on 192.0.2.7:4433."), named);
+
+        SecurityGate optional = gate(SecurityConfig.builder().authSecret(JoinTokensTest.SECRET));
+        assertTrue(optional.startupWarning(List.of(new InetSocketAddress("0.0.0.0", 8080)))
+                .startsWith("WARNING: --auth-secret without --require-auth"));
+        assertNull(gate(SecurityConfig.builder().authSecret(JoinTokensTest.SECRET).requireAuth(true))
+                .startupWarning(List.of(new InetSocketAddress("0.0.0.0", 8080))));
     }
 
     @Test

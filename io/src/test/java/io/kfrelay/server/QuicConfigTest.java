@@ -7,6 +7,7 @@ import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,11 +17,14 @@ class QuicConfigTest {
     @Test
     void defaults() {
         QuicConfig c = QuicConfig.defaults();
-        assertEquals(new ListenAddress("0.0.0.0", 4433), c.listen());
+        assertTrue(c.enabled());
+        assertNull(c.listen(), "not named: ListenPolicy decides at start (loopback without an auth secret)");
         assertTrue(c.selfSigned());
         assertEquals(Duration.ofSeconds(30), c.idleTimeout());
         assertEquals(1452, c.maxUdpPayloadBytes());
         assertFalse(QuicConfig.disabled().enabled());
+        assertFalse(QuicConfig.disabled().toBuilder().build().enabled(), "toBuilder keeps it");
+        assertEquals(new ListenAddress("::1", 0), QuicConfig.builder().listen("::1", 0).build().toBuilder().build().listen());
         assertEquals(1, c.eventLoops());
         assertEquals(1, c.eventLoopCount());
     }
