@@ -47,6 +47,8 @@ public final class ReplayJob implements Runnable {
     private final Runnable wakeup = this::wake;
     private volatile Thread thread;
     private volatile boolean skipForward;
+    /** The replay thread is still sending cached packets (its own field). */
+    private boolean replaying;
     private volatile boolean closeRequested;
     private volatile boolean finished;
     // Written by the replay thread; read by the consumer after the ring hand-over (happens-before).
@@ -89,13 +91,15 @@ public final class ReplayJob implements Runnable {
         long start = System.nanoTime();
         long sinceFlush = 0;
         try {
+            replaying = true;
+            replay:
             for (RunSlice slice : slices) {
                 ByteBuf packet;
                 while (!stopping() && (packet = slice.next()) != null) {
                     int length = packet.readableBytes();
                     try {
-                        if (!awaitWindow()) {
-                            break;
+                        if (!awaitWindow() || skipForward) {
+                            break replay;
                         }
                         sink.sendCatchUp(packet);
                     } finally {
@@ -105,15 +109,14 @@ public final class ReplayJob implements Runnable {
                     replayedBytes += length;
                     sinceFlush = flushEvery(sinceFlush + length);
                 }
-                slice.close();
             }
+            replaying = false;
+            closeSlices(); // the cache's memory goes back as soon as the replay is done with it
             catchUp(sinceFlush);
         } catch (RuntimeException e) {
             // The sink broke (connection gone): nothing more to send; the leave cleans up.
         } finally {
-            for (RunSlice slice : slices) {
-                slice.close();
-            }
+            closeSlices();
             durationNanos = System.nanoTime() - start;
             if (!state.compareAndSet(RUNNING, DONE)) {
                 queue.releaseAll(); // cancelled: nobody takes over what queued
@@ -126,11 +129,28 @@ public final class ReplayJob implements Runnable {
         }
     }
 
-    /** Sends what queued behind the replay until the queue is empty, dropping as a skip forward says. */
+    private void closeSlices() {
+        for (RunSlice slice : slices) {
+            slice.close();
+        }
+    }
+
+    /**
+     * Sends what queued behind the replay until the queue is empty and the sink holds at most half the window, so
+     * the joiner's queue has room for live media when the consumer takes over; drops as a skip forward says.
+     */
     private void catchUp(long sinceFlush) {
         LongHashSet resumed = null;
-        ByteBuf item;
-        while (state.get() == RUNNING && (item = queue.poll()) != null) {
+        while (state.get() == RUNNING) {
+            ByteBuf item = queue.poll();
+            if (item == null) {
+                if (sink.backlogBytes() <= windowBytes / 2) {
+                    break;
+                }
+                sink.flush();
+                waitForBacklog(windowBytes / 2); // live packets may queue meanwhile: look again
+                continue;
+            }
             if (!CatchUpQueue.isMedia(item)) {
                 if (!awaitWindow()) {
                     item.release();
@@ -196,23 +216,29 @@ public final class ReplayJob implements Runnable {
     }
 
     /**
-     * Waits until the sink holds at most the window: the closed loop. It goes on at half the window, so each wake-up
-     * is worth a good batch. False when the job was cancelled meanwhile (nothing more may be sent).
+     * Before a send: when the sink holds more than the window, waits until the transport has taken it down to half
+     * (each wake-up is then worth a good batch). The closed loop. False when the job was cancelled meanwhile.
      */
     private boolean awaitWindow() {
-        if (sink.backlogBytes() <= windowBytes) {
-            return state.get() == RUNNING;
+        if (sink.backlogBytes() > windowBytes) {
+            sink.flush();
+            waitForBacklog(windowBytes / 2);
         }
-        sink.flush();
-        long resumeAt = windowBytes / 2;
-        while (state.get() == RUNNING && sink.backlogBytes() > resumeAt) {
-            sink.whenBacklogAtMost(resumeAt, wakeup);
-            if (sink.backlogBytes() <= resumeAt) {
-                break;
+        return state.get() == RUNNING;
+    }
+
+    /**
+     * Parks until the sink's backlog is at most {@code bytes}, or the job is cancelled, or (while replaying) told to
+     * skip forward: a joiner that cannot keep up must not hold the cache's memory while it does not read.
+     */
+    private void waitForBacklog(long bytes) {
+        while (state.get() == RUNNING && !(replaying && skipForward) && sink.backlogBytes() > bytes) {
+            sink.whenBacklogAtMost(bytes, wakeup);
+            if (sink.backlogBytes() <= bytes) {
+                return;
             }
             LockSupport.parkNanos(this, MAX_PARK_NANOS);
         }
-        return state.get() == RUNNING;
     }
 
     private boolean stopping() {

@@ -82,9 +82,14 @@ public final class ChannelSink implements ParticipantSink {
         return queue.budget().bytes();
     }
 
+    /** A replay waits for this receiver: the stall watch times the wait (a receiver that never reads is cut). */
     @Override
     public void whenBacklogAtMost(long bytes, Runnable wakeup) {
-        queue.whenBacklogAtMost(bytes, wakeup);
+        stall.onSenderWaiting();
+        queue.whenBacklogAtMost(bytes, () -> {
+            stall.onSenderWoken();
+            wakeup.run();
+        });
     }
 
     @Override

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * queue; queued media goes, and the close timeout bounds how long the ERROR may wait) and disconnected.
  *
  * <p>The stall clock starts at the first drop (any media caller) and stops when a drain ends at the low-water mark
- * (the event loop); whatever drops come after that start a new stall. At most one check is scheduled at a time; a
+ * (the event loop); whatever drops come after that start a new stall. A closed-loop sender (a replay) never makes the
+ * sink drop, so it has a clock of its own: it starts when the sender has to wait for the backlog to fall and stops
+ * when it is woken; a receiver that lets a replay wait for the whole timeout is as stalled as one that drops. At most one check is scheduled at a time; a
  * check that finds the clock restarted since it was scheduled waits for the rest. Times are the event loop's own
  * clock: what its timers run on, and what tests move. A zero timeout turns the watch off.
  */
@@ -29,6 +31,8 @@ final class StallWatch {
     private final long timeoutNanos;
     /** Event-loop clock time of the first drop since the queue was last drained to the low-water mark; 0 = none. */
     private final AtomicLong stalledSince = new AtomicLong();
+    /** Event-loop clock time since which a closed-loop sender has been waiting for the backlog; 0 = none. */
+    private final AtomicLong waitingSince = new AtomicLong();
     private final AtomicBoolean checkScheduled = new AtomicBoolean();
     private final Runnable checkTask = this::check;
 
@@ -54,11 +58,32 @@ final class StallWatch {
         }
     }
 
+    /** A closed-loop sender starts waiting for this receiver's backlog to fall. */
+    void onSenderWaiting() {
+        if (timeoutNanos == 0) {
+            return;
+        }
+        waitingSince.compareAndSet(0, nonZeroNanoTime());
+        if (!checkScheduled.get() && checkScheduled.compareAndSet(false, true)) {
+            scheduleCheck(timeoutNanos);
+        }
+    }
+
+    /** The waiting sender was woken: the receiver made progress. */
+    void onSenderWoken() {
+        waitingSince.set(0);
+    }
+
     /** A drain ended (event loop): down at the low-water mark, the stall is over. */
     void onDrained() {
         if (stalledSince.get() != 0 && queue.budget().isAtLowWater(limits)) {
             stalledSince.set(0);
         }
+    }
+
+    /** The earlier of two clock readings, 0 meaning none. */
+    private static long earliest(long a, long b) {
+        return a == 0 ? b : b == 0 ? a : Math.min(a, b);
     }
 
     /** The event loop's clock, never 0 (0 means "no stall"). */
@@ -78,7 +103,7 @@ final class StallWatch {
     /** The scheduled check (event loop): a receiver stalled for the whole timeout is disconnected. */
     private void check() {
         checkScheduled.set(false);
-        long since = stalledSince.get();
+        long since = earliest(stalledSince.get(), waitingSince.get());
         if (since == 0 || !queue.isOpen()) {
             return;
         }

@@ -110,6 +110,36 @@ class StallWatchTest {
     }
 
     @Test
+    @DisplayName("a replay kept waiting for the whole timeout by a receiver that does not read: told and disconnected")
+    void waitingSenderTimesOut() {
+        watch(LIMITS);
+        unwritable();
+        queueControl(4); // below the low-water mark: only the waiting replay says it is stuck
+        watch.onSenderWaiting();
+        after(9);
+        watch.onSenderWaiting(); // the replay looks again: the clock runs on from the first wait
+        after(2);
+        assertEquals(1, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED));
+        assertTrue(queue.isClosing());
+    }
+
+    @Test
+    @DisplayName("a replay that is woken in time (the receiver reads, slowly) stops the clock")
+    void wokenSenderIsNoStall() {
+        watch(LIMITS);
+        unwritable();
+        queueControl(4);
+        watch.onSenderWaiting();
+        after(9);
+        watch.onSenderWoken();
+        watch.onSenderWaiting();
+        after(9);
+        assertTrue(channel.isOpen());
+        assertEquals(0, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED));
+        writable();
+    }
+
+    @Test
     @DisplayName("no room even for the ERROR: cut at once, everything queued released")
     void noRoomForTheErrorCuts() {
         watch(LIMITS);
