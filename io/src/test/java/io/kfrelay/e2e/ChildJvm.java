@@ -66,7 +66,8 @@ final class ChildJvm implements AutoCloseable {
     }
 
     private void readLines() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        var in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8);
+        try (BufferedReader r = new BufferedReader(in)) {
             for (String line; (line = r.readLine()) != null; ) {
                 synchronized (lines) {
                     lines.add(line);

@@ -58,6 +58,7 @@ record Decoding(int frames, String ffmpegErrors, H264Validator.Report report) {
 
     private static String firstLines(String text) {
         List<String> lines = text.lines().toList();
-        return lines.size() + " error lines, first: '" + String.join("' '", lines.subList(0, Math.min(3, lines.size()))) + "'";
+        List<String> first = lines.subList(0, Math.min(3, lines.size()));
+        return lines.size() + " error lines, first: '" + String.join("' '", first) + "'";
     }
 }

@@ -46,7 +46,8 @@ class GopCacheUnderLossIT {
     void lateJoinersGetReplaysWithoutAHoleWhileThePublishersDatagramsAreLost() throws Exception {
         var video = TestVideo.SD_360P.accessUnits();
         try (TestRelay relay = TestRelay.start(CacheMode.GOP);
-             LossyUdpProxy uplink = new LossyUdpProxy(new InetSocketAddress("127.0.0.1", relay.server().quic().address().getPort()));
+             LossyUdpProxy uplink = new LossyUdpProxy(
+                     new InetSocketAddress("127.0.0.1", relay.server().quic().address().getPort()));
              SamplePublisher camera = SamplePublisher.video(video, "camera", l -> relay.join(
                      URI.create("quic://127.0.0.1:" + uplink.port()), ROOM, "camera", l, relay.options(Transport.QUIC)))) {
             uplink.loseClientPackets(LOSS_PERCENT / 100.0, SEED);

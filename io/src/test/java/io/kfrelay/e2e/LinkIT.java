@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code kfrelay serve --cache-mode gop} in its own JVM on the host end; a publisher on this host looping
  * {@link TestVideo#HD_720P} (1280x720, ~3 Mbit/s, an IDR of 200-400 KB every 4 s) in real time over WebSocket;
  * {@code kfrelay record} in its own JVM inside the namespace, over WebSocket or QUIC, started 2.5 s after the
- * publisher's second IDR (mid-GOP, with the relay warmed up by a whole GOP) and recording for {@value #RECORD_SECONDS} s.
+ * publisher's second IDR (mid-GOP, the relay running for a GOP already) and recording for {@value #RECORD_SECONDS} s.
  *
  * <p>Checked: the replay is there (the stream starts with a replayed keyframe); no sequence number is missing
  * from the first replayed packet on; the recording decodes (ffmpeg prints no error, no frame is missing); and, so
@@ -46,9 +46,9 @@ class LinkIT {
     static final int QUEUE_MILLIS = 100;
     static final int RECORD_SECONDS = 6;
     /**
-     * When the recorder starts: 2.5 s into the second GOP. In the first, the relay's JIT is still cold; a stall
-     * there made the publisher skip a frame (it skips a delta it cannot send within a frame interval), and the
-     * recording missed a frame for a reason that was not the cache's.
+     * When the recorder starts: 2.5 s into the second GOP. A run that joined in the first, with the relay just
+     * started, saw the publisher skip a frame there (it skips a delta it cannot send within a frame interval), and
+     * the recording missed a frame for a reason that was not the cache's.
      */
     private static final Duration JOIN_AT = Duration.ofMillis(4000 + 2500);
     private static final String ROOM = "link";
@@ -66,12 +66,15 @@ class LinkIT {
         long caseStart = System.nanoTime();
         try (RateLimitedLink link = RateLimitedLink.open(mbit * 1_000_000L, BURST_BYTES, Duration.ofMillis(QUEUE_MILLIS));
              RelayProcess relay = RelayProcess.start(link.hostAddress(), relayOptions(), dir);
-             SamplePublisher camera = SamplePublisher.video(video, relay.url(Transport.WS), ClientOptions.defaults(), ROOM, "camera");
+             SamplePublisher camera = SamplePublisher.video(video, relay.url(Transport.WS), ClientOptions.defaults(),
+                     ROOM, "camera");
              // The publisher sent its first frame, an IDR, as it started; the next ones come every 4 s.
              // Meanwhile the recorder's JVM starts and warms up.
              RecorderProcess joiner = RecorderProcess.start(link::inside, relay.url(transport),
-                     transport == Transport.QUIC ? relay.pin() : null, ROOM, recording, Duration.ofSeconds(RECORD_SECONDS), dir)) {
-            Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(camera.startNanos() + JOIN_AT.toNanos() - System.nanoTime())));
+                     transport == Transport.QUIC ? relay.pin() : null, ROOM, recording,
+                     Duration.ofSeconds(RECORD_SECONDS), dir)) {
+            long untilJoin = camera.startNanos() + JOIN_AT.toNanos() - System.nanoTime();
+            Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(untilJoin)));
             joiner.go();
             RecorderProcess.Run run = joiner.finish();
             FilePublisher.Result sent = camera.stop();

@@ -160,6 +160,7 @@ final class RateLimitedLink implements AutoCloseable {
 
     @Override
     public String toString() {
-        return namespace + " (" + hostAddress.getHostAddress() + " -> " + remoteAddress.getHostAddress() + ", " + qdisc + ")";
+        return namespace + " (" + hostAddress.getHostAddress() + " -> " + remoteAddress.getHostAddress() + ", "
+                + qdisc + ")";
     }
 }

@@ -48,7 +48,8 @@ final class RecorderProcess implements AutoCloseable {
      */
     static RecorderProcess start(UnaryOperator<List<String>> wrap, URI url, String pin, String room, Path out,
                                  Duration duration, Path logDir) throws Exception {
-        List<String> args = List.of(url.toString(), pin == null ? "-" : pin, room, out.toString(), duration.toMillis() + "ms");
+        List<String> args = List.of(url.toString(), pin == null ? "-" : pin, room, out.toString(),
+                duration.toMillis() + "ms");
         ChildJvm jvm = ChildJvm.start("recorder", wrap, List.of("-Xmx512m"), Child.class, args, logDir);
         try {
             jvm.awaitLine("ready", READY_TIMEOUT);
@@ -118,7 +119,8 @@ final class RecorderProcess implements AutoCloseable {
                 // only "go" starts it
             }
             System.out.println("start " + nowMicros());
-            int status = Main.run(command(url, pin, a[2], out, a[4]), Map.of(), new PrintWriter(new StampedLines("out"), true),
+            int status = Main.run(command(url, pin, a[2], out, a[4]), Map.of(),
+                    new PrintWriter(new StampedLines("out"), true),
                     new PrintWriter(new StampedLines("err"), true));
             System.out.println("exit " + status);
             System.out.flush();

@@ -142,7 +142,8 @@ enum TestVideo {
 
     private static String hash(List<String> args) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.join("\u0000", args).getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(String.join("\u0000", args).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
