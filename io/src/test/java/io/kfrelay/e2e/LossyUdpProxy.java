@@ -6,12 +6,14 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A UDP forwarder on loopback between one QUIC client and the relay, which can lose packets on purpose: the
- * client's large packets (those that carry media datagrams) on request, or everything in both directions (the
+ * client's large packets (those that carry media datagrams) on request, a random share of all the client's packets
+ * (a lossy uplink; QUIC retransmits what was on a stream, datagrams are gone), or everything in both directions (the
  * peer "vanishes": no close, just silence). Two platform threads, stopped by {@link #close()}.
  */
 final class LossyUdpProxy implements AutoCloseable {
@@ -25,6 +27,10 @@ final class LossyUdpProxy implements AutoCloseable {
     private final Thread down;
     private final AtomicInteger dropCountdown = new AtomicInteger(-1);
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong forwarded = new AtomicLong();
+    /** Set by the test; only the upstream thread draws from it. */
+    private volatile SplittableRandom loss;
+    private volatile double lossShare;
     private volatile SocketAddress client;
     private volatile boolean blackhole;
     private volatile boolean closed;
@@ -46,6 +52,20 @@ final class LossyUdpProxy implements AutoCloseable {
         dropCountdown.set(n);
     }
 
+    /**
+     * From now on each client packet is lost with probability {@code share}, independently (a seeded generator, so
+     * runs differ only by timing).
+     */
+    void loseClientPackets(double share, long seed) {
+        lossShare = share;
+        loss = new SplittableRandom(seed);
+    }
+
+    /** Client packets forwarded to the relay. */
+    long forwarded() {
+        return forwarded.get();
+    }
+
     /** From now on nothing passes, either way: the client has vanished as far as the relay can tell. */
     void blackhole() {
         blackhole = true;
@@ -63,11 +83,14 @@ final class LossyUdpProxy implements AutoCloseable {
                 client = front.receive(buf);
                 buf.flip();
                 boolean large = buf.remaining() >= LARGE_PACKET_BYTES;
-                if (blackhole || (large && dropCountdown.get() > 0 && dropCountdown.decrementAndGet() == 0)) {
+                SplittableRandom random = loss;
+                if (blackhole || (large && dropCountdown.get() > 0 && dropCountdown.decrementAndGet() == 0)
+                        || (random != null && random.nextDouble() < lossShare)) {
                     dropped.incrementAndGet();
                     continue;
                 }
                 back.send(buf, relay);
+                forwarded.incrementAndGet();
             } catch (IOException e) {
                 return; // closed
             }

@@ -1,13 +1,19 @@
 package io.kfrelay.e2e;
 
 import io.kfrelay.cli.FilePublisher;
+import io.kfrelay.client.ClientListener;
+import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.KfRelayClient;
+import io.kfrelay.media.h264.AccessUnit;
 import io.kfrelay.media.h264.AccessUnits;
 import io.kfrelay.media.h264.SampleStream;
 import io.kfrelay.protocol.Protocol;
 
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +21,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A participant publishing the real sample clip, looped at 30 fps on video stream 1 (through the same
- * {@link FilePublisher} as {@code kfrelay publish}), and optionally 20 ms audio chunks on stream 2.
+ * A participant publishing the real sample clip (or other access units), looped at 30 fps on video stream 1
+ * (through the same {@link FilePublisher} as {@code kfrelay publish}), and optionally 20 ms audio chunks on stream 2.
  */
 final class SamplePublisher implements AutoCloseable {
     static final int VIDEO = 1;
@@ -26,13 +32,22 @@ final class SamplePublisher implements AutoCloseable {
     private final FilePublisher video;
     private final CompletableFuture<FilePublisher.Result> videoDone;
     private final Thread audioThread;
+    private final long startNanos;
+    private final Instant startedAt;
     private volatile boolean stopped;
 
-    private SamplePublisher(TestRelay relay, String room, String identity, boolean withAudio, Transport transport)
+    /** How the publisher gets its connection: connected and joined, listening with the listener given. */
+    @FunctionalInterface
+    interface Joining {
+        KfRelayClient join(ClientListener listener) throws Exception;
+    }
+
+    private SamplePublisher(List<AccessUnit> frames, String identity, boolean withAudio, Joining joining)
             throws Exception {
-        video = new FilePublisher(AccessUnits.of(SampleStream.bytes()), VIDEO, 30, true,
-                new PrintWriter(Writer.nullWriter()));
-        client = relay.join(room, identity, video.listener(), transport);
+        video = new FilePublisher(frames, VIDEO, 30, true, new PrintWriter(Writer.nullWriter()));
+        client = joining.join(video.listener());
+        startNanos = System.nanoTime();
+        startedAt = Instant.now();
         videoDone = CompletableFuture.supplyAsync(() -> {
             try {
                 return video.run(client);
@@ -52,12 +67,46 @@ final class SamplePublisher implements AutoCloseable {
     }
 
     static SamplePublisher videoOnly(TestRelay relay, String room, String identity, Transport transport) throws Exception {
-        return new SamplePublisher(relay, room, identity, false, transport);
+        return new SamplePublisher(sample(), identity, false, l -> relay.join(room, identity, l, transport));
     }
 
     static SamplePublisher videoAndAudio(TestRelay relay, String room, String identity, Transport transport)
             throws Exception {
-        return new SamplePublisher(relay, room, identity, true, transport);
+        return new SamplePublisher(sample(), identity, true, l -> relay.join(room, identity, l, transport));
+    }
+
+    /** Publishes {@code frames} (video only) on the connection {@code joining} makes: through a proxy, say. */
+    static SamplePublisher video(List<AccessUnit> frames, String identity, Joining joining) throws Exception {
+        return new SamplePublisher(frames, identity, false, joining);
+    }
+
+    /** Publishes {@code frames} (video only) to the relay at {@code url}, one that is not a {@link TestRelay}. */
+    static SamplePublisher video(List<AccessUnit> frames, URI url, ClientOptions options, String room, String identity)
+            throws Exception {
+        return video(frames, identity, l -> {
+            KfRelayClient c = KfRelayClient.connect(url, options, l).get(5, TimeUnit.SECONDS);
+            try {
+                c.join(room, identity, "").get(5, TimeUnit.SECONDS);
+                return c;
+            } catch (Exception | Error e) {
+                c.close();
+                throw e;
+            }
+        });
+    }
+
+    private static List<AccessUnit> sample() {
+        return AccessUnits.of(SampleStream.bytes());
+    }
+
+    /** When it started sending (its first frame goes out at once), on {@link System#nanoTime()}. */
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** The same moment on the wall clock. */
+    Instant startedAt() {
+        return startedAt;
     }
 
     long id() {
@@ -81,17 +130,19 @@ final class SamplePublisher implements AutoCloseable {
         }
     }
 
-    /** Stops sending (bounded wait) without leaving. */
-    void stop() {
+    /** Stops sending (bounded wait) without leaving; returns what the video publisher sent (null if interrupted). */
+    FilePublisher.Result stop() {
         stopped = true;
         video.stop();
         try {
-            videoDone.get(2, TimeUnit.SECONDS);
+            FilePublisher.Result result = videoDone.get(2, TimeUnit.SECONDS);
             if (audioThread != null) {
                 audioThread.join(2000);
             }
+            return result;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the publisher of the sample did not stop cleanly", e);
         }

@@ -1,0 +1,115 @@
+package io.kfrelay.e2e;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * {@code kfrelay serve} in a JVM of its own, as an operator starts it (the command line's defaults, the launcher's
+ * JVM flags and collector), listening for WebSocket, QUIC and admin on ephemeral ports of one address. Its URLs,
+ * certificate pin and admin address are read from what it prints at start-up. Stopped gracefully by
+ * {@link #close()}.
+ */
+final class RelayProcess implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Pattern WS = Pattern.compile("kfrelay serving (ws://\\S+)");
+    private static final Pattern QUIC = Pattern.compile("kfrelay serving (quic://\\S+)");
+    private static final Pattern PIN = Pattern.compile("certificate SHA-256 (\\S+)");
+    private static final Pattern ADMIN = Pattern.compile("kfrelay admin on (http://\\S+)");
+    /** The metric families a late-join failure is explained by. */
+    private static final Pattern TELLING_METRIC = Pattern.compile(
+            "kfrelay_(drops|keyframes_rejected|keyframe_requests|replay|cache|gop|transport_(?!connections|joins)|quic_).*");
+
+    private final ChildJvm jvm;
+    private final URI ws;
+    private final URI quic;
+    private final String pin;
+    private final URI admin;
+
+    private RelayProcess(ChildJvm jvm, String startup) {
+        this.jvm = jvm;
+        this.ws = URI.create(find(WS, startup));
+        this.quic = URI.create(find(QUIC, startup));
+        this.pin = find(PIN, startup);
+        this.admin = URI.create(find(ADMIN, startup));
+    }
+
+    /** Starts {@code serve} on {@code address} with {@code options} on top of the defaults. */
+    static RelayProcess start(InetAddress address, List<String> options, Path logDir) throws Exception {
+        String host = address.getHostAddress();
+        List<String> args = new ArrayList<>(List.of("serve", "--ws-listen", host + ":0", "--quic-listen", host + ":0",
+                "--admin-listen", host + ":0"));
+        args.addAll(options);
+        // ZGC as ./kfrelay serve runs it (KFRELAY_GC_OPTS' default).
+        ChildJvm jvm = ChildJvm.start("relay", UnaryOperator.identity(), List.of("-XX:+UseZGC"), Child.class, args, logDir);
+        try {
+            jvm.awaitLine("kfrelay admin on", START_TIMEOUT); // the last start-up line
+            return new RelayProcess(jvm, jvm.transcript());
+        } catch (Throwable t) {
+            jvm.close();
+            throw t;
+        }
+    }
+
+    URI url(Transport transport) {
+        return transport == Transport.QUIC ? quic : ws;
+    }
+
+    /** The SHA-256 fingerprint of its self-signed QUIC certificate, as clients pin it. */
+    String pin() {
+        return pin;
+    }
+
+    /** Its non-zero drop, cache, replay and transport counters from {@code /metrics}, one per line. */
+    String tellingMetrics() {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String body = http.send(HttpRequest.newBuilder(admin.resolve("/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return body.lines()
+                    .filter(l -> TELLING_METRIC.matcher(l).matches() && !l.contains("_bucket{") && !l.endsWith(" 0")
+                            && !l.endsWith(" 0.0"))
+                    .collect(Collectors.joining("\n  ", "  ", ""));
+        } catch (IOException e) {
+            return "(metrics unavailable: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
+        }
+    }
+
+    String transcript() {
+        return jvm.transcript();
+    }
+
+    @Override
+    public void close() {
+        jvm.close();
+    }
+
+    private static String find(Pattern p, String text) {
+        Matcher m = p.matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("the relay did not print " + p + "; " + text);
+        }
+        return m.group(1);
+    }
+
+    /** The child's main: {@code kfrelay serve ...} until the test closes its stdin. */
+    public static final class Child {
+        public static void main(String[] args) {
+            ChildJvm.linesFromParent();
+            io.kfrelay.cli.Main.main(args);
+        }
+    }
+}
