@@ -211,4 +211,35 @@ class CacheBudgetTest {
                     "each joiner: the GOP, the live packets, the new keyframe, gap-free");
         }
     }
+
+    @Test
+    @DisplayName("a joiner that does not read and falls behind lets go of the cache: its memory does not stay pinned")
+    void stuckJoinerReleasesTheCache() throws Exception {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.GOP).keyframeCapBytes(256 * 1024)
+                .replayWindowBytes(16 * 1024).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(CAM, 100);
+        for (int i = 0; i < 156; i++) {
+            pub.delta(CAM);                                   // a 256-packet GOP
+        }
+        relay.settle();
+        RecordingSink stuck = new RecordingSink();
+        stuck.hold();                                         // never reads
+        relay.joinAsync("r", "stuck", stuck);
+        LateJoinReplayTest.awaitBacklog(stuck, 16 * 1024);
+        for (int i = 0; i < 1000; i++) {
+            pub.delta(CAM);                                   // past the catch-up bound: it moves forward
+        }
+        pub.keyframe(CAM, 10);                                // the old GOP is superseded
+        relay.core.sync().get(5, TimeUnit.SECONDS);
+        CacheBudget budget = relay.core.cacheBudget();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (budget.replayHeld() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(1, relay.stat(Stat.REPLAYS_SKIPPED_FORWARD));
+        assertEquals(0, budget.replayHeld(), "the superseded GOP was freed though the joiner still has not read");
+        stuck.release();
+        relay.settle();
+    }
 }

@@ -158,6 +158,34 @@ class FairShardTest {
     }
 
     @Test
+    @DisplayName("two rooms of the same fan-out: under pressure the flooding one gets no more than its share")
+    void fairShareUnderPressure() throws Exception {
+        // 8192 deliveries of work; each room has 10 receivers, so a packet costs 11.
+        relay = new TestRelay(RelayConfig.builder().ringSize(1024).ringWork(8192).build());
+        TestPeer flooder = relay.join("a", "pub");
+        TestPeer steady = relay.join("b", "pub");
+        TestPeer steadyWatcher = relay.join("b", "w");
+        for (int i = 0; i < 9; i++) {
+            relay.join("a", "w" + i);
+            relay.join("b", "x" + i);
+        }
+        relay.join("a", "w9");
+        TestPeer stuck = relay.join("stuck", "s");
+        TestPeer stuckPub = relay.join("stuck", "p");
+        stall(stuckPub, stuck);
+        for (int i = 0; i < 1000; i++) {
+            flooder.audio(1);             // would fill the whole budget (744 packets) on its own
+        }
+        for (int i = 0; i < 20; i++) {
+            steady.audio(1);
+        }
+        stuck.sink.open();
+        relay.settle();
+        assertEquals(20, steadyWatcher.sink.media(steady.id(), 1).size(), "the steady room lost nothing");
+        assertTrue(relay.core.metrics().drops(DropReason.INGRESS_SHARE) > 0, "the flooder was held to its share");
+    }
+
+    @Test
     @DisplayName("a kick that lands between a JOIN's session and the JOIN itself leaves no ghost member")
     void kickRacingJoinLeavesNoGhost() throws Exception {
         relay = new TestRelay();

@@ -3,6 +3,7 @@ package io.kfrelay.cli;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.WaitStrategyKind;
 import io.kfrelay.server.ListenAddress;
+import io.kfrelay.server.QuicCongestion;
 import io.kfrelay.transport.AllocatorKind;
 import io.kfrelay.transport.TransportKind;
 import io.kfrelay.transport.ws.WsFramingKind;
@@ -57,6 +58,17 @@ final class Converters {
         public CacheMode convert(String value) {
             try {
                 return CacheMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class Congestion implements ITypeConverter<QuicCongestion> {
+        @Override
+        public QuicCongestion convert(String value) {
+            try {
+                return QuicCongestion.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -19,9 +19,9 @@ import java.util.concurrent.locks.LockSupport;
  * (the file is a loop anyway, so skipping ahead loses nothing); otherwise it notes the request.
  *
  * <p>A relay that does not keep up gets no unbounded backlog: while the client is not writable, the publisher
- * waits for it up to one frame interval, then skips the frame if it is a delta (counted in
- * {@link Result#skipped()}; the stream decodes again from the next keyframe). A keyframe is never skipped: it
- * waits until the client takes it.
+ * waits for it up to one frame interval (or the patience it was given), then skips the frame if it is a delta
+ * (counted in {@link Result#skipped()}; the stream decodes again from the next keyframe). A keyframe is never
+ * skipped: it waits until the client takes it.
  */
 public final class FilePublisher {
     private static final long VIDEO_CLOCK_HZ = 90_000;
@@ -33,6 +33,8 @@ public final class FilePublisher {
     private final int fps;
     private final boolean loop;
     private final PrintWriter log;
+    /** How long a delta may wait for the client to be writable before it is skipped; 0 = one frame interval. */
+    private final long deltaPatienceNanos;
     private volatile boolean keyframeRequested;
     private volatile boolean stopped;
     private volatile Throwable lastError;
@@ -48,6 +50,16 @@ public final class FilePublisher {
     }
 
     public FilePublisher(List<AccessUnit> frames, int streamId, int fps, boolean loop, PrintWriter log) {
+        this(frames, streamId, fps, loop, log, java.time.Duration.ZERO);
+    }
+
+    /**
+     * @param deltaPatience how long a delta frame may wait for a client that is not writable before it is skipped;
+     *                      zero means one frame interval (a live source). Tests that must not lose a frame to a
+     *                      moment's stall of a busy machine wait longer; the stream is late then, not broken.
+     */
+    public FilePublisher(List<AccessUnit> frames, int streamId, int fps, boolean loop, PrintWriter log,
+                         java.time.Duration deltaPatience) {
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("nothing to publish: no access units");
         }
@@ -62,6 +74,7 @@ public final class FilePublisher {
         this.fps = fps;
         this.loop = loop;
         this.log = log;
+        this.deltaPatienceNanos = deltaPatience.toNanos();
     }
 
     /** Listener to pass to {@link KfRelayClient#connect} so the publisher hears keyframe requests. */
@@ -97,6 +110,7 @@ public final class FilePublisher {
      */
     public Result run(KfRelayClient client) throws InterruptedException {
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / fps;
+        long deltaWaitNanos = deltaPatienceNanos > 0 ? deltaPatienceNanos : intervalNanos;
         long start = System.nanoTime();
         long slot = 0; // frame times passed: paces the loop and stamps the timestamps, sent or skipped
         long sent = 0;
@@ -129,7 +143,7 @@ public final class FilePublisher {
             }
             AccessUnit au = frames.get(index); // index < size: it wraps when looping, ends the loop otherwise
             // A keyframe waits as long as it takes (the stream cannot decode without it); a delta one interval.
-            boolean writable = awaitWritable(client, au.keyframe() ? Long.MAX_VALUE : intervalNanos);
+            boolean writable = awaitWritable(client, au.keyframe() ? Long.MAX_VALUE : deltaWaitNanos);
             if (stopped || client.isClosed()) {
                 break;
             }

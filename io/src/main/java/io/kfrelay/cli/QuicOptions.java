@@ -1,6 +1,7 @@
 package io.kfrelay.cli;
 
 import io.kfrelay.server.ListenAddress;
+import io.kfrelay.server.QuicCongestion;
 import io.kfrelay.server.QuicConfig;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -51,6 +52,12 @@ final class QuicOptions {
                     + "a connection stays on one. 0: one per CPU core. Epoll only: with NIO, 1 (and a warning).")
     int eventLoops;
 
+    @Option(names = "--quic-congestion-control", paramLabel = "KIND", defaultValue = "bbr",
+            converter = Converters.Congestion.class,
+            description = "Congestion controller of QUIC connections: bbr (keeps a slow link's queue short, so media "
+                    + "datagrams are not dropped there), cubic or reno.")
+    QuicCongestion congestion;
+
     /** The QUIC configuration these options describe. */
     QuicConfig quicConfig() {
         boolean off = listen != null && listen.trim().equalsIgnoreCase("off");
@@ -64,6 +71,7 @@ final class QuicOptions {
                 .datagramQueue(datagramQueue)
                 .gso(gso)
                 .eventLoops(eventLoops)
+                .congestion(congestion)
                 .build();
     }
 

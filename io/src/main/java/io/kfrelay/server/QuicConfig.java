@@ -29,9 +29,12 @@ import java.time.Duration;
  *                          relay does not share with its load (docs/PERFORMANCE.md, QUIC); on a host of its own,
  *                          try the number of cores. 0 means one per CPU core ({@link #eventLoopCount()}). Epoll
  *                          only: with NIO the listener warns and uses 1
+ * @param congestion        the congestion controller of every connection; default {@link QuicCongestion#BBR}, which
+ *                          keeps a slow link's queue short so datagrams are not dropped there
  */
 public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, Path keyFile, Duration idleTimeout,
-                         Duration keepAlive, int maxUdpPayloadBytes, int datagramQueue, boolean gso, int eventLoops) {
+                         Duration keepAlive, int maxUdpPayloadBytes, int datagramQueue, boolean gso, int eventLoops,
+                         QuicCongestion congestion) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(10);
@@ -55,6 +58,7 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
                 "quic-max-udp-payload must be " + MIN_UDP_PAYLOAD_BYTES + ".." + MAX_UDP_PAYLOAD_BYTES + ", was "
                         + maxUdpPayloadBytes);
         require(datagramQueue >= 16 && datagramQueue <= 65_536, "quic-datagram-queue must be 16..65536, was " + datagramQueue);
+        require(congestion != null, "quic-congestion-control is required");
         require(eventLoops >= 0 && eventLoops <= MAX_EVENT_LOOPS,
                 "quic-event-loops must be 0 (one per core).." + MAX_EVENT_LOOPS + ", was " + eventLoops);
     }
@@ -91,7 +95,7 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
     public Builder toBuilder() {
         return new Builder().enabled(enabled).listen(listen).tls(certFile, keyFile).idleTimeout(idleTimeout)
                 .keepAlive(keepAlive).maxUdpPayloadBytes(maxUdpPayloadBytes).datagramQueue(datagramQueue).gso(gso)
-                .eventLoops(eventLoops);
+                .eventLoops(eventLoops).congestion(congestion);
     }
 
     /** Mutable builder starting from the defaults; every setter returns this. */
@@ -106,6 +110,7 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
         private int datagramQueue = DEFAULT_DATAGRAM_QUEUE;
         private boolean gso = true;
         private int eventLoops = DEFAULT_EVENT_LOOPS;
+        private QuicCongestion congestion = QuicCongestion.BBR;
 
         private Builder() {
         }
@@ -123,10 +128,11 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
         public Builder gso(boolean v) { gso = v; return this; }
         /** 0: one per CPU core. */
         public Builder eventLoops(int v) { eventLoops = v; return this; }
+        public Builder congestion(QuicCongestion v) { congestion = v; return this; }
 
         public QuicConfig build() {
             return new QuicConfig(enabled, listen, certFile, keyFile, idleTimeout, keepAlive, maxUdpPayloadBytes,
-                    datagramQueue, gso, eventLoops);
+                    datagramQueue, gso, eventLoops, congestion);
         }
     }
 }

@@ -69,6 +69,15 @@ class QuicOptionsTest {
     }
 
     @Test
+    void congestionControlDefaultsToBbrAndCanBeChosen() {
+        assertEquals(io.kfrelay.server.QuicCongestion.BBR, parse(Map.of()).quic.quicConfig().congestion());
+        assertEquals(io.kfrelay.server.QuicCongestion.CUBIC,
+                parse(Map.of(), "--quic-congestion-control", "cubic").quic.quicConfig().congestion());
+        assertEquals(io.kfrelay.server.QuicCongestion.RENO,
+                parse(Map.of("KFRELAY_QUIC_CONGESTION_CONTROL", "Reno")).quic.quicConfig().congestion());
+    }
+
+    @Test
     void aBadListenAddressNamesTheOption() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> parse(Map.of(), "--quic-listen", "nowhere").quic.quicConfig());

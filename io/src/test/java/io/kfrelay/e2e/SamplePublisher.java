@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.URI;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,7 +45,8 @@ final class SamplePublisher implements AutoCloseable {
 
     private SamplePublisher(List<AccessUnit> frames, String identity, boolean withAudio, Joining joining)
             throws Exception {
-        video = new FilePublisher(frames, VIDEO, 30, true, new PrintWriter(Writer.nullWriter()));
+        // A second of patience: on a busy 2-core machine the client may stall a moment; a test stream must stay whole.
+        video = new FilePublisher(frames, VIDEO, 30, true, new PrintWriter(Writer.nullWriter()), Duration.ofSeconds(1));
         client = joining.join(video.listener());
         startNanos = System.nanoTime();
         startedAt = Instant.now();

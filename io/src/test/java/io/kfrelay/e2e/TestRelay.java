@@ -9,6 +9,7 @@ import io.kfrelay.metrics.DropReason;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.server.QuicConfig;
 import io.kfrelay.server.RelayServer;
+import io.kfrelay.server.SecurityConfig;
 import io.kfrelay.server.ServerConfig;
 import io.kfrelay.transport.TransportMetrics;
 
@@ -41,6 +42,19 @@ final class TestRelay implements AutoCloseable {
     static TestRelay start(RelayConfig relay, QuicConfig quic) throws IOException {
         ServerConfig net = ServerConfig.builder().wsListen("127.0.0.1", 0).eventLoopThreads(2).build();
         return new TestRelay(new RelayServer(net, relay).withQuic(quic).start());
+    }
+
+    /**
+     * A relay whose per-address limits let one test host be hundreds of clients (every test client comes from
+     * 127.0.0.1, which a real relay would count as one host).
+     */
+    static TestRelay startForCrowds(RelayConfig relay) throws IOException {
+        ServerConfig net = ServerConfig.builder().wsListen("127.0.0.1", 0).eventLoopThreads(2).build();
+        SecurityConfig crowd = SecurityConfig.builder().joinsPerSecondPerAddress(10_000).maxPendingPerAddress(10_000)
+                .ingressPacketsPerSecond(1_000_000).ingressBytesPerSecond(1L << 30)
+                .build();
+        return new TestRelay(new RelayServer(net, relay).withQuic(QuicConfig.builder().listen("127.0.0.1", 0).build())
+                .withSecurity(crowd).start());
     }
 
     /** The relay's URL for {@code transport}. */

@@ -175,6 +175,7 @@ public final class QuicListener implements AutoCloseable {
         QuicServerCodecBuilder b = new QuicServerCodecBuilder()
                 .sslContext(tls.sslContext())
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .congestionControlAlgorithm(config.congestion().algorithm())
                 .maxSendUdpPayloadSize(config.maxUdpPayloadBytes())
                 .maxRecvUdpPayloadSize(config.maxUdpPayloadBytes())
                 .initialMaxData(2 * STREAM_WINDOW_BYTES)
