@@ -57,8 +57,11 @@ public record RelayConfig(
     public static final int DEFAULT_GOP_CAP_BYTES = 16 * 1024 * 1024;
     public static final Duration DEFAULT_GOP_MAX_AGE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_KEYFRAME_REQUEST_INTERVAL = Duration.ofMillis(500);
-    /** Enough to keep a fast link busy between two wake-ups of the replay thread, small against the sink's limits. */
-    public static final int DEFAULT_REPLAY_WINDOW_BYTES = 256 * 1024;
+    /**
+     * Most replays (a keyframe, or several streams' keyframes) go out in one window; a larger GOP waits for the joiner
+     * to drain. Within the joiner's queue limits with room for live media (checked by RelayServer).
+     */
+    public static final int DEFAULT_REPLAY_WINDOW_BYTES = 1024 * 1024;
     /** 0: derived from the JVM's max direct memory ({@code CacheBudget.defaultLimit()}). */
     public static final long DEFAULT_CACHE_BUDGET_BYTES = 0;
     public static final int DEFAULT_BATCH_EVENTS = 256;

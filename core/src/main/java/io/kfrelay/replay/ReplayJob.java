@@ -2,10 +2,7 @@ package io.kfrelay.replay;
 
 import io.kfrelay.cache.RunSlice;
 import io.kfrelay.egress.ParticipantSink;
-import io.kfrelay.protocol.MediaHeader;
-import io.kfrelay.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
-import org.agrona.collections.LongHashSet;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +20,8 @@ import java.util.function.Consumer;
  * <p>The cached packets are shared slices of the cache ({@link RunSlice}), not copies. When the queue behind the
  * replay is empty the job ends and reports through {@code onDone}; the shard consumer hands over what arrived since
  * and the joiner is live. If the consumer finds the joiner cannot keep up ({@link #skipForward()}), the job stops
- * the replay and drops each video stream's queued packets up to that stream's next keyframe start: the joiner moves
- * forward to a clean point, never into the middle of a GOP.
+ * the replay, drops the queued media and sends only the queued control messages: the joiner goes live at once, its
+ * video streams from their next keyframe start (the consumer gates them), never in the middle of a GOP.
  *
  * <p>Ownership of what is left: a job that ends normally leaves the queue to the consumer; a cancelled one (the
  * joiner left) releases it itself. One atomic state decides which, so nothing is released twice or leaked.
@@ -136,21 +133,14 @@ public final class ReplayJob implements Runnable {
     }
 
     /**
-     * Sends what queued behind the replay until the queue is empty and the sink holds at most half the window, so
-     * the joiner's queue has room for live media when the consumer takes over; drops as a skip forward says.
+     * Sends what queued behind the replay until the queue is empty, dropping the media if the joiner was moved
+     * forward; then the consumer takes over at once. The sink holds at most the window then, which its limits admit
+     * live media beside (RelayServer checks the window against them): waiting for it to drain first was measured to
+     * cost a join storm dearly (docs/PERFORMANCE.md).
      */
     private void catchUp(long sinceFlush) {
-        LongHashSet resumed = null;
-        while (state.get() == RUNNING) {
-            ByteBuf item = queue.poll();
-            if (item == null) {
-                if (sink.backlogBytes() <= windowBytes / 2) {
-                    break;
-                }
-                sink.flush();
-                waitForBacklog(windowBytes / 2); // live packets may queue meanwhile: look again
-                continue;
-            }
+        ByteBuf item;
+        while (state.get() == RUNNING && (item = queue.poll()) != null) {
             if (!CatchUpQueue.isMedia(item)) {
                 if (!awaitWindow()) {
                     item.release();
@@ -162,13 +152,8 @@ public final class ReplayJob implements Runnable {
             int length = item.readableBytes();
             try {
                 if (skipForward) {
-                    if (resumed == null) {
-                        resumed = new LongHashSet();
-                    }
-                    if (!resumesAt(item, resumed)) {
-                        skippedPackets++;
-                        continue;
-                    }
+                    skippedPackets++; // behind for good: the joiner goes live, video at its next keyframe start
+                    continue;
                 }
                 if (!awaitWindow()) {
                     break;
@@ -184,27 +169,6 @@ public final class ReplayJob implements Runnable {
         if (state.get() == RUNNING) {
             sink.flush();
         }
-    }
-
-    /**
-     * Moving forward: a video stream's queued packets are dropped until its next keyframe start, from which on the
-     * stream decodes again; audio goes on (each packet stands alone).
-     */
-    private static boolean resumesAt(ByteBuf packet, LongHashSet resumed) {
-        int at = packet.readerIndex();
-        if (MediaHeader.kind(packet, at) != Protocol.KIND_VIDEO) {
-            return true;
-        }
-        long key = MediaHeader.senderId(packet, at) << 16 | MediaHeader.streamId(packet, at);
-        if (resumed.contains(key)) {
-            return true;
-        }
-        int keyframeStart = Protocol.FLAG_KEYFRAME | Protocol.FLAG_FRAME_START;
-        if ((MediaHeader.flags(packet, at) & keyframeStart) == keyframeStart) {
-            resumed.add(key);
-            return true;
-        }
-        return false;
     }
 
     private long flushEvery(long sinceFlush) {
@@ -253,8 +217,8 @@ public final class ReplayJob implements Runnable {
     }
 
     /**
-     * The joiner cannot keep up (consumer): stop replaying and move forward. The consumer has already made its
-     * video streams wait for their next keyframe, so what it queues from now on starts clean.
+     * The joiner cannot keep up (consumer): stop replaying, drop the queued media, hand over. The consumer has made
+     * its video streams wait for their next keyframe and queues no more media for it meanwhile.
      */
     public void skipForward() {
         skipped = true;

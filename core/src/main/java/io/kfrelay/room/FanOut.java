@@ -90,7 +90,7 @@ final class FanOut {
             }
             Participant r = s.receiver;
             if (r.replay != null) {
-                handover.queue(r, packet, now); // counted when handed over
+                handover.queue(s, packet, now); // counted when handed over
             } else {
                 egress.sendMedia(r, packet);
                 delivered++;

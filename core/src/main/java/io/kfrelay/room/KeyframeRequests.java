@@ -7,8 +7,17 @@ import io.kfrelay.metrics.Stat;
  * Asks publishers for keyframes (KEYFRAME_REQUEST), at most once per stream per interval: joiners, receivers that
  * lost packets, caches whose GOP lost continuity and joiners moved forward all go through this one throttle, so
  * a publisher's keyframe rate has one bound whatever asks.
+ *
+ * <p>The interval backs off under sustained demand: when requests were throttled since the last one went out and the
+ * demand has not paused (the last one went out less than two intervals ago), the next interval is twice as long, up
+ * to {@value #MAX_BACKOFF} times the configured one; otherwise it is the configured interval again. In a large room every keyframe goes to everybody: a join storm, or
+ * receivers that each lose a little, would otherwise ask for one every interval for as long as they keep asking, and
+ * the keyframes themselves overload the receivers that then ask again.
  */
 final class KeyframeRequests {
+    /** The longest interval, in multiples of the configured one. */
+    static final int MAX_BACKOFF = 8;
+
     private final Egress egress;
     private final ControlOut control;
     private final EnumCounters<Stat> stats;
@@ -25,10 +34,16 @@ final class KeyframeRequests {
         if (!s.isVideo()) {
             return;
         }
-        if (s.keyframeRequested && now - s.lastKeyframeRequestNanos < intervalNanos) {
+        if (s.keyframeRequested && now - s.lastKeyframeRequestNanos < s.keyframeRequestIntervalNanos) {
             stats.increment(Stat.KEYFRAME_REQUESTS_THROTTLED);
+            s.keyframeRequestsThrottled = true;
             return;
         }
+        long current = Math.max(intervalNanos, s.keyframeRequestIntervalNanos);
+        boolean sustained = s.keyframeRequested && s.keyframeRequestsThrottled
+                && now - s.lastKeyframeRequestNanos <= 2 * current;
+        s.keyframeRequestIntervalNanos = sustained ? Math.min(MAX_BACKOFF * intervalNanos, 2 * current) : intervalNanos;
+        s.keyframeRequestsThrottled = false;
         s.keyframeRequested = true;
         s.lastKeyframeRequestNanos = now;
         stats.increment(Stat.KEYFRAME_REQUESTS_SENT);

@@ -15,6 +15,10 @@ final class PublishedStream {
     int indexInRoom = -1;
     boolean keyframeRequested;
     long lastKeyframeRequestNanos;
+    /** The current interval between keyframe requests (backs off under sustained demand, see KeyframeRequests). */
+    long keyframeRequestIntervalNanos;
+    /** Requests were throttled since the last one went out. */
+    boolean keyframeRequestsThrottled;
 
     PublishedStream(Participant owner, int streamId, int kind, StreamCache cache) {
         this.owner = owner;

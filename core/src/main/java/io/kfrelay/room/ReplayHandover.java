@@ -63,23 +63,27 @@ final class ReplayHandover {
     }
 
     /**
-     * A live packet for a receiver still in replay: queued behind it. If the queue is at its bound (or the budget is
-     * spent) the receiver cannot keep up: it moves forward, and false says the packet is not delivered.
+     * A live packet for a receiver still in replay, on its subscription {@code s}: queued behind the replay. If the
+     * queue is at its bound (or the budget is spent) the receiver cannot keep up and moves forward; from then on its
+     * media is not queued (video waits for its next keyframe start, audio resumes live after the hand-over).
      */
-    boolean queue(Participant receiver, ByteBuf packet, long now) {
-        if (receiver.catchUp.offerMedia(packet)) {
-            return true;
+    void queue(Subscription s, ByteBuf packet, long now) {
+        Participant receiver = s.receiver;
+        if (!receiver.replay.skippedForward() && receiver.catchUp.offerMedia(packet)) {
+            return;
         }
         drops.incrementShared(DropReason.REPLAY_QUEUE_FULL);
-        moveForward(receiver, now);
-        return false;
+        if (s.stream.isVideo()) {
+            s.awaitingKeyframe = true; // a keyframe start let through and dropped: its stream waits for the next
+        }
+        if (!receiver.replay.skippedForward()) {
+            moveForward(receiver, now);
+        }
     }
 
     /**
-     * The joiner is behind: each of its video streams waits for its next keyframe start (asked for, throttled), so
-     * whatever is queued for it next starts clean; and, the first time, the replay thread stops replaying and drops
-     * queued video up to those keyframes. Every refusal gates again: a keyframe start refused too must not let the
-     * rest of its keyframe in.
+     * The joiner is behind for good: each of its video streams waits for its next keyframe start (asked for once,
+     * throttled as always), and the replay thread stops replaying, drops what media queued and hands over.
      */
     private void moveForward(Participant p, long now) {
         for (Subscription s : p.subscriptions) {
@@ -88,11 +92,9 @@ final class ReplayHandover {
                 keyframes.request(s.stream, now);
             }
         }
-        if (!p.replay.skippedForward()) {
-            p.keyframesAfterReplay.clear();
-            stats.increment(Stat.REPLAYS_SKIPPED_FORWARD);
-            p.replay.skipForward();
-        }
+        p.keyframesAfterReplay.clear();
+        stats.increment(Stat.REPLAYS_SKIPPED_FORWARD);
+        p.replay.skipForward();
     }
 
     /** The replay thread is done: what queued since its last look goes out now, in order, and the joiner is live. */

@@ -124,6 +124,36 @@ class KeyframeRequestTest {
     }
 
     @Test
+    @DisplayName("under sustained demand the interval doubles, up to 8x; a quiet stream goes back to the base interval")
+    void throttleBacksOff() {
+        relay = new TestRelay(RelayConfig.builder().keyframeRequestInterval(Duration.ofMillis(500)).build());
+        TestPeer pub = relay.join("r", "pub");
+        TestPeer sub = relay.join("r", "sub");
+        pub.keyframe(1, 1);
+        relay.settle();
+        int sent = requests(pub).size();
+        // Someone asks every 100 ms for 10 s: sent at 0, 0.5, 1.5, 3.5, 7.5 s (500, 1000, 2000, 4000 ms apart).
+        List<Long> sentAt = new java.util.ArrayList<>();
+        for (int ms = 0; ms < 10_000; ms += 100) {
+            sub.session.requestKeyframe(pub.id(), 1);
+            relay.settle();
+            if (requests(pub).size() > sent) {
+                sent = requests(pub).size();
+                sentAt.add((long) ms);
+            }
+            relay.advance(Duration.ofMillis(100));
+        }
+        assertEquals(List.of(0L, 500L, 1500L, 3500L, 7500L), sentAt, "backed off to 4 s, not further");
+        relay.advance(Duration.ofSeconds(10));   // quiet
+        sub.session.requestKeyframe(pub.id(), 1);
+        relay.settle();
+        relay.advance(Duration.ofMillis(500));
+        sub.session.requestKeyframe(pub.id(), 1);
+        relay.settle();
+        assertEquals(sent + 2, requests(pub).size(), "back to one per 500 ms");
+    }
+
+    @Test
     @DisplayName("a receiver's KEYFRAME_REQUEST is forwarded upstream, throttled with the rest")
     void receiverRequestForwarded() {
         relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.GOP).build());

@@ -247,7 +247,7 @@ class LateJoinReplayTest {
     @Test
     @DisplayName("a joiner that leaves during its replay is cleaned up: the replay stops and nothing leaks")
     void leaveDuringReplay() throws Exception {
-        relay = new TestRelay();
+        relay = new TestRelay(RelayConfig.builder().replayWindowBytes(16 * 1024).build());
         TestPeer pub = relay.join("r", "pub");
         pub.keyframe(CAM, 400);
         RecordingSink sink = new RecordingSink();

@@ -98,7 +98,7 @@ final class ServeCommand implements Callable<Integer> {
                     + "connection closed.")
     int maxFrameBytes;
 
-    @Option(names = "--sink-queue-messages", paramLabel = "N", defaultValue = "1024",
+    @Option(names = "--sink-queue-messages", paramLabel = "N", defaultValue = "4096",
             description = "Per-receiver egress queue: media is dropped for a receiver with this many messages "
                     + "waiting (video deltas at 75%% of it).")
     int sinkQueueMessages;
@@ -107,7 +107,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "The same limit in bytes (at least twice --max-frame-bytes).")
     long sinkQueueBytes;
 
-    @Option(names = "--sink-hard-cap-messages", paramLabel = "N", defaultValue = "2048",
+    @Option(names = "--sink-hard-cap-messages", paramLabel = "N", defaultValue = "8192",
             description = "Control is never dropped, but a receiver with this many messages waiting is disconnected.")
     int sinkHardCapMessages;
 
@@ -198,9 +198,10 @@ final class ServeCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------- replay and limits
 
-    @Option(names = "--replay-window", paramLabel = "SIZE", defaultValue = "256k", converter = Converters.IntBytes.class,
+    @Option(names = "--replay-window", paramLabel = "SIZE", defaultValue = "1m", converter = Converters.IntBytes.class,
             description = "Bytes a late joiner's replay may have waiting in its connection's queue: the replay goes "
-                    + "as fast as the joiner reads, never faster. Must stay below --sink-hard-cap-bytes.")
+                    + "as fast as the joiner reads, never faster. At most half the video deltas' share of "
+                    + "--sink-queue-bytes.")
     int replayWindow;
 
     @Option(names = "--max-streams", paramLabel = "N", defaultValue = "16",

@@ -3,6 +3,7 @@ package io.kfrelay.server;
 import io.kfrelay.admin.AdminConfig;
 import io.kfrelay.admin.AdminServer;
 import io.kfrelay.config.RelayConfig;
+import io.kfrelay.transport.SinkLimits;
 import io.kfrelay.log.LifecycleLog;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.security.SecurityMetrics;
@@ -87,10 +88,14 @@ public final class RelayServer implements AutoCloseable {
     public RelayServer(ServerConfig config, RelayConfig relayConfig) {
         this.config = Objects.requireNonNull(config, "config");
         this.relayConfig = Objects.requireNonNull(relayConfig, "relayConfig");
-        // A replay keeps up to its window in the joiner's queue; live media must still fit beside it afterwards.
-        if (relayConfig.replayWindowBytes() > config.sinkQueueBytes() / 2) {
-            throw new IllegalArgumentException("replay-window (" + relayConfig.replayWindowBytes()
-                    + ") must be at most half of sink-queue-bytes (" + config.sinkQueueBytes() + ")");
+        // A replay leaves up to its window in the joiner's queue when it hands over; live media (video deltas, the
+        // first to be refused) must still fit beside it: half the deltas' share in bytes, and in messages of 512 bytes.
+        SinkLimits limits = config.sinkLimits();
+        int window = relayConfig.replayWindowBytes();
+        if (window > limits.deltaBytes() / 2 || window / 512 > limits.deltaMessages()) {
+            throw new IllegalArgumentException("replay-window (" + window + ") must be at most half of the video "
+                    + "deltas' share of sink-queue-bytes (" + limits.deltaBytes() / 2 + ") and at most "
+                    + limits.deltaMessages() + " messages of 512 bytes: raise sink-queue-bytes/-messages or lower it");
         }
     }
 

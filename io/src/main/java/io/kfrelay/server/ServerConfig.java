@@ -23,10 +23,11 @@ import java.time.Duration;
  * @param maxFrameBytes             largest WebSocket frame payload (one protocol message) accepted; default
  *                                  64 KiB. Larger frames are refused (ERROR TOO_LARGE, close) before being read
  * @param sinkQueueMessages         per-connection egress queue: media is dropped for a receiver that has this
- *                                  many messages waiting (video deltas at 75% of it); default 1024
+ *                                  many messages waiting (video deltas at 75% of it); default 4096, so that with
+ *                                  ordinary packets the byte limit is the one that binds
  * @param sinkQueueBytes            the same limit in bytes; default 4 MiB
  * @param sinkHardCapMessages       control messages are never dropped, but a receiver with this many
- *                                  messages waiting is disconnected; default 2048
+ *                                  messages waiting is disconnected; default 8192
  * @param sinkHardCapBytes          the same limit in bytes; default 8 MiB
  * @param writeBufferHighWaterMark  bytes Netty may hold per connection before the connection counts as
  *                                  unwritable and its queue stops draining; resumes at half. Default 256 KiB
@@ -65,9 +66,9 @@ public record ServerConfig(
     /** The largest valid JOIN (room and identity of 256 bytes, a 4096-byte token) must fit in a frame. */
     public static final int MIN_FRAME_BYTES = 8 * 1024;
     public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
-    public static final int DEFAULT_SINK_QUEUE_MESSAGES = 1024;
+    public static final int DEFAULT_SINK_QUEUE_MESSAGES = 4096;
     public static final long DEFAULT_SINK_QUEUE_BYTES = 4L * 1024 * 1024;
-    public static final int DEFAULT_SINK_HARD_CAP_MESSAGES = 2048;
+    public static final int DEFAULT_SINK_HARD_CAP_MESSAGES = 8192;
     public static final long DEFAULT_SINK_HARD_CAP_BYTES = 8L * 1024 * 1024;
     public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK = 256 * 1024;
     public static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(10);

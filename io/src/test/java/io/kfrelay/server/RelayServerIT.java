@@ -343,7 +343,8 @@ class RelayServerIT {
         ServerConfig small = loopback().sinkQueueMessages(256).sinkQueueBytes(1024 * 1024).sinkHardCapMessages(512)
                 .sinkHardCapBytes(2 * 1024 * 1024).maxFrameBytes(8 * 1024).writeBufferHighWaterMark(8 * 1024)
                 .stallTimeout(Duration.ZERO).build(); // this test is about the hard cap
-        try (RelayServer s = new RelayServer(small, RelayConfig.defaults()).start();
+        // A replay window that fits these small queues (the relay refuses one that leaves live media no room).
+        try (RelayServer s = new RelayServer(small, RelayConfig.builder().replayWindowBytes(64 * 1024).build()).start();
              WsTestClient pub = WsTestClient.connect(s.wsPort());
              WsTestClient fast = WsTestClient.connect(s.wsPort());
              WsTestClient stuck = WsTestClient.connect(s.wsPort(), "/kfrelay", 4096)) {
@@ -394,7 +395,8 @@ class RelayServerIT {
         ServerConfig small = loopback().sinkQueueMessages(256).sinkQueueBytes(1024 * 1024).sinkHardCapMessages(512)
                 .sinkHardCapBytes(2 * 1024 * 1024).maxFrameBytes(8 * 1024).writeBufferHighWaterMark(8 * 1024)
                 .stallTimeout(Duration.ofSeconds(1)).build();
-        try (RelayServer s = new RelayServer(small, RelayConfig.defaults()).start();
+        // A replay window that fits these small queues (the relay refuses one that leaves live media no room).
+        try (RelayServer s = new RelayServer(small, RelayConfig.builder().replayWindowBytes(64 * 1024).build()).start();
              WsTestClient pub = WsTestClient.connect(s.wsPort());
              WsTestClient fast = WsTestClient.connect(s.wsPort());
              WsTestClient stuck = WsTestClient.connect(s.wsPort(), "/kfrelay", 4096)) {

@@ -20,13 +20,13 @@ class ServerConfigTest {
         assertEquals(TransportKind.AUTO, c.transport());
         assertEquals(Runtime.getRuntime().availableProcessors(), c.eventLoopThreads());
         assertEquals(64 * 1024, c.maxFrameBytes());
-        assertEquals(1024, c.sinkQueueMessages());
+        assertEquals(4096, c.sinkQueueMessages());
         assertEquals(Duration.ofSeconds(10), c.joinTimeout());
         assertEquals(Duration.ofSeconds(5), c.drainTimeout());
         assertEquals(Duration.ofSeconds(10), c.stallTimeout());
         assertEquals(Duration.ofSeconds(10), c.sinkLimits().stallTimeout(), "the sinks get it");
         assertEquals(c, c.toBuilder().build());
-        assertEquals(768, c.sinkLimits().deltaMessages());
+        assertEquals(3072, c.sinkLimits().deltaMessages());
         assertEquals(c.writeBufferHighWaterMark() / 2, c.writeBufferLowWaterMark());
     }
 
@@ -63,5 +63,16 @@ class ServerConfigTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ListenAddress.parse(bad), bad);
             assertTrue(e.getMessage().contains("HOST:PORT") || e.getMessage().contains("port"), e.getMessage());
         }
+    }
+
+    @Test
+    void aReplayWindowTheQueueCannotHoldBesideLiveMediaIsRefused() {
+        ServerConfig small = ServerConfig.builder().sinkQueueMessages(256).sinkQueueBytes(1024 * 1024)
+                .sinkHardCapMessages(512).sinkHardCapBytes(2 * 1024 * 1024).maxFrameBytes(8 * 1024).build();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new RelayServer(small, io.kfrelay.config.RelayConfig.defaults()));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("replay-window (1048576)"), e.getMessage());
+        new RelayServer(small, io.kfrelay.config.RelayConfig.builder().replayWindowBytes(64 * 1024).build());
+        new RelayServer(ServerConfig.defaults(), io.kfrelay.config.RelayConfig.defaults());
     }
 }
