@@ -123,7 +123,8 @@ public record RelayConfig(
     public static final class Builder {
         private int shards = DEFAULT_SHARDS;
         private int ringSize = DEFAULT_RING_SIZE;
-        // LITE_BLOCKING signals the consumer only when it sleeps: 1.7x the hop throughput of BLOCKING (docs/PERFORMANCE.md).
+        // LITE_BLOCKING signals the consumer only when it sleeps, so a busy ring costs its producers no wake-up
+        // (measured against the others: docs/PERFORMANCE.md, JMH).
         private WaitStrategyKind waitStrategy = WaitStrategyKind.LITE_BLOCKING;
         private int controlReserve = -1;
         private CacheMode cacheMode = CacheMode.KEYFRAME;

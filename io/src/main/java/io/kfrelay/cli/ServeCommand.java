@@ -161,7 +161,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--keyframe-request-interval", paramLabel = "DURATION", defaultValue = "500ms",
             converter = Converters.Time.class,
-            description = "At most one KEYFRAME_REQUEST per stream per interval.")
+            description = "At most one KEYFRAME_REQUEST per stream per interval; under sustained demand the interval "
+                    + "doubles, up to 8 times this.")
     Duration keyframeRequestInterval;
 
     // ---------------------------------------------------------------- pipeline
