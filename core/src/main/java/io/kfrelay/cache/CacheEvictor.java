@@ -1,7 +1,6 @@
 package io.kfrelay.cache;
 
-import java.util.ArrayList;
-import java.util.List;
+import io.kfrelay.util.IndexedList;
 
 /**
  * Decides, for one shard, which caches give way when the relay-wide {@link CacheBudget} has no room for a keyframe.
@@ -14,24 +13,24 @@ import java.util.List;
  * relay-wide. Consumer thread only. The scan is linear in the shard's streams, and runs only when memory is short.
  */
 public final class CacheEvictor {
-    private final List<StreamCache> caches = new ArrayList<>();
+    private final IndexedList<StreamCache> caches = new IndexedList<>(new IndexedList.Index<>() {
+        @Override
+        public int get(StreamCache c) {
+            return c.evictorIndex;
+        }
+
+        @Override
+        public void set(StreamCache c, int index) {
+            c.evictorIndex = index;
+        }
+    });
 
     void register(StreamCache cache) {
-        cache.evictorIndex = caches.size();
         caches.add(cache);
     }
 
     void unregister(StreamCache cache) {
-        int i = cache.evictorIndex;
-        if (i < 0) {
-            return;
-        }
-        StreamCache last = caches.removeLast();
-        if (last != cache) {
-            caches.set(i, last);
-            last.evictorIndex = i;
-        }
-        cache.evictorIndex = -1;
+        caches.remove(cache);
     }
 
     /**

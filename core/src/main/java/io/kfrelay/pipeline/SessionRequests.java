@@ -20,15 +20,13 @@ final class SessionRequests {
         SHED
     }
 
-    private final long[] keyframes;
-    private final int[] ends;
-    private int keyframeCount;
-    private int endCount;
+    private final PendingKeys keyframes;
+    private final PendingKeys ends;
     private boolean scheduled;
 
     SessionRequests(int maxKeyframes, int maxEnds) {
-        this.keyframes = new long[maxKeyframes];
-        this.ends = new int[maxEnds];
+        this.keyframes = new PendingKeys(maxKeyframes);
+        this.ends = new PendingKeys(maxEnds);
     }
 
     static long keyframeKey(long senderId, int streamId) {
@@ -36,32 +34,20 @@ final class SessionRequests {
     }
 
     synchronized Added addKeyframe(long key) {
-        for (int i = 0; i < keyframeCount; i++) {
-            if (keyframes[i] == key) {
-                return Added.COALESCED;
-            }
-        }
-        if (keyframeCount == keyframes.length) {
-            return Added.SHED;
-        }
-        keyframes[keyframeCount++] = key;
-        return schedule();
+        return add(keyframes, key);
     }
 
     synchronized Added addEnd(int streamId) {
-        for (int i = 0; i < endCount; i++) {
-            if (ends[i] == streamId) {
-                return Added.COALESCED;
-            }
-        }
-        if (endCount == ends.length) {
-            return Added.SHED;
-        }
-        ends[endCount++] = streamId;
-        return schedule();
+        return add(ends, streamId);
     }
 
-    private Added schedule() {
+    private Added add(PendingKeys pending, long key) {
+        if (pending.contains(key)) {
+            return Added.COALESCED;
+        }
+        if (!pending.add(key)) {
+            return Added.SHED;
+        }
         if (scheduled) {
             return Added.PENDING;
         }
@@ -75,30 +61,57 @@ final class SessionRequests {
      */
     synchronized int unschedule() {
         scheduled = false;
-        int shed = keyframeCount;
-        keyframeCount = 0;
-        return shed;
+        return keyframes.takeAll().length;
     }
 
     /** Consumer: hands every pending request to {@code into} and clears them; the next request schedules anew. */
     void drainTo(Sink into) {
         long[] kf;
-        int[] es;
+        long[] es;
         synchronized (this) {
             scheduled = false;
-            if (keyframeCount == 0 && endCount == 0) {
-                return;
-            }
-            kf = java.util.Arrays.copyOf(keyframes, keyframeCount);
-            es = java.util.Arrays.copyOf(ends, endCount);
-            keyframeCount = 0;
-            endCount = 0;
+            kf = keyframes.takeAll();
+            es = ends.takeAll();
         }
-        for (int stream : es) {
-            into.endStream(stream);
+        for (long stream : es) {
+            into.endStream((int) stream);
         }
         for (long key : kf) {
             into.keyframeRequest(key >>> 16, (int) (key & 0xFFFF));
+        }
+    }
+
+    /** A small set of pending keys, at most {@code capacity}, in arrival order. */
+    private static final class PendingKeys {
+        private final long[] keys;
+        private int count;
+
+        PendingKeys(int capacity) {
+            this.keys = new long[capacity];
+        }
+
+        boolean contains(long key) {
+            for (int i = 0; i < count; i++) {
+                if (keys[i] == key) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** False when full. */
+        boolean add(long key) {
+            if (count == keys.length) {
+                return false;
+            }
+            keys[count++] = key;
+            return true;
+        }
+
+        long[] takeAll() {
+            long[] taken = java.util.Arrays.copyOf(keys, count);
+            count = 0;
+            return taken;
         }
     }
 

@@ -110,7 +110,7 @@ final class Membership {
         for (Participant other : room.members) {
             egress.send(other, control.participantJoined(id, identity));
         }
-        room.addMember(joiner);
+        room.members.add(joiner);
         roomSizes.changed(roomName, room.members.size());
         LOG.info("event=joined room={} participant={} identity={} shard={}", roomName, id, identity, shard);
         JfrEvents.participantJoined(roomName, id, identity, shard);
@@ -155,7 +155,7 @@ final class Membership {
     private static void subscribe(Participant receiver, PublishedStream s, boolean awaitingKeyframe) {
         Subscription sub = new Subscription(s, receiver, awaitingKeyframe);
         s.subscribers.add(sub);
-        receiver.addSubscription(sub);
+        receiver.subscriptions.add(sub);
     }
 
     /** Answers a JOIN with an ERROR and closes the sink; nothing about the joiner is kept. */
@@ -175,7 +175,7 @@ final class Membership {
             return;
         }
         Room room = p.room;
-        room.removeMember(p);
+        room.members.remove(p);
         roomSizes.changed(room.name, room.members.size());
         stats.add(Stat.PARTICIPANTS, -1);
         stats.increment(Stat.LEAVES);
@@ -255,7 +255,7 @@ final class Membership {
         PublishedStream s = new PublishedStream(sender, streamId, kind, cache);
         sender.streams.put(streamId, s);
         Room room = sender.room;
-        room.addStream(s);
+        room.streams.add(s);
         stats.increment(Stat.STREAMS);
         for (Participant other : room.members) {
             if (other != sender) {
@@ -283,14 +283,14 @@ final class Membership {
     private void endStream(PublishedStream s) {
         Participant owner = s.owner;
         owner.streams.remove(s.streamId);
-        owner.room.removeStream(s);
+        owner.room.streams.remove(s);
         stats.add(Stat.STREAMS, -1);
         if (s.cache != null) {
             s.cache.close();
         }
         for (int i = s.subscribers.size() - 1; i >= 0; i--) {
             Subscription sub = s.subscribers.get(i);
-            sub.receiver.removeSubscription(sub);
+            sub.receiver.subscriptions.remove(sub);
             s.subscribers.remove(sub);
         }
         for (Participant other : owner.room.members) {

@@ -3,6 +3,7 @@ package io.kfrelay.room;
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.replay.CatchUpQueue;
 import io.kfrelay.replay.ReplayJob;
+import io.kfrelay.util.IndexedList;
 import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.ArrayList;
@@ -19,7 +20,17 @@ final class Participant {
     /** What it publishes, by stream id. */
     final Int2ObjectHashMap<PublishedStream> streams = new Int2ObjectHashMap<>();
     /** What it receives; each knows its index here. */
-    final List<Subscription> subscriptions = new ArrayList<>();
+    final IndexedList<Subscription> subscriptions = new IndexedList<>(new IndexedList.Index<>() {
+        @Override
+        public int get(Subscription s) {
+            return s.indexInReceiver;
+        }
+
+        @Override
+        public void set(Subscription s, int index) {
+            s.indexInReceiver = index;
+        }
+    });
     /** Position in {@link Room#members}. */
     int indexInRoom = -1;
     /** Non-null while this participant's replay runs; live media and control then wait in {@link #catchUp}. */
@@ -42,21 +53,4 @@ final class Participant {
         return replay != null;
     }
 
-    void addSubscription(Subscription s) {
-        s.indexInReceiver = subscriptions.size();
-        subscriptions.add(s);
-    }
-
-    void removeSubscription(Subscription s) {
-        int i = s.indexInReceiver;
-        if (i < 0 || i >= subscriptions.size() || subscriptions.get(i) != s) {
-            return;
-        }
-        Subscription last = subscriptions.removeLast();
-        if (last != s) {
-            subscriptions.set(i, last);
-            last.indexInReceiver = i;
-        }
-        s.indexInReceiver = -1;
-    }
 }

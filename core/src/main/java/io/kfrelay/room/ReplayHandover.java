@@ -124,7 +124,7 @@ final class ReplayHandover {
         }
         egress.markDirty(p);
         for (PublishedStream s : p.keyframesAfterReplay) {
-            if (p.room.hasStream(s)) { // not ended meanwhile
+            if (p.room.streams.contains(s)) { // not ended meanwhile
                 keyframes.request(s, now);
             }
         }

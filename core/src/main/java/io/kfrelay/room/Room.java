@@ -1,52 +1,34 @@
 package io.kfrelay.room;
 
-import java.util.ArrayList;
-import java.util.List;
+import io.kfrelay.util.IndexedList;
 
-/** A room of one shard: its members and every stream they publish, each list with O(1) removal. */
+/** A room of one shard: its members and every stream they publish. */
 final class Room {
     final String name;
-    final List<Participant> members = new ArrayList<>();
-    final List<PublishedStream> streams = new ArrayList<>();
+    final IndexedList<Participant> members = new IndexedList<>(new IndexedList.Index<>() {
+        @Override
+        public int get(Participant p) {
+            return p.indexInRoom;
+        }
+
+        @Override
+        public void set(Participant p, int index) {
+            p.indexInRoom = index;
+        }
+    });
+    final IndexedList<PublishedStream> streams = new IndexedList<>(new IndexedList.Index<>() {
+        @Override
+        public int get(PublishedStream s) {
+            return s.indexInRoom;
+        }
+
+        @Override
+        public void set(PublishedStream s, int index) {
+            s.indexInRoom = index;
+        }
+    });
 
     Room(String name) {
         this.name = name;
-    }
-
-    void addMember(Participant p) {
-        p.indexInRoom = members.size();
-        members.add(p);
-    }
-
-    void removeMember(Participant p) {
-        int i = p.indexInRoom;
-        Participant last = members.removeLast();
-        if (last != p) {
-            members.set(i, last);
-            last.indexInRoom = i;
-        }
-        p.indexInRoom = -1;
-    }
-
-    void addStream(PublishedStream s) {
-        s.indexInRoom = streams.size();
-        streams.add(s);
-    }
-
-    void removeStream(PublishedStream s) {
-        int i = s.indexInRoom;
-        if (i < 0) {
-            return;
-        }
-        PublishedStream last = streams.removeLast();
-        if (last != s) {
-            streams.set(i, last);
-            last.indexInRoom = i;
-        }
-        s.indexInRoom = -1;
-    }
-
-    boolean hasStream(PublishedStream s) {
-        return s.indexInRoom >= 0;
     }
 }

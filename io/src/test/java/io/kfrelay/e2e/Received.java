@@ -18,22 +18,7 @@ final class Received implements ClientListener {
 
     /** One received media packet. {@code arrivalNanos} is System.nanoTime() on arrival. */
     record Packet(long sender, int stream, int kind, int flags, long seq, long timestamp, int payloadBytes,
-                  long arrivalNanos) {
-        boolean replay() {
-            return (flags & Protocol.FLAG_REPLAY) != 0;
-        }
-
-        boolean keyframe() {
-            return (flags & Protocol.FLAG_KEYFRAME) != 0;
-        }
-
-        boolean frameStart() {
-            return (flags & Protocol.FLAG_FRAME_START) != 0;
-        }
-
-        boolean frameEnd() {
-            return (flags & Protocol.FLAG_FRAME_END) != 0;
-        }
+                  long arrivalNanos) implements PacketFlags {
     }
 
     /** A control event, as text: "joined 3", "left 3", "started 3/1 video", "ended 3/1", "keyframe-request 1". */

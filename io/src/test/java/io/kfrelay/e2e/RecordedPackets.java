@@ -1,6 +1,5 @@
 package io.kfrelay.e2e;
 
-import io.kfrelay.protocol.Protocol;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,25 +21,9 @@ record RecordedPackets(List<Packet> packets) {
      * @param micros arrival time, microseconds since the epoch
      * @param size   the whole packet, 20-byte header included
      */
-    record Packet(long micros, long sender, int stream, String kind, long seq, int flags, int size) {
+    record Packet(long micros, long sender, int stream, String kind, long seq, int flags, int size) implements PacketFlags {
         boolean video() {
             return kind.equals("video");
-        }
-
-        boolean replay() {
-            return (flags & Protocol.FLAG_REPLAY) != 0;
-        }
-
-        boolean keyframe() {
-            return (flags & Protocol.FLAG_KEYFRAME) != 0;
-        }
-
-        boolean frameStart() {
-            return (flags & Protocol.FLAG_FRAME_START) != 0;
-        }
-
-        boolean frameEnd() {
-            return (flags & Protocol.FLAG_FRAME_END) != 0;
         }
     }
 
