@@ -7,10 +7,10 @@ import io.netty.buffer.ByteBuf;
  * per connection; tests implement it in memory.
  *
  * <p>Threading: every method is called by the participant's shard consumer. While the participant's replay
- * runs, its replay thread makes the calls instead (the consumer only flushes): the consumer queues the
- * participant's live media and control behind the replay, the replay thread sends them after the cached packets,
- * and the consumer takes over through the ring after the replay thread's last call. So the order of calls is the
- * order to deliver. Implementations must tolerate calls from both threads and must never block: a slow
+ * runs, its replay thread makes the calls instead (the consumer only flushes, and sends the ERROR of an eviction,
+ * which cancels the replay): the consumer queues the participant's live media and control behind the replay, the
+ * replay thread sends them after the cached packets, and the consumer takes over through the ring after the replay
+ * thread's last call. So the order of calls is the order to deliver. Implementations must tolerate calls from both threads and must never block: a slow
  * receiver is the sink's to bound. Never call back into {@code RelayCore.close()} from here.
  */
 public interface ParticipantSink {
