@@ -29,6 +29,7 @@ import java.time.Duration;
  * @param maxParticipantsPerRoom    members one room may have; a JOIN beyond it is refused (ROOM_FULL)
  * @param maxRooms                  rooms the whole relay (every shard together) may hold; a JOIN that would open
  *                                  one more is refused (TOO_MANY_ROOMS)
+ * @param autoLayer                 when a receiver on a simulcast source's auto layer moves down and back up
  */
 public record RelayConfig(
         int shards,
@@ -47,7 +48,8 @@ public record RelayConfig(
         long ringWork,
         int maxStreamsPerParticipant,
         int maxParticipantsPerRoom,
-        int maxRooms) {
+        int maxRooms,
+        AutoLayerSettings autoLayer) {
 
     public static final int DEFAULT_SHARDS = 1;
     public static final int DEFAULT_RING_SIZE = 16_384;
@@ -94,6 +96,7 @@ public record RelayConfig(
         require(maxParticipantsPerRoom >= 1 && maxParticipantsPerRoom <= 65_535,
                 "max-participants-per-room must be 1..65535, was " + maxParticipantsPerRoom);
         require(maxRooms >= 1, "max-rooms must be at least 1, was " + maxRooms);
+        require(autoLayer != null, "auto layer settings are required");
     }
 
     private static void require(boolean ok, String message) {
@@ -140,6 +143,7 @@ public record RelayConfig(
         private int maxStreamsPerParticipant = DEFAULT_MAX_STREAMS_PER_PARTICIPANT;
         private int maxParticipantsPerRoom = DEFAULT_MAX_PARTICIPANTS_PER_ROOM;
         private int maxRooms = DEFAULT_MAX_ROOMS;
+        private AutoLayerSettings autoLayer = AutoLayerSettings.defaults();
 
         private Builder() {
         }
@@ -162,6 +166,7 @@ public record RelayConfig(
             maxStreamsPerParticipant = c.maxStreamsPerParticipant;
             maxParticipantsPerRoom = c.maxParticipantsPerRoom;
             maxRooms = c.maxRooms;
+            autoLayer = c.autoLayer;
         }
 
         public Builder shards(int v) { shards = v; return this; }
@@ -185,6 +190,7 @@ public record RelayConfig(
         public Builder maxStreamsPerParticipant(int v) { maxStreamsPerParticipant = v; return this; }
         public Builder maxParticipantsPerRoom(int v) { maxParticipantsPerRoom = v; return this; }
         public Builder maxRooms(int v) { maxRooms = v; return this; }
+        public Builder autoLayer(AutoLayerSettings v) { autoLayer = v; return this; }
 
         public RelayConfig build() {
             int reserve = controlReserve > 0 ? controlReserve : Math.max(8, ringSize / 16);
@@ -192,7 +198,7 @@ public record RelayConfig(
             int batch = batchEvents > 0 ? batchEvents : Math.min(DEFAULT_BATCH_EVENTS, ringSize);
             return new RelayConfig(shards, ringSize, waitStrategy, reserve, cacheMode, keyframeCapBytes,
                     gopCapBytes, gopMaxAge, keyframeRequestInterval, replayWindowBytes, cacheBudgetBytes, batch,
-                    ringBytes, work, maxStreamsPerParticipant, maxParticipantsPerRoom, maxRooms);
+                    ringBytes, work, maxStreamsPerParticipant, maxParticipantsPerRoom, maxRooms, autoLayer);
         }
     }
 }

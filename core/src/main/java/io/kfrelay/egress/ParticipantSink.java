@@ -45,6 +45,14 @@ public interface ParticipantSink {
         wakeup.run();
     }
 
+    /**
+     * The receiver unsubscribed from {@code senderId}'s stream {@code streamId}: media of it queued here before this
+     * call should be dropped rather than sent (what is queued after it, a later subscription's, is not). Optional:
+     * a sink that does nothing only sends the receiver a little more than it asked for.
+     */
+    default void purge(long senderId, int streamId) {
+    }
+
     /** Queues one control message; ownership passes to the sink, which releases it (even if it throws). */
     void sendControl(ByteBuf message);
 

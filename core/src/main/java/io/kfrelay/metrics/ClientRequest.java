@@ -1,7 +1,7 @@
 package io.kfrelay.metrics;
 
 /**
- * What became of client-originated requests that are not membership (keyframe requests, stream ends): coalesced per
+ * What became of client-originated requests that are not membership (keyframe requests, stream ends, subscription changes): coalesced per
  * session, so a client cannot fill its shard's ring with them, and shed when the ring is under pressure.
  */
 public enum ClientRequest {
@@ -13,6 +13,10 @@ public enum ClientRequest {
     STREAM_END_COALESCED,
     /** A stream end the session could not queue (too many pending): the stream ends when the publisher leaves. */
     STREAM_END_SHED,
+    /** A subscription change for a stream whose change was already pending: replaced by the newer one. */
+    SUBSCRIPTION_COALESCED,
+    /** A subscription change refused: the session had too many pending (the client hears TOO_MANY_PENDING). */
+    SUBSCRIPTION_REFUSED,
     /** Requests handed to the shard in one command. */
     BATCHES
 }

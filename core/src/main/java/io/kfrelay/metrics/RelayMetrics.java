@@ -1,5 +1,7 @@
 package io.kfrelay.metrics;
 
+import io.kfrelay.protocol.LayerCause;
+
 import io.kfrelay.protocol.DecodeStatus;
 
 import java.util.List;
@@ -13,6 +15,7 @@ public final class RelayMetrics {
     private final List<EnumCounters<KeyframeReject>> shardRejects;
     private final List<EnumCounters<GopClose>> shardGopCloses;
     private final List<EnumCounters<CacheMiss>> shardCacheMisses;
+    private final List<EnumCounters<LayerCause>> shardLayerSwitches;
     private final EnumCounters<DropReason> drops = new EnumCounters<>(DropReason.class);
     private final EnumCounters<DecodeStatus> decodeRejects = new EnumCounters<>(DecodeStatus.class);
     private final EnumCounters<ClientRequest> clientRequests = new EnumCounters<>(ClientRequest.class);
@@ -24,6 +27,16 @@ public final class RelayMetrics {
         this.shardRejects = perShard(shards, KeyframeReject.class);
         this.shardGopCloses = perShard(shards, GopClose.class);
         this.shardCacheMisses = perShard(shards, CacheMiss.class);
+        this.shardLayerSwitches = perShard(shards, LayerCause.class);
+    }
+
+    /** Layer switches of simulcast receivers, by cause. */
+    public EnumCounters<LayerCause> shardLayerSwitches(int shard) {
+        return shardLayerSwitches.get(shard);
+    }
+
+    public long layerSwitches(LayerCause cause) {
+        return sum(shardLayerSwitches, cause);
     }
 
     private static <E extends Enum<E>> List<EnumCounters<E>> perShard(int shards, Class<E> type) {

@@ -23,6 +23,15 @@ public enum Stat {
     REPLAYS_SKIPPED_FORWARD,
     KEYFRAME_REQUESTS_SENT,
     KEYFRAME_REQUESTS_THROTTLED,
+    /** SUBSCRIBEs applied (a new subscription, or a new layer preference). */
+    SUBSCRIBES,
+    UNSUBSCRIBES,
+    /** SUBSCRIBEs answered with SUBSCRIBE_REFUSED by the shard (no such stream, not allowed, no such layer...). */
+    SUBSCRIBES_REFUSED,
+    /** Layer switches (by cause: LayerCause) whose new layer the cache could replay at once. */
+    LAYER_SWITCHES_FROM_CACHE,
+    /** Layer switches that had to wait for the new layer's next keyframe (nothing of it was cached). */
+    LAYER_SWITCHES_WAITED,
     /** A sink threw: counted, and every other receiver still got its packet. */
     SINK_ERRORS,
     /** The consumer caught an unexpected exception while handling an event (a bug: the event was skipped). */
@@ -31,6 +40,8 @@ public enum Stat {
     ROOMS,
     PARTICIPANTS,
     STREAMS,
+    /** Simulcast sources declared by publishers present. */
+    SOURCES,
     /** Exact bytes of media held by keyframe caches (complete entries, GOP deltas and partial keyframes). */
     CACHE_BYTES,
     /** Streams that hold a complete cached keyframe. */

@@ -15,7 +15,7 @@ import java.util.function.Function;
 sealed interface Command {
 
     /** Carries the session: a JOIN whose session has already left (a kick that raced it) joins nobody. */
-    record Join(RelaySession session, Grants grants, ParticipantSink sink) implements Command {
+    record Join(RelaySession session, Grants grants, boolean manualSubscribe, ParticipantSink sink) implements Command {
     }
 
     record Leave(int participantId) implements Command {
@@ -30,6 +30,10 @@ sealed interface Command {
 
     /** The keyframe requests and stream ends a session has pending: taken from it when handled. */
     record Requests(RelaySession session) implements Command {
+    }
+
+    /** A publisher declares the layers of a simulcast source (checked by its session; at most its stream limit). */
+    record Simulcast(int participantId, int[] streamIds) implements Command {
     }
 
     record ReplayDone(int participantId, ReplayJob job) implements Command {

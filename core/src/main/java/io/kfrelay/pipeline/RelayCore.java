@@ -86,6 +86,15 @@ public final class RelayCore implements AutoCloseable {
      * participant is sent no media; without canPublish its first media packet evicts it (PUBLISH_NOT_ALLOWED).
      */
     public RelaySession join(String room, String identity, Grants grants, ParticipantSink sink) {
+        return join(room, identity, grants, false, sink);
+    }
+
+    /**
+     * Joins with {@code grants}; with {@code manualSubscribe} (the JOIN option) the participant is subscribed to
+     * nothing until it asks ({@link RelaySession#subscribe}).
+     */
+    public RelaySession join(String room, String identity, Grants grants, boolean manualSubscribe,
+                             ParticipantSink sink) {
         Shard shard = shardOf(room);
         if (draining) {
             RelaySession refused = new RelaySession(shard, metrics, nextId(), room, identity, grants.canPublish(),
@@ -103,7 +112,7 @@ public final class RelayCore implements AutoCloseable {
         } while (sessions.putIfAbsent(session.participantId(), session) != null && session.markLeft());
         // From here a kick can find the session, even before its JOIN is in the ring: the shard handles that.
         beforeJoinPublished.accept(session);
-        shard.publish(new Command.Join(session, grants, sink)); // after close: refused inline
+        shard.publish(new Command.Join(session, grants, manualSubscribe, sink)); // after close: refused inline
         return session;
     }
 

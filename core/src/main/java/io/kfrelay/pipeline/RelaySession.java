@@ -16,6 +16,8 @@ import io.netty.buffer.ByteBuf;
 public final class RelaySession {
     /** Distinct keyframe requests one session may have waiting for its shard. */
     static final int MAX_PENDING_KEYFRAME_REQUESTS = 16;
+    /** Distinct subscription changes one session may have waiting for its shard. */
+    public static final int MAX_PENDING_SUBSCRIPTION_CHANGES = 256;
     private final Shard shard;
     private final RelayMetrics metrics;
     private final int participantId;
@@ -26,6 +28,9 @@ public final class RelaySession {
     /** The room's share of the shard's ring, charged per packet; given back when the session leaves. */
     private final RoomLoad load;
     private final SessionRequests requests;
+    private final int maxStreams;
+    /** Stream ids this session has declared in simulcast sources (its I/O thread only). */
+    private final java.util.Set<Integer> declaredLayers = new java.util.HashSet<>();
     private volatile boolean left;
     /** Why the relay ended this session, when it did (kick, eviction); null for a leave or a disconnect. */
     private volatile Eviction eviction;
@@ -38,7 +43,8 @@ public final class RelaySession {
                  boolean canPublish, int maxStreams) {
         this.canPublish = canPublish;
         this.load = shard.openLoad(room);
-        this.requests = new SessionRequests(MAX_PENDING_KEYFRAME_REQUESTS, maxStreams);
+        this.requests = new SessionRequests(MAX_PENDING_KEYFRAME_REQUESTS, maxStreams, MAX_PENDING_SUBSCRIPTION_CHANGES);
+        this.maxStreams = maxStreams;
         this.shard = shard;
         this.metrics = metrics;
         this.participantId = participantId;
@@ -140,11 +146,72 @@ public final class RelaySession {
         }
     }
 
+    /**
+     * This participant subscribes to {@code publisherId}'s stream, or changes the layer it wants
+     * ({@link io.kfrelay.protocol.Protocol#LAYER_AUTO} or 0..255, checked by the consumer). Coalesced with the
+     * same stream's pending change, the latest winning; never shed under ring pressure. False when too many
+     * changes are pending ({@value #MAX_PENDING_SUBSCRIPTION_CHANGES}): nothing changed, tell the client.
+     */
+    public boolean subscribe(long publisherId, int streamId, int layer) {
+        return changeSubscription(publisherId, streamId, layer);
+    }
+
+    /** This participant ends a subscription; as {@link #subscribe}. */
+    public boolean unsubscribe(long publisherId, int streamId) {
+        return changeSubscription(publisherId, streamId, SessionRequests.UNSUBSCRIBE);
+    }
+
+    private boolean changeSubscription(long publisherId, int streamId, int layer) {
+        if (left) {
+            return true;
+        }
+        switch (requests.addSubscription(SessionRequests.keyframeKey(publisherId, streamId), layer)) {
+            case SCHEDULE -> schedule();
+            case COALESCED -> metrics.clientRequests().incrementShared(ClientRequest.SUBSCRIPTION_COALESCED);
+            case SHED -> {
+                metrics.clientRequests().incrementShared(ClientRequest.SUBSCRIPTION_REFUSED);
+                return false;
+            }
+            case PENDING -> { }
+        }
+        return true;
+    }
+
+    /**
+     * This publisher declares a simulcast source of {@code streamIds}, lowest quality first. The checks this
+     * session can make alone come first: a refusal reason (for ERROR SIMULCAST_INVALID), or null when the
+     * declaration went to the shard, which refuses one naming a stream that has already started. I/O thread.
+     */
+    public String declareSimulcast(java.util.List<Integer> streamIds) {
+        if (streamIds.isEmpty() || streamIds.size() > io.kfrelay.protocol.Protocol.MAX_LAYERS) {
+            return "a simulcast source has 1.." + io.kfrelay.protocol.Protocol.MAX_LAYERS + " layers, not " + streamIds.size();
+        }
+        if (new java.util.HashSet<>(streamIds).size() != streamIds.size()) {
+            return "a simulcast declaration names a stream twice: " + streamIds;
+        }
+        for (int id : streamIds) {
+            if (declaredLayers.contains(id)) {
+                return "stream " + id + " is already a layer of a simulcast source";
+            }
+        }
+        if (declaredLayers.size() + streamIds.size() > maxStreams) {
+            return "more simulcast layers than the " + maxStreams + " streams a participant may publish";
+        }
+        if (!left) {
+            declaredLayers.addAll(streamIds);
+            shard.publish(new Command.Simulcast(participantId, streamIds.stream().mapToInt(Integer::intValue).toArray()));
+        }
+        return null;
+    }
+
     private void schedule() {
         if (shard.publishSoft(new Command.Requests(this))) {
             metrics.clientRequests().incrementShared(ClientRequest.BATCHES);
-        } else {
-            metrics.clientRequests().addShared(ClientRequest.KEYFRAME_SHED, requests.unschedule());
+            return;
+        }
+        metrics.clientRequests().addShared(ClientRequest.KEYFRAME_SHED, requests.unschedule());
+        if (requests.rescheduleSubscriptions()) {
+            shard.publish(new Command.Requests(this));
         }
     }
 
@@ -159,6 +226,16 @@ public final class RelaySession {
             @Override
             public void keyframeRequest(long senderId, int streamId) {
                 state.keyframeRequest(participantId, senderId, streamId);
+            }
+
+            @Override
+            public void subscribe(long publisherId, int streamId, int layer) {
+                state.subscribe(participantId, publisherId, streamId, layer);
+            }
+
+            @Override
+            public void unsubscribe(long publisherId, int streamId) {
+                state.unsubscribe(participantId, publisherId, streamId);
             }
         });
     }

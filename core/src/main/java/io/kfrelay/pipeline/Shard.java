@@ -370,6 +370,7 @@ final class Shard implements EventHandler<RelayEvent> {
                 gone.accept(ev.participantId());
             }
             case Command.Requests r -> r.session().applyRequests(state);
+            case Command.Simulcast sc -> state.declareSimulcast(sc.participantId(), sc.streamIds());
             case Command.ReplayDone rd -> state.replayDone(rd.participantId(), rd.job());
             case Command.Query<?> q -> q.run(state);
             case Command.Nudge n -> {
@@ -386,7 +387,7 @@ final class Shard implements EventHandler<RelayEvent> {
     private void join(Command.Join j) {
         RelaySession s = j.session();
         if (!s.hasLeft()) {
-            state.join(s.participantId(), s.room(), s.identity(), j.grants(), j.sink());
+            state.join(s.participantId(), s.room(), s.identity(), j.grants(), j.manualSubscribe(), j.sink());
             return;
         }
         RelaySession.Eviction why = s.eviction();

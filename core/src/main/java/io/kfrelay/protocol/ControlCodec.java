@@ -3,12 +3,17 @@ package io.kfrelay.protocol;
 import io.kfrelay.protocol.ControlMessage.Join;
 import io.kfrelay.protocol.ControlMessage.Joined;
 import io.kfrelay.protocol.ControlMessage.KeyframeRequest;
+import io.kfrelay.protocol.ControlMessage.Layer;
 import io.kfrelay.protocol.ControlMessage.Leave;
 import io.kfrelay.protocol.ControlMessage.ParticipantJoined;
 import io.kfrelay.protocol.ControlMessage.ParticipantLeft;
 import io.kfrelay.protocol.ControlMessage.Peer;
 import io.kfrelay.protocol.ControlMessage.Ping;
 import io.kfrelay.protocol.ControlMessage.Pong;
+import io.kfrelay.protocol.ControlMessage.Simulcast;
+import io.kfrelay.protocol.ControlMessage.Subscribe;
+import io.kfrelay.protocol.ControlMessage.SubscribeRefused;
+import io.kfrelay.protocol.ControlMessage.Unsubscribe;
 import io.kfrelay.protocol.ControlMessage.StreamEnded;
 import io.kfrelay.protocol.ControlMessage.StreamInfo;
 import io.kfrelay.protocol.ControlMessage.StreamStarted;
@@ -100,6 +105,9 @@ public final class ControlCodec {
                 writeString(out, j.room());
                 writeString(out, j.identity());
                 writeString(out, j.token());
+                if (j.options() != 0) {
+                    out.writeByte(j.options());
+                }
             }
             case Joined j -> {
                 out.writeInt((int) j.participantId());
@@ -138,6 +146,35 @@ public final class ControlCodec {
             }
             case Ping p -> out.writeLong(p.nonce());
             case Pong p -> out.writeLong(p.nonce());
+            case Subscribe sub -> {
+                out.writeInt((int) sub.publisherId());
+                out.writeShort(sub.streamId());
+                out.writeByte(sub.layer());
+            }
+            case Unsubscribe u -> {
+                out.writeInt((int) u.publisherId());
+                out.writeShort(u.streamId());
+            }
+            case Simulcast sc -> {
+                out.writeInt((int) sc.publisherId());
+                out.writeByte(sc.streamIds().size());
+                for (int id : sc.streamIds()) {
+                    out.writeShort(id);
+                }
+            }
+            case Layer l -> {
+                out.writeInt((int) l.publisherId());
+                out.writeShort(l.sourceId());
+                out.writeShort(l.streamId());
+                out.writeByte(l.layer());
+                out.writeByte(l.cause());
+            }
+            case SubscribeRefused r -> {
+                out.writeInt((int) r.publisherId());
+                out.writeShort(r.streamId());
+                out.writeShort(r.code());
+                writeString(out, r.reason());
+            }
             case ControlMessage.Error e -> {
                 out.writeShort(e.code());
                 writeString(out, e.reason());
@@ -148,7 +185,8 @@ public final class ControlCodec {
     /** Encoded size of {@code m} in bytes, version and type included. */
     public static int encodedLength(ControlMessage m) {
         long body = switch (m) {
-            case Join j -> stringBytes(j.room()) + stringBytes(j.identity()) + stringBytes(j.token());
+            case Join j -> stringBytes(j.room()) + stringBytes(j.identity()) + stringBytes(j.token())
+                    + (j.options() != 0 ? 1 : 0);
             case Joined j -> {
                 long n = 4 + stringBytes(j.room()) + 2;
                 for (Peer p : j.participants()) {
@@ -164,6 +202,11 @@ public final class ControlCodec {
             case KeyframeRequest k -> 4 + 2;
             case Ping p -> 8;
             case Pong p -> 8;
+            case Subscribe sub -> 4 + 2 + 1;
+            case Unsubscribe u -> 4 + 2;
+            case Simulcast sc -> 4 + 1 + 2L * sc.streamIds().size();
+            case Layer l -> 4 + 2 + 2 + 1 + 1;
+            case SubscribeRefused r -> 4 + 2 + 2 + stringBytes(r.reason());
             case ControlMessage.Error e -> 2 + stringBytes(e.reason());
         };
         long total = HEADER_BYTES + body;
@@ -212,7 +255,19 @@ public final class ControlCodec {
                 String room = r.name("room");
                 String identity = r.name("identity");
                 String token = r.string("token");
-                yield r.complete() ? ok(new Join(room, identity, token)) : r.rejected();
+                // The options byte is optional: a JOIN that ends after its token has none (today's clients). No
+                // options is written only that way, so every JOIN has one encoding (a 0 there is a byte left over).
+                int options = 0;
+                if (r.ok() && r.remaining() > 0) {
+                    options = r.u8("options");
+                    if (options == 0) {
+                        yield r.reject(DecodeStatus.BAD_LENGTH, "a JOIN without options leaves the options byte out");
+                    }
+                    if ((options & ~Join.KNOWN_OPTIONS) != 0) {
+                        yield r.reject(DecodeStatus.BAD_FLAGS, "unknown JOIN option bits 0x" + Integer.toHexString(options));
+                    }
+                }
+                yield r.complete() ? ok(new Join(room, identity, token, options)) : r.rejected();
             }
             case JOINED -> decodeJoined(r);
             case PARTICIPANT_JOINED -> {
@@ -248,6 +303,41 @@ public final class ControlCodec {
             case PONG -> {
                 long nonce = r.u64("nonce");
                 yield r.complete() ? ok(new Pong(nonce)) : r.rejected();
+            }
+            case SUBSCRIBE -> {
+                long publisher = r.u32("publisher id");
+                int streamId = r.u16("stream id");
+                int layer = r.u8("layer");
+                yield r.complete() ? ok(new Subscribe(publisher, streamId, layer)) : r.rejected();
+            }
+            case UNSUBSCRIBE -> {
+                long publisher = r.u32("publisher id");
+                int streamId = r.u16("stream id");
+                yield r.complete() ? ok(new Unsubscribe(publisher, streamId)) : r.rejected();
+            }
+            case SIMULCAST -> {
+                long publisher = r.u32("publisher id");
+                int count = r.u8count("layer count", 2);
+                List<Integer> ids = new ArrayList<>(count);
+                for (int i = 0; i < count && r.ok(); i++) {
+                    ids.add(r.u16("stream id"));
+                }
+                yield r.complete() ? ok(new Simulcast(publisher, ids)) : r.rejected();
+            }
+            case LAYER -> {
+                long publisher = r.u32("publisher id");
+                int source = r.u16("source id");
+                int streamId = r.u16("stream id");
+                int layer = r.u8("layer");
+                int cause = r.u8("cause");
+                yield r.complete() ? ok(new Layer(publisher, source, streamId, layer, cause)) : r.rejected();
+            }
+            case SUBSCRIBE_REFUSED -> {
+                long publisher = r.u32("publisher id");
+                int streamId = r.u16("stream id");
+                int refusal = r.u16("code");
+                String reason = r.string("reason");
+                yield r.complete() ? ok(new SubscribeRefused(publisher, streamId, refusal, reason)) : r.rejected();
             }
             case ERROR -> {
                 int errorCode = r.u16("error code");
@@ -392,7 +482,15 @@ public final class ControlCodec {
 
         /** A u16 count of entries of at least {@code minEntryBytes} each, refused if the frame cannot hold them. */
         int count(String field, int minEntryBytes) {
-            int n = u16(field);
+            return checkedCount(u16(field), field, minEntryBytes);
+        }
+
+        /** A u8 count, checked like {@link #count}. */
+        int u8count(String field, int minEntryBytes) {
+            return checkedCount(u8(field), field, minEntryBytes);
+        }
+
+        private int checkedCount(int n, String field, int minEntryBytes) {
             if (ok() && (long) n * minEntryBytes > remaining()) {
                 fail(DecodeStatus.BAD_LENGTH, field + " " + n + " cannot fit in the " + remaining() + " bytes left");
             }

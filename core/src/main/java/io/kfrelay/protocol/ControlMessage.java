@@ -32,19 +32,43 @@ public sealed interface ControlMessage {
             case KeyframeRequest k -> MessageType.KEYFRAME_REQUEST;
             case Ping p -> MessageType.PING;
             case Pong p -> MessageType.PONG;
+            case Subscribe s -> MessageType.SUBSCRIBE;
+            case Unsubscribe u -> MessageType.UNSUBSCRIBE;
+            case Simulcast s -> MessageType.SIMULCAST;
+            case Layer l -> MessageType.LAYER;
+            case SubscribeRefused r -> MessageType.SUBSCRIBE_REFUSED;
             case Error e -> MessageType.ERROR;
         };
     }
 
-    /** Client asks to enter {@code room} as {@code identity}; {@code token} may be empty. */
-    record Join(String room, String identity, String token) implements ControlMessage {
+    /**
+     * Client asks to enter {@code room} as {@code identity}; {@code token} may be empty. {@code options} is a bit
+     * set ({@link #MANUAL_SUBSCRIBE}); 0, today's behaviour, is not written on the wire.
+     */
+    record Join(String room, String identity, String token, int options) implements ControlMessage {
         /** Longest room or identity in UTF-8 bytes: names are short labels, not payloads. */
         public static final int MAX_NAME_BYTES = 256;
+        /** Option: subscribe to nothing at JOIN or when streams start; the client sends SUBSCRIBE for what it wants. */
+        public static final int MANUAL_SUBSCRIBE = 0x01;
+        /** Every option bit this version defines. */
+        public static final int KNOWN_OPTIONS = MANUAL_SUBSCRIBE;
 
         public Join {
             requireName(room, "room");
             requireName(identity, "identity");
             requireString(token, "token");
+            if ((options & ~KNOWN_OPTIONS) != 0) {
+                throw new IllegalArgumentException("unknown JOIN option bits: 0x" + Integer.toHexString(options));
+            }
+        }
+
+        /** A JOIN with no options: subscribed to every stream of the room, as they start. */
+        public Join(String room, String identity, String token) {
+            this(room, identity, token, 0);
+        }
+
+        public boolean manualSubscribe() {
+            return (options & MANUAL_SUBSCRIBE) != 0;
         }
 
         /** A valid room or identity is 1..{@value #MAX_NAME_BYTES} UTF-8 bytes with no control characters. */
@@ -153,6 +177,74 @@ public sealed interface ControlMessage {
     record Pong(long nonce) implements ControlMessage {
     }
 
+    /**
+     * Subscribes to {@code publisherId}'s stream {@code streamId}, or changes the layer wanted of a subscription.
+     * For a simulcast source (any of its streams may be named) {@code layer} is the preferred layer, 0 the lowest,
+     * or {@link Protocol#LAYER_AUTO}; for a plain stream it must be 0 or {@link Protocol#LAYER_AUTO}.
+     */
+    record Subscribe(long publisherId, int streamId, int layer) implements ControlMessage {
+        public Subscribe {
+            requireId(publisherId, "publisherId");
+            requireStreamId(streamId);
+            requireU8(layer, "layer");
+        }
+    }
+
+    /** Ends a subscription (naming any stream of a simulcast source ends the source's). */
+    record Unsubscribe(long publisherId, int streamId) implements ControlMessage {
+        public Unsubscribe {
+            requireId(publisherId, "publisherId");
+            requireStreamId(streamId);
+        }
+    }
+
+    /**
+     * The streams of one simulcast source, lowest quality first; the first one's id names the source. A publisher
+     * declares its own (the relay ignores {@code publisherId} and uses the connection's id); the relay announces
+     * every source to the room, the publisher included.
+     */
+    record Simulcast(long publisherId, List<Integer> streamIds) implements ControlMessage {
+        public Simulcast {
+            requireId(publisherId, "publisherId");
+            streamIds = List.copyOf(streamIds);
+            if (streamIds.size() > 0xFF) {
+                throw new IllegalArgumentException("layer count must fit a u8: " + streamIds.size());
+            }
+            streamIds.forEach(ControlMessage::requireStreamId);
+        }
+
+        /** The source's id: its lowest layer's stream id (-1 for an empty declaration, which the relay refuses). */
+        public int sourceId() {
+            return streamIds.isEmpty() ? -1 : streamIds.getFirst();
+        }
+    }
+
+    /**
+     * From the next packet of source {@code sourceId} on, the receiver gets layer {@code layer} (stream
+     * {@code streamId}); {@code cause} is a {@link LayerCause} code.
+     */
+    record Layer(long publisherId, int sourceId, int streamId, int layer, int cause) implements ControlMessage {
+        public Layer {
+            requireId(publisherId, "publisherId");
+            requireStreamId(sourceId);
+            requireStreamId(streamId);
+            requireU8(layer, "layer");
+            requireU8(cause, "cause");
+        }
+    }
+
+    /** A SUBSCRIBE the relay did not apply; {@code code} is one of {@link ErrorCodes} 130..139. */
+    record SubscribeRefused(long publisherId, int streamId, int code, String reason) implements ControlMessage {
+        public SubscribeRefused {
+            requireId(publisherId, "publisherId");
+            requireStreamId(streamId);
+            if (code < 0 || code > MAX_U16) {
+                throw new IllegalArgumentException("code must be a u16: " + code);
+            }
+            requireString(reason, "reason");
+        }
+    }
+
     /** {@code code} is a {@link DecodeStatus#code()} (1..9) or one of {@link ErrorCodes}. */
     record Error(int code, String reason) implements ControlMessage {
         public Error {
@@ -172,6 +264,12 @@ public sealed interface ControlMessage {
     private static void requireStreamId(int streamId) {
         if (streamId < 0 || streamId > Protocol.MAX_STREAM_ID) {
             throw new IllegalArgumentException("streamId must be a u16: " + streamId);
+        }
+    }
+
+    private static void requireU8(int value, String field) {
+        if (value < 0 || value > 0xFF) {
+            throw new IllegalArgumentException(field + " must be a u8: " + value);
         }
     }
 

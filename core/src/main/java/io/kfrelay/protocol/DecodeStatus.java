@@ -12,7 +12,7 @@ public enum DecodeStatus {
     BAD_VERSION(2),
     /** Byte 1 is not a known message type, or a type a client may not send. */
     UNKNOWN_TYPE(3),
-    /** A flag bit this version does not define is set. */
+    /** A flag bit this version does not define is set (a media flag, or a JOIN option). */
     BAD_FLAGS(4),
     /** The media kind is neither audio nor video. */
     BAD_KIND(5),

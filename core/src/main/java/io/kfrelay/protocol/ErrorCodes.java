@@ -29,6 +29,12 @@ public final class ErrorCodes {
     /** The receiver could not keep up: it dropped media and did not catch up within the relay's stall timeout. */
     public static final int TOO_SLOW = 106;
 
+    /**
+     * A SIMULCAST declaration the relay cannot take: no layer or more than {@link Protocol#MAX_LAYERS}, a stream
+     * named twice, a stream already declared in a source, or one that has already started as a plain stream.
+     */
+    public static final int SIMULCAST_INVALID = 107;
+
     // 110..129: admission control and abuse (docs/SECURITY.md).
 
     /** The room already has its maximum number of participants. */
@@ -69,4 +75,21 @@ public final class ErrorCodes {
 
     /** Too many JOIN attempts from this source address in the last second. */
     public static final int TOO_MANY_JOINS = 122;
+
+    // 130..139: why a SUBSCRIBE was refused (only in SUBSCRIBE_REFUSED; the connection stays open).
+
+    /** The room has no such publisher or stream now (it may have just ended). */
+    public static final int NO_SUCH_STREAM = 130;
+
+    /** The participant may not receive media: its token does not grant canSubscribe. */
+    public static final int SUBSCRIBE_NOT_ALLOWED = 131;
+
+    /** The stream is the subscriber's own. */
+    public static final int OWN_STREAM = 132;
+
+    /** The layer is beyond the source's layers (a plain stream has one layer, 0). */
+    public static final int NO_SUCH_LAYER = 133;
+
+    /** The participant has too many subscription changes waiting for the relay; send it again later. */
+    public static final int TOO_MANY_PENDING = 134;
 }

@@ -13,6 +13,11 @@ public enum MessageType {
     KEYFRAME_REQUEST(0x17),
     PING(0x18),
     PONG(0x19),
+    SUBSCRIBE(0x1A),
+    UNSUBSCRIBE(0x1B),
+    SIMULCAST(0x1C),
+    LAYER(0x1D),
+    SUBSCRIBE_REFUSED(0x1E),
     ERROR(0x1F);
 
     private static final MessageType[] BY_CODE = new MessageType[256];

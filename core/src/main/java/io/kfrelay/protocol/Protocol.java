@@ -43,6 +43,12 @@ public final class Protocol {
     public static final int KIND_AUDIO = 1;
     public static final int KIND_VIDEO = 2;
 
+    /** Most layers one simulcast source may have (SIMULCAST). */
+    public static final int MAX_LAYERS = 3;
+
+    /** SUBSCRIBE's layer value for "the relay chooses" (a simulcast source's auto layer; any plain stream). */
+    public static final int LAYER_AUTO = 0xFF;
+
     /** Largest stream id (u16). */
     public static final int MAX_STREAM_ID = 0xFFFF;
 

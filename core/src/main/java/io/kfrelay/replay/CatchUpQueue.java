@@ -4,6 +4,7 @@ import io.kfrelay.cache.CacheBudget;
 import io.kfrelay.protocol.ControlCodec;
 import io.kfrelay.protocol.MessageType;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.util.internal.PlatformDependent;
 
 import java.util.Queue;
@@ -21,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * at most one message per membership event.
  */
 public final class CatchUpQueue {
+    private static final int PURGE_MARKER_BYTES = 10;
+
     private final Queue<ByteBuf> items = PlatformDependent.newSpscQueue();
     private final CacheBudget budget;
     private final long boundBytes;
@@ -53,6 +56,30 @@ public final class CatchUpQueue {
         return true;
     }
 
+    /** The key of a (sender, stream) pair in a purge request. */
+    public static long key(long senderId, int streamId) {
+        return senderId << 16 | streamId;
+    }
+
+    /**
+     * Consumer: the receiver unsubscribed from a stream; the taker passes this on to the sink
+     * ({@code ParticipantSink.purge}) when it gets here, after what was queued before it.
+     */
+    public void offerPurge(long key) {
+        ByteBuf marker = Unpooled.buffer(PURGE_MARKER_BYTES, PURGE_MARKER_BYTES);
+        marker.writeByte(0).writeByte(0).writeLong(key); // version 0: never a protocol message
+        items.offer(marker);
+        offered++;
+    }
+
+    /** The (sender, stream) key of a purge request taken from the queue, or -1 if {@code item} is a message. */
+    public static long purgeKey(ByteBuf item) {
+        if (item.readableBytes() != PURGE_MARKER_BYTES || item.getByte(item.readerIndex()) != 0) {
+            return -1;
+        }
+        return item.getLong(item.readerIndex() + 2);
+    }
+
     /** Consumer: queues a control message; ownership passes. */
     public void offerControl(ByteBuf message) {
         items.offer(message);
@@ -73,7 +100,7 @@ public final class CatchUpQueue {
         return item;
     }
 
-    /** Whether a queued item is a media packet (else a control message). */
+    /** Whether a queued item is a media packet (else a control message or a purge request). */
     public static boolean isMedia(ByteBuf item) {
         return ControlCodec.peekType(item) == MessageType.MEDIA;
     }

@@ -141,6 +141,12 @@ public final class ReplayJob implements Runnable {
     private void catchUp(long sinceFlush) {
         ByteBuf item;
         while (state.get() == RUNNING && (item = queue.poll()) != null) {
+            long purge = CatchUpQueue.purgeKey(item);
+            if (purge >= 0) {
+                item.release();
+                sink.purge(purge >>> 16, (int) (purge & 0xFFFF));
+                continue;
+            }
             if (!CatchUpQueue.isMedia(item)) {
                 if (!awaitWindow()) {
                     item.release();

@@ -41,6 +41,19 @@ final class ControlOut {
         return ControlCodec.encode(new ControlMessage.KeyframeRequest(senderId, streamId), alloc);
     }
 
+    ByteBuf simulcast(int publisherId, int[] streamIds) {
+        return ControlCodec.encode(new ControlMessage.Simulcast(publisherId,
+                java.util.Arrays.stream(streamIds).boxed().toList()), alloc);
+    }
+
+    ByteBuf layer(int publisherId, int sourceId, int streamId, int layer, io.kfrelay.protocol.LayerCause cause) {
+        return ControlCodec.encode(new ControlMessage.Layer(publisherId, sourceId, streamId, layer, cause.code()), alloc);
+    }
+
+    ByteBuf subscribeRefused(long publisherId, int streamId, int code, String reason) {
+        return ControlCodec.encode(new ControlMessage.SubscribeRefused(publisherId, streamId, code, reason), alloc);
+    }
+
     ByteBuf error(int code, String reason) {
         return ControlCodec.encode(new ControlMessage.Error(code, reason), alloc);
     }

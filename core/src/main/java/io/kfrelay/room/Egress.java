@@ -46,6 +46,28 @@ final class Egress {
         markDirty(p);
     }
 
+    /**
+     * Drops what {@code p}'s queues still hold of one stream (it unsubscribed). Behind a running replay the request
+     * waits in the catch-up queue, in order, so it reaches the sink after the packets queued before it.
+     */
+    void purge(Participant p, int senderId, int streamId) {
+        long key = io.kfrelay.replay.CatchUpQueue.key(senderId, streamId);
+        if (p.catchUp != null) {
+            p.catchUp.offerPurge(key);
+            return;
+        }
+        purgeNow(p, key);
+    }
+
+    /** {@link #purge} straight to the sink. */
+    void purgeNow(Participant p, long key) {
+        try {
+            p.sink.purge(key >>> 16, (int) (key & 0xFFFF));
+        } catch (RuntimeException e) {
+            stats.increment(Stat.SINK_ERRORS);
+        }
+    }
+
     /** A control message to a sink that belongs to nobody (yet): a refused JOIN. */
     void sendNow(ParticipantSink sink, ByteBuf message) {
         try {

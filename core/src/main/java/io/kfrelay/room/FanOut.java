@@ -11,11 +11,13 @@ import io.netty.buffer.ByteBuf;
 /**
  * The per-packet path (hot: no allocation, no lock, no log): stamp the packet in place, feed the stream's cache,
  * hand the one shared buffer to every subscriber that may have it. A subscriber waiting for a keyframe skips to
- * the next keyframe start; one still in replay gets the packet queued behind its replay.
+ * the next keyframe start; one still in replay gets the packet queued behind its replay. Simulcast layers tell
+ * {@link LayerSwitches} once per packet whether a waiting switch can go, and at each frame end (once per frame).
  */
 final class FanOut {
     private final Membership membership;
     private final ReplayHandover handover;
+    private final LayerSwitches layers;
     private final KeyframeRequests keyframes;
     private final Egress egress;
     private final EnumCounters<Stat> stats;
@@ -23,10 +25,11 @@ final class FanOut {
     private final NanoClock clock;
     private final MediaHeader header = new MediaHeader();
 
-    FanOut(Membership membership, ReplayHandover handover, KeyframeRequests keyframes, Egress egress,
-           EnumCounters<Stat> stats, EnumCounters<DropReason> drops, NanoClock clock) {
+    FanOut(Membership membership, ReplayHandover handover, LayerSwitches layers, KeyframeRequests keyframes,
+           Egress egress, EnumCounters<Stat> stats, EnumCounters<DropReason> drops, NanoClock clock) {
         this.membership = membership;
         this.handover = handover;
+        this.layers = layers;
         this.keyframes = keyframes;
         this.egress = egress;
         this.stats = stats;
@@ -55,11 +58,13 @@ final class FanOut {
             stats.add(Stat.INGRESS_BYTES, length);
 
             PublishedStream stream = sender.streams.get(header.streamId());
+            boolean started = false;
             if (stream == null) {
                 stream = membership.startStream(sender, header.streamId(), header.kind());
                 if (stream == null) {
                     return;
                 }
+                started = true;
             } else if (stream.kind != header.kind()) {
                 drops.incrementShared(DropReason.KIND_MISMATCH);
                 return;
@@ -69,7 +74,21 @@ final class FanOut {
                 // The cached GOP lost continuity and closed: a fresh keyframe makes it whole again.
                 keyframes.request(stream, now);
             }
-            deliver(stream, packet, length, header.isKeyframe() && header.isFrameStart(), now);
+            boolean keyframeStart = header.isKeyframe() && header.isFrameStart();
+            boolean frameEnd = header.isFrameEnd();
+            SimulcastSource source = stream.source;
+            if (source != null && keyframeStart && !stream.switchingHere.isEmpty()
+                    && stream.cache.replayPacketCount() == 0) {
+                layers.keyframeNotCached(stream);
+            }
+            deliver(stream, packet, length, keyframeStart, now);
+            stream.midFrame = !frameEnd;
+            if (source != null) {
+                if (started) {
+                    layers.layerStarted(stream, now);
+                }
+                layers.afterPacket(stream, frameEnd, now);
+            }
         } finally {
             packet.release();
         }
@@ -82,7 +101,7 @@ final class FanOut {
         for (int i = 0, n = subs.size(); i < n; i++) {
             Subscription s = subs.get(i);
             if (s.awaitingKeyframe) {
-                if (!keyframeStart) {
+                if (!keyframeStart || s.deferred) {
                     skipped++;
                     continue;
                 }

@@ -1,6 +1,5 @@
 package io.kfrelay.room;
 
-import io.kfrelay.cache.RunSlice;
 import io.kfrelay.cache.ShardCaches;
 import io.kfrelay.cache.StreamCache;
 import io.kfrelay.config.RelayConfig;
@@ -38,6 +37,8 @@ final class Membership {
     private final Egress egress;
     private final KeyframeRequests keyframes;
     private final ReplayHandover handover;
+    private final Subscriptions subscriptions;
+    private final LayerSwitches layers;
     private final EnumCounters<Stat> stats;
     private final EnumCounters<DropReason> drops;
     final Map<String, Room> rooms = new HashMap<>();
@@ -47,7 +48,8 @@ final class Membership {
 
     Membership(RelayConfig config, int shard, RoomQuota roomQuota, RoomSizes roomSizes, ShardCaches caches,
                ControlOut control, Egress egress, KeyframeRequests keyframes, ReplayHandover handover,
-               EnumCounters<Stat> stats, EnumCounters<DropReason> drops) {
+               Subscriptions subscriptions, LayerSwitches layers, EnumCounters<Stat> stats,
+               EnumCounters<DropReason> drops) {
         this.config = config;
         this.shard = shard;
         this.roomQuota = roomQuota;
@@ -57,6 +59,8 @@ final class Membership {
         this.egress = egress;
         this.keyframes = keyframes;
         this.handover = handover;
+        this.subscriptions = subscriptions;
+        this.layers = layers;
         this.stats = stats;
         this.drops = drops;
     }
@@ -69,10 +73,12 @@ final class Membership {
 
     /**
      * A JOIN with the joiner's grants, in ring order: the joiner sees the caches exactly as every earlier packet left
-     * them. One without canSubscribe is subscribed to nothing: it gets the control messages (who is there, which
-     * streams exist) but no media, no replay, and it triggers no keyframe request.
+     * them. One without canSubscribe, or with {@code manualSubscribe}, is subscribed to nothing: it gets the control
+     * messages (who is there, which streams and sources exist) but no media and no replay, and it triggers no
+     * keyframe request, until (with canSubscribe) it subscribes.
      */
-    void join(int id, String roomName, String identity, Grants grants, ParticipantSink sink, long now) {
+    void join(int id, String roomName, String identity, Grants grants, boolean manualSubscribe, ParticipantSink sink,
+              long now) {
         if (!ControlMessage.Join.isValidName(roomName) || !ControlMessage.Join.isValidName(identity)) {
             refuse(sink, ErrorCodes.ROOM_INVALID, "room and identity must be 1.."
                     + ControlMessage.Join.MAX_NAME_BYTES + " UTF-8 bytes without control characters");
@@ -101,7 +107,7 @@ final class Membership {
             rooms.put(roomName, room);
             stats.increment(Stat.ROOMS);
         }
-        Participant joiner = new Participant(id, identity, sink, room, grants.canSubscribe());
+        Participant joiner = new Participant(id, identity, sink, room, grants.canSubscribe(), !manualSubscribe);
         participants.put(id, joiner);
         stats.increment(Stat.PARTICIPANTS);
         stats.increment(Stat.JOINS);
@@ -114,48 +120,13 @@ final class Membership {
         roomSizes.changed(roomName, room.members.size());
         LOG.info("event=joined room={} participant={} identity={} shard={}", roomName, id, identity, shard);
         JfrEvents.participantJoined(roomName, id, identity, shard);
-        if (joiner.subscribes) {
-            subscribeJoiner(joiner, room, now);
+        layers.announceTo(joiner, room);
+        if (joiner.autoSubscribe) {
+            // Every stream and source of the room, from one replay of what is cached (slices of the caches, no copy).
+            List<Subscription> legs = subscriptions.addAll(joiner, room);
+            legs.addAll(layers.addAll(joiner, room));
+            subscriptions.start(joiner, legs, now);
         }
-    }
-
-    /**
-     * Subscribes a joiner to every stream of its room. A video stream with something cached starts from a replay of
-     * it (slices of the cache, no copy); the others wait for their next keyframe.
-     */
-    private void subscribeJoiner(Participant joiner, Room room, long now) {
-        List<RunSlice> slices = null;
-        for (PublishedStream s : room.streams) {
-            boolean replayed = false;
-            if (s.isVideo() && s.cache.replayPacketCount() > 0) {
-                if (slices == null) {
-                    slices = new ArrayList<>(room.streams.size());
-                }
-                s.cache.replaySlices(slices);
-                replayed = true;
-            }
-            subscribe(joiner, s, s.isVideo() && !replayed);
-            // Without a GOP that is still growing (keyframe mode, or a GOP closed by a cap or a gap), what follows the
-            // replayed keyframe has a gap for this joiner: a fresh keyframe ends it.
-            if (s.isVideo() && !s.cache.isGopOpen()) {
-                if (replayed) {
-                    // Asked for once the replay is out: a live keyframe to the whole room, requested now, would
-                    // be written out at the same time as the joiner's replay and delay it.
-                    joiner.keyframesAfterReplay.add(s);
-                } else {
-                    keyframes.request(s, now);
-                }
-            }
-        }
-        if (slices != null) {
-            handover.start(joiner, slices);
-        }
-    }
-
-    private static void subscribe(Participant receiver, PublishedStream s, boolean awaitingKeyframe) {
-        Subscription sub = new Subscription(s, receiver, awaitingKeyframe);
-        s.subscribers.add(sub);
-        receiver.subscriptions.add(sub);
     }
 
     /** Answers a JOIN with an ERROR and closes the sink; nothing about the joiner is kept. */
@@ -180,14 +151,12 @@ final class Membership {
         stats.add(Stat.PARTICIPANTS, -1);
         stats.increment(Stat.LEAVES);
         handover.cancel(p);
+        layers.removePublisher(p);
         for (PublishedStream s : new ArrayList<>(p.streams.values())) {
-            endStream(s);
+            endStream(s, 0); // its sources are gone already: no subscriber is moved to another layer, no time needed
         }
-        for (int i = p.subscriptions.size() - 1; i >= 0; i--) {
-            Subscription sub = p.subscriptions.get(i);
-            sub.stream.subscribers.remove(sub);
-        }
-        p.subscriptions.clear();
+        layers.removeReceiver(p);
+        subscriptions.removeAll(p);
         for (Participant other : room.members) {
             egress.send(other, control.participantLeft(id));
         }
@@ -243,44 +212,53 @@ final class Membership {
 
     // ---------------------------------------------------------------- streams
 
-    /** A stream's first packet: it starts, every member that receives media subscribes, the others are told. */
+    /**
+     * A stream's first packet: it starts, the others are told, and every member that did not choose gets it (a
+     * plain stream; a simulcast layer goes to its source's subscribers once its first packet is in, see
+     * {@link LayerSwitches#layerStarted}). A declared layer must be video.
+     */
     PublishedStream startStream(Participant sender, int streamId, int kind) {
         if (sender.streams.size() >= config.maxStreamsPerParticipant()) {
             drops.incrementShared(DropReason.TOO_MANY_STREAMS);
             return null;
         }
+        SimulcastSource source = sender.sourcesByStream.get(streamId);
+        if (source != null && kind != Protocol.KIND_VIDEO) {
+            drops.incrementShared(DropReason.KIND_MISMATCH);
+            return null;
+        }
         StreamCache cache = kind == Protocol.KIND_VIDEO
                 ? caches.newCache(new StreamKeyframeEvents(sender.room.name, sender.id, streamId))
                 : null;
-        PublishedStream s = new PublishedStream(sender, streamId, kind, cache);
+        PublishedStream s = new PublishedStream(sender, streamId, kind, cache, source,
+                source == null ? -1 : source.layerOf(streamId));
         sender.streams.put(streamId, s);
         Room room = sender.room;
         room.streams.add(s);
         stats.increment(Stat.STREAMS);
         for (Participant other : room.members) {
             if (other != sender) {
-                // Video receivers start at a keyframe: deltas before it would not decode.
-                if (other.subscribes) {
-                    subscribe(other, s, s.isVideo());
-                }
                 egress.send(other, control.streamStarted(sender.id, streamId, kind));
             }
+        }
+        if (source == null) {
+            subscriptions.streamStarted(s);
         }
         return s;
     }
 
     /** A publisher ends one of its streams (unknown ones are ignored). */
-    void endStream(int id, int streamId) {
+    void endStream(int id, int streamId, long now) {
         Participant p = participants.get(id);
         if (p != null) {
             PublishedStream s = p.streams.get(streamId);
             if (s != null) {
-                endStream(s);
+                endStream(s, now);
             }
         }
     }
 
-    private void endStream(PublishedStream s) {
+    private void endStream(PublishedStream s, long now) {
         Participant owner = s.owner;
         owner.streams.remove(s.streamId);
         owner.room.streams.remove(s);
@@ -288,15 +266,76 @@ final class Membership {
         if (s.cache != null) {
             s.cache.close();
         }
-        for (int i = s.subscribers.size() - 1; i >= 0; i--) {
-            Subscription sub = s.subscribers.get(i);
-            sub.receiver.subscriptions.remove(sub);
-            s.subscribers.remove(sub);
+        subscriptions.streamEnded(s);
+        if (s.source != null) {
+            layers.layerEnded(s, now);
         }
         for (Participant other : owner.room.members) {
             if (other != owner) {
                 egress.send(other, control.streamEnded(owner.id, s.streamId));
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- choices
+
+    /**
+     * SUBSCRIBE: a plain stream, or (naming any of its streams) a simulcast source. Refused, with the connection
+     * kept, when the stream is not in the receiver's room now, is its own, or the receiver may not receive media.
+     */
+    void subscribe(int receiverId, long publisherId, int streamId, int layer, long now) {
+        Participant r = participants.get(receiverId);
+        if (r == null) {
+            return;
+        }
+        if (!r.subscribes) {
+            subscriptions.refuse(r, publisherId, streamId, ErrorCodes.SUBSCRIBE_NOT_ALLOWED,
+                    "this participant may not receive media: its token does not grant canSubscribe");
+            return;
+        }
+        Participant owner = publisherId >= 0 && publisherId <= Integer.MAX_VALUE ? participants.get((int) publisherId) : null;
+        if (owner == r) {
+            subscriptions.refuse(r, publisherId, streamId, ErrorCodes.OWN_STREAM, "a participant does not receive its own streams");
+            return;
+        }
+        SimulcastSource source = owner == null || owner.room != r.room ? null : owner.sourcesByStream.get(streamId);
+        if (source != null) {
+            layers.subscribe(r, source, layer, now);
+            return;
+        }
+        PublishedStream s = owner == null || owner.room != r.room ? null : owner.streams.get(streamId);
+        if (s == null) {
+            subscriptions.refuse(r, publisherId, streamId, ErrorCodes.NO_SUCH_STREAM,
+                    "no stream " + streamId + " of participant " + publisherId + " in this room (it may have ended)");
+            return;
+        }
+        subscriptions.subscribe(r, s, layer, now);
+    }
+
+    /** UNSUBSCRIBE: idempotent, and silent about streams that are gone. */
+    void unsubscribe(int receiverId, long publisherId, int streamId) {
+        Participant r = participants.get(receiverId);
+        if (r == null) {
+            return;
+        }
+        Participant owner = publisherId >= 0 && publisherId <= Integer.MAX_VALUE ? participants.get((int) publisherId) : null;
+        SimulcastSource source = owner == null ? null : owner.sourcesByStream.get(streamId);
+        if (source != null) {
+            layers.unsubscribe(r, source);
+        } else {
+            subscriptions.unsubscribe(r, publisherId, streamId);
+        }
+    }
+
+    /** A publisher's SIMULCAST declaration; one the relay cannot take ends its session (SIMULCAST_INVALID). */
+    void declareSimulcast(int publisherId, int[] streamIds) {
+        Participant p = participants.get(publisherId);
+        if (p == null) {
+            return;
+        }
+        String refusal = layers.declare(p, streamIds);
+        if (refusal != null) {
+            evict(publisherId, ErrorCodes.SIMULCAST_INVALID, refusal);
         }
     }
 

@@ -5,6 +5,7 @@ import io.kfrelay.replay.CatchUpQueue;
 import io.kfrelay.replay.ReplayJob;
 import io.kfrelay.util.IndexedList;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,8 @@ final class Participant {
     final Room room;
     /** Receives the others' media (the canSubscribe grant); false: control messages only. */
     final boolean subscribes;
+    /** Subscribed to every stream as it starts (the default); false: only to what it asks for (JOIN option). */
+    final boolean autoSubscribe;
     /** What it publishes, by stream id. */
     final Int2ObjectHashMap<PublishedStream> streams = new Int2ObjectHashMap<>();
     /** What it receives; each knows its index here. */
@@ -31,6 +34,13 @@ final class Participant {
             s.indexInReceiver = index;
         }
     });
+    /** Its plain-stream subscriptions (the legs), by {@link Subscription#key}(publisher, stream). */
+    final Long2ObjectHashMap<Subscription> streamSubscriptions = new Long2ObjectHashMap<>();
+    /** Its simulcast source subscriptions, by {@link Subscription#key}(publisher, source id). */
+    final Long2ObjectHashMap<SourceSubscription> sourceSubscriptions = new Long2ObjectHashMap<>();
+    /** The simulcast sources it publishes, in declaration order; and each, by every one of its layers' stream ids. */
+    final List<SimulcastSource> sources = new ArrayList<>(1);
+    final Int2ObjectHashMap<SimulcastSource> sourcesByStream = new Int2ObjectHashMap<>();
     /** Position in {@link Room#members}. */
     int indexInRoom = -1;
     /** Non-null while this participant's replay runs; live media and control then wait in {@link #catchUp}. */
@@ -41,12 +51,13 @@ final class Participant {
     /** Touched in this batch: flush at the end of it. */
     boolean dirty;
 
-    Participant(int id, String identity, ParticipantSink sink, Room room, boolean subscribes) {
+    Participant(int id, String identity, ParticipantSink sink, Room room, boolean subscribes, boolean autoSubscribe) {
         this.id = id;
         this.identity = identity;
         this.sink = sink;
         this.room = room;
         this.subscribes = subscribes;
+        this.autoSubscribe = subscribes && autoSubscribe;
     }
 
     boolean inReplay() {

@@ -43,7 +43,7 @@ final class ReplayHandover {
         this.replayDurations = replayDurations;
     }
 
-    /** The joiner's replay of {@code slices} starts now; from here on its live media and control queue behind it. */
+    /** The receiver's replay of {@code slices} starts now; from here on its live media and control queue behind it. */
     void start(Participant joiner, List<RunSlice> slices) {
         int packets = 0;
         long bytes = 0;
@@ -97,10 +97,13 @@ final class ReplayHandover {
         p.replay.skipForward();
     }
 
-    /** The replay thread is done: what queued since its last look goes out now, in order, and the joiner is live. */
-    void done(Participant p, ReplayJob job, long now) {
+    /**
+     * The replay thread is done: what queued since its last look goes out now, in order, and the receiver is live.
+     * False for a stale report (the receiver left meanwhile).
+     */
+    boolean done(Participant p, ReplayJob job, long now) {
         if (p.replay != job) {
-            return; // a stale report (the joiner left and came back)
+            return false;
         }
         CatchUpQueue queue = p.catchUp;
         p.replay = null;
@@ -113,7 +116,11 @@ final class ReplayHandover {
                 queue.offered());
         ByteBuf item;
         while ((item = queue.poll()) != null) {
-            if (CatchUpQueue.isMedia(item)) {
+            long purge = CatchUpQueue.purgeKey(item);
+            if (purge >= 0) {
+                egress.purgeNow(p, purge);
+                item.release();
+            } else if (CatchUpQueue.isMedia(item)) {
                 egress.sendMedia(p, item);
                 stats.increment(Stat.EGRESS_PACKETS);
                 stats.add(Stat.EGRESS_BYTES, item.readableBytes());
@@ -129,6 +136,7 @@ final class ReplayHandover {
             }
         }
         p.keyframesAfterReplay.clear();
+        return true;
     }
 
     /** The participant leaves: its replay stops and what queued behind it is released. */

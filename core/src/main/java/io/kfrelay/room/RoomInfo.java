@@ -11,11 +11,40 @@ import java.util.List;
 public record RoomInfo(String name, List<ParticipantInfo> participants) {
 
     /**
-     * @param replaying   its replay is still running
-     * @param catchUpBytes live media queued behind that replay
+     * @param replaying     its replay is still running
+     * @param catchUpBytes  live media queued behind that replay
+     * @param autoSubscribe subscribed to every stream as it starts (false: it chooses, JOIN option)
+     * @param sources       the simulcast sources it publishes
+     * @param subscriptions what it receives, each plain stream and each simulcast source once
      */
     public record ParticipantInfo(int id, String identity, boolean replaying, long catchUpBytes,
-                                  List<StreamInfo> streams) {
+                                  List<StreamInfo> streams, boolean autoSubscribe, List<SourceInfo> sources,
+                                  List<SubscriptionInfo> subscriptions) {
+    }
+
+    /**
+     * @param sourceId    the source's id (its lowest layer's stream id)
+     * @param streamIds   its layers' streams, lowest quality first
+     * @param started     which layers are being published now
+     * @param subscribers receivers subscribed to the source
+     */
+    public record SourceInfo(int sourceId, List<Integer> streamIds, List<Boolean> started, int subscribers) {
+    }
+
+    /**
+     * One subscription of a receiver.
+     *
+     * @param publisherId   the publisher
+     * @param streamId      the stream, or for a simulcast source its id
+     * @param simulcast     a simulcast source (else a plain stream)
+     * @param preference    the layer asked for: 0.., or {@link io.kfrelay.protocol.Protocol#LAYER_AUTO}
+     * @param layer         the layer sent now (-1: none yet); 0 for a plain stream
+     * @param layerStreamId the stream sent now (-1: none)
+     * @param pendingLayer  the layer a switch waits for (-1: none)
+     * @param waiting       nothing of it is sent until its next keyframe starts (or the receiver's replay ends)
+     */
+    public record SubscriptionInfo(long publisherId, int streamId, boolean simulcast, int preference, int layer,
+                                   int layerStreamId, int pendingLayer, boolean waiting) {
     }
 
     /**

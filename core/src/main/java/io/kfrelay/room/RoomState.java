@@ -18,8 +18,9 @@ import java.util.List;
  * All room state of one shard: rooms, participants, streams and their keyframe caches. Only the shard's consumer
  * thread calls it, in ring order, so nothing here is locked or concurrent: this is the single writer, and the one
  * source of room truth. It is the shard's one entry point; the work is done by one class per role:
- * {@link Membership} (who is where, who receives what), {@link FanOut} (the per-packet path),
- * {@link ReplayHandover} (a joiner's way from its replay to live), {@link RoomViews} (read-only views), sharing
+ * {@link Membership} (who is where), {@link Subscriptions} (who receives which stream, and how a new one starts),
+ * {@link LayerSwitches} (which simulcast layer each receiver gets), {@link FanOut} (the per-packet path),
+ * {@link ReplayHandover} (a receiver's way from a replay to live), {@link RoomViews} (read-only views), sharing
  * {@link Egress} (the one way to a sink) and {@link KeyframeRequests} (the one throttle).
  */
 public final class RoomState {
@@ -28,6 +29,7 @@ public final class RoomState {
     private final Membership membership;
     private final FanOut fanOut;
     private final ReplayHandover handover;
+    private final Subscriptions subscriptions;
     private final RoomViews views;
 
     /**
@@ -45,9 +47,12 @@ public final class RoomState {
                 config.keyframeRequestInterval().toNanos());
         this.handover = new ReplayHandover(replays, caches.segments().budget(), config.keyframeCapBytes(), egress,
                 keyframes, stats, metrics.drops(), metrics.replayDurations());
+        this.subscriptions = new Subscriptions(handover, keyframes, egress, control, stats);
+        LayerSwitches layers = new LayerSwitches(subscriptions, keyframes, egress, control,
+                new AutoLayer(config.autoLayer()), stats, metrics.shardLayerSwitches(shard));
         this.membership = new Membership(config, shard, roomQuota, roomSizes, caches, control, egress, keyframes,
-                handover, stats, metrics.drops());
-        this.fanOut = new FanOut(membership, handover, keyframes, egress, stats, metrics.drops(), clock);
+                handover, subscriptions, layers, stats, metrics.drops());
+        this.fanOut = new FanOut(membership, handover, layers, keyframes, egress, stats, metrics.drops(), clock);
         this.views = new RoomViews(membership.rooms, clock);
     }
 
@@ -68,7 +73,13 @@ public final class RoomState {
 
     /** A JOIN, processed in ring order: the joiner sees the caches exactly as every earlier packet left them. */
     public void join(int id, String roomName, String identity, Grants grants, ParticipantSink sink) {
-        membership.join(id, roomName, identity, grants, sink, clock.nanoTime());
+        join(id, roomName, identity, grants, false, sink);
+    }
+
+    /** A JOIN; with {@code manualSubscribe} the joiner is subscribed to nothing until it asks. */
+    public void join(int id, String roomName, String identity, Grants grants, boolean manualSubscribe,
+                     ParticipantSink sink) {
+        membership.join(id, roomName, identity, grants, manualSubscribe, sink, clock.nanoTime());
     }
 
     /** A LEAVE or a disconnect; unknown ids are ignored. */
@@ -93,7 +104,25 @@ public final class RoomState {
 
     /** A publisher ends one of its streams. */
     public void endStream(int id, int streamId) {
-        membership.endStream(id, streamId);
+        membership.endStream(id, streamId, clock.nanoTime());
+    }
+
+    /**
+     * SUBSCRIBE from participant {@code id}: a plain stream, or a simulcast source's layer preference
+     * ({@code layer} 0.., or {@link io.kfrelay.protocol.Protocol#LAYER_AUTO}). A refusal is answered to it.
+     */
+    public void subscribe(int id, long publisherId, int streamId, int layer) {
+        membership.subscribe(id, publisherId, streamId, layer, clock.nanoTime());
+    }
+
+    /** UNSUBSCRIBE from participant {@code id}. */
+    public void unsubscribe(int id, long publisherId, int streamId) {
+        membership.unsubscribe(id, publisherId, streamId);
+    }
+
+    /** SIMULCAST from publisher {@code id}: its streams {@code streamIds} are one source's layers. */
+    public void declareSimulcast(int id, int[] streamIds) {
+        membership.declareSimulcast(id, streamIds);
     }
 
     /** A receiver asks for a keyframe of {@code senderId}'s stream (e.g. after loss); throttled per stream. */
@@ -105,7 +134,10 @@ public final class RoomState {
     public void replayDone(int id, ReplayJob job) {
         Participant p = membership.participant(id);
         if (p != null) {
-            handover.done(p, job, clock.nanoTime());
+            long now = clock.nanoTime();
+            if (handover.done(p, job, now)) {
+                subscriptions.afterReplay(p, now);
+            }
         }
     }
 

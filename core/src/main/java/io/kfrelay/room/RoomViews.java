@@ -42,9 +42,43 @@ final class RoomViews {
             }
             ss.sort(Comparator.comparingInt(RoomInfo.StreamInfo::streamId));
             ps.add(new RoomInfo.ParticipantInfo(p.id, p.identity, p.replay != null,
-                    p.catchUp == null ? 0 : p.catchUp.mediaBytes(), List.copyOf(ss)));
+                    p.catchUp == null ? 0 : p.catchUp.mediaBytes(), List.copyOf(ss), p.autoSubscribe,
+                    sources(p), subscriptions(p)));
         }
         return new RoomInfo(room.name, List.copyOf(ps));
+    }
+
+    private static List<RoomInfo.SourceInfo> sources(Participant p) {
+        List<RoomInfo.SourceInfo> out = new ArrayList<>(p.sources.size());
+        for (SimulcastSource source : p.sources) {
+            List<Boolean> started = new ArrayList<>(source.layerCount());
+            for (PublishedStream layer : source.layers) {
+                started.add(layer != null);
+            }
+            out.add(new RoomInfo.SourceInfo(source.sourceId(),
+                    java.util.Arrays.stream(source.streamIds).boxed().toList(), List.copyOf(started),
+                    source.subscribers.size()));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<RoomInfo.SubscriptionInfo> subscriptions(Participant p) {
+        List<RoomInfo.SubscriptionInfo> out = new ArrayList<>(p.subscriptions.size());
+        for (Subscription leg : p.subscriptions) {
+            if (leg.source == null) {
+                out.add(new RoomInfo.SubscriptionInfo(leg.stream.owner.id, leg.stream.streamId, false, 0, 0,
+                        leg.stream.streamId, -1, leg.awaitingKeyframe));
+            }
+        }
+        for (SourceSubscription s : p.sourceSubscriptions.values()) {
+            Subscription leg = s.leg;
+            out.add(new RoomInfo.SubscriptionInfo(s.source.owner.id, s.source.sourceId(), true, s.preference,
+                    s.layer(), leg == null ? -1 : leg.stream.streamId, s.pending == null ? -1 : s.pending.layer,
+                    leg == null || leg.awaitingKeyframe));
+        }
+        out.sort(Comparator.comparingLong(RoomInfo.SubscriptionInfo::publisherId)
+                .thenComparingInt(RoomInfo.SubscriptionInfo::streamId));
+        return List.copyOf(out);
     }
 
     private static RoomInfo.StreamInfo stream(PublishedStream s, long now) {

@@ -4,6 +4,11 @@ import io.kfrelay.protocol.ControlCodec.Decoded;
 import io.kfrelay.protocol.ControlMessage.Join;
 import io.kfrelay.protocol.ControlMessage.Joined;
 import io.kfrelay.protocol.ControlMessage.KeyframeRequest;
+import io.kfrelay.protocol.ControlMessage.Layer;
+import io.kfrelay.protocol.ControlMessage.Simulcast;
+import io.kfrelay.protocol.ControlMessage.Subscribe;
+import io.kfrelay.protocol.ControlMessage.SubscribeRefused;
+import io.kfrelay.protocol.ControlMessage.Unsubscribe;
 import io.kfrelay.protocol.ControlMessage.Leave;
 import io.kfrelay.protocol.ControlMessage.ParticipantJoined;
 import io.kfrelay.protocol.ControlMessage.ParticipantLeft;
@@ -79,6 +84,15 @@ class ControlCodecTest {
                 new Ping(0),
                 new Ping(Long.MIN_VALUE),
                 new Pong(-1),
+                new Join("lobby", "viewer", "", Join.MANUAL_SUBSCRIBE),
+                new Subscribe(7, 2, Protocol.LAYER_AUTO),
+                new Subscribe(0xFFFF_FFFFL, 0xFFFF, 0),
+                new Unsubscribe(7, 2),
+                new Simulcast(7, List.of(10, 11, 12)),
+                new Simulcast(0, List.of(0xFFFF)),
+                new Layer(7, 10, 12, 2, LayerCause.CONGESTION.code()),
+                new SubscribeRefused(7, 2, ErrorCodes.NO_SUCH_STREAM, "no stream 2 of participant 7 in this room"),
+                new SubscribeRefused(0xFFFF_FFFFL, 0, ErrorCodes.TOO_MANY_PENDING, ""),
                 new ControlMessage.Error(ErrorCodes.ROOM_INVALID, "room must not be empty"),
                 new ControlMessage.Error(0xFFFF, ""),
                 new ControlMessage.Error(DecodeStatus.BAD_STRING.code(), "ünïcödé 🎥"));
@@ -218,6 +232,29 @@ class ControlCodecTest {
             assertLayout(new Ping(0x0102030405060708L), "01 18 0102030405060708");
             assertLayout(new Pong(-2), "01 19 fffffffffffffffe");
             assertLayout(new ControlMessage.Error(ErrorCodes.NOT_JOINED, "no"), "01 1f 0067 0002 6e6f");
+        }
+
+        @Test
+        @DisplayName("JOIN with options: one more byte after the token; without options the byte is not written")
+        void joinOptions() {
+            // The example printed in docs/PROTOCOL.md section 4.1.
+            assertLayout(new Join("lobby", "alice", "", Join.MANUAL_SUBSCRIBE),
+                    "01 10 0005 6c6f626279 0005 616c696365 0000 01");
+            Decoded zero = ControlCodec.decode(hex("01 10 0005 6c6f626279 0005 616c696365 0000 00"));
+            assertEquals(DecodeStatus.BAD_LENGTH, assertInstanceOf(Decoded.Rejected.class, zero).reason(),
+                    "no options is written by leaving the byte out: one encoding per JOIN");
+        }
+
+        @Test
+        @DisplayName("the subscription and simulcast messages, as printed in docs/PROTOCOL.md section 4.11-4.15")
+        void subscriptionMessages() {
+            assertLayout(new Subscribe(42, 10, 1), "01 1a 0000002a 000a 01");
+            assertLayout(new Subscribe(42, 3, Protocol.LAYER_AUTO), "01 1a 0000002a 0003 ff");
+            assertLayout(new Unsubscribe(42, 3), "01 1b 0000002a 0003");
+            assertLayout(new Simulcast(42, List.of(10, 11, 12)), "01 1c 0000002a 03 000a 000b 000c");
+            assertLayout(new Layer(42, 10, 11, 1, LayerCause.CONGESTION.code()), "01 1d 0000002a 000a 000b 01 02");
+            assertLayout(new SubscribeRefused(42, 9, ErrorCodes.NO_SUCH_STREAM, "gone"),
+                    "01 1e 0000002a 0009 0082 0004 676f6e65");
         }
     }
 

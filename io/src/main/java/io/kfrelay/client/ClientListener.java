@@ -1,5 +1,9 @@
 package io.kfrelay.client;
 
+import io.kfrelay.protocol.LayerCause;
+
+import java.util.List;
+
 /**
  * What a {@link KfRelayClient} tells its user. Every method has an empty default: implement what you need.
  *
@@ -27,6 +31,24 @@ public interface ClientListener {
     }
 
     default void onStreamEnded(long participantId, int streamId) {
+    }
+
+    /**
+     * A participant publishes a simulcast source: {@code streamIds} are its layers, lowest quality first, and the
+     * first names the source. Also sent to the publisher itself, as the relay's acknowledgement of its declaration.
+     */
+    default void onSimulcast(long publisherId, List<Integer> streamIds) {
+    }
+
+    /**
+     * From the next packet of source {@code sourceId} on, this client gets layer {@code layer} (stream
+     * {@code streamId}) of it, for {@code cause}.
+     */
+    default void onLayer(long publisherId, int sourceId, int streamId, int layer, LayerCause cause) {
+    }
+
+    /** The relay did not apply a {@link KfRelayClient#subscribe} ({@code code}: ErrorCodes 130..139). */
+    default void onSubscribeRefused(long publisherId, int streamId, int code, String reason) {
     }
 
     /** The relay wants a keyframe of one of <em>this</em> client's streams (a subscriber joined or lost one). */

@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +65,8 @@ public final class KfRelayClient implements AutoCloseable {
     private volatile boolean left;
     /** Lost video packets and broken keyframes (I/O thread only). */
     private final LossDetector losses = new LossDetector(LossDetector.DEFAULT_MIN_INTERVAL_NANOS);
+    /** Simulcast declarations waiting for the relay's announcement, by source id. */
+    private final Map<Integer, CompletableFuture<Void>> pendingSimulcast = new ConcurrentHashMap<>();
 
     private KfRelayClient(URI url, ClientOptions options, ClientListener listener) {
         this.url = url;
@@ -119,7 +122,15 @@ public final class KfRelayClient implements AutoCloseable {
      * @throws IllegalStateException    if a join is already pending or done on this connection
      */
     public CompletableFuture<Joined> join(String room, String identity, String token) {
-        ControlMessage.Join join = new ControlMessage.Join(room, identity, token == null ? "" : token);
+        return join(room, identity, token, 0);
+    }
+
+    /**
+     * {@link #join(String, String, String)} with JOIN options: {@link ControlMessage.Join#MANUAL_SUBSCRIBE} joins
+     * subscribed to nothing; {@link #subscribe} then picks what this client receives.
+     */
+    public CompletableFuture<Joined> join(String room, String identity, String token, int options) {
+        ControlMessage.Join join = new ControlMessage.Join(room, identity, token == null ? "" : token, options);
         CompletableFuture<Joined> answer = new CompletableFuture<>();
         if (!pendingJoin.compareAndSet(null, answer)) {
             throw new IllegalStateException("this connection has already joined (or is joining) a room");
@@ -230,6 +241,44 @@ public final class KfRelayClient implements AutoCloseable {
     public void requestKeyframe(long senderId, int streamId) {
         requireJoined();
         sendControl(new ControlMessage.KeyframeRequest(senderId, streamId));
+    }
+
+    /**
+     * Subscribes to {@code publisherId}'s stream {@code streamId} (for a simulcast source, any of its streams), or
+     * changes the layer wanted: {@code layer} 0 is the source's lowest, {@link Protocol#LAYER_AUTO} lets the relay
+     * choose by what this client's link takes (a plain stream takes 0 or auto). The relay replays what it has
+     * cached of the stream, then sends it live; a refusal comes back through
+     * {@link ClientListener#onSubscribeRefused}.
+     */
+    public void subscribe(long publisherId, int streamId, int layer) {
+        requireJoined();
+        sendControl(new ControlMessage.Subscribe(publisherId, streamId, layer));
+    }
+
+    /** {@link #subscribe(long, int, int)} with the layer left to the relay. */
+    public void subscribe(long publisherId, int streamId) {
+        subscribe(publisherId, streamId, Protocol.LAYER_AUTO);
+    }
+
+    /** Ends a subscription: the relay sends nothing more of the stream (or source) and drops what it queued of it. */
+    public void unsubscribe(long publisherId, int streamId) {
+        requireJoined();
+        sendControl(new ControlMessage.Unsubscribe(publisherId, streamId));
+    }
+
+    /**
+     * Declares that this client's streams {@code streamIds} (lowest quality first, at most three) are the layers of
+     * one video source, before any of them is published. Completes when the relay has announced the source (its
+     * acknowledgement): over QUIC the media datagrams could otherwise overtake the declaration on the control
+     * stream, and a layer that starts undeclared cannot join a source later.
+     */
+    public CompletableFuture<Void> declareSimulcast(int... streamIds) {
+        requireJoined();
+        List<Integer> ids = java.util.Arrays.stream(streamIds).boxed().toList();
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        pendingSimulcast.put(ids.getFirst(), ack);
+        sendControl(new ControlMessage.Simulcast(0, ids));
+        return ack;
     }
 
     /** Ends one of this client's streams: subscribers get STREAM_ENDED; the relay drops its cache. */
@@ -381,8 +430,25 @@ public final class KfRelayClient implements AutoCloseable {
                 case ControlMessage.Pong p -> {
                     // we send no PINGs yet
                 }
-                case ControlMessage.Join j -> reportError(new IOException("relay sent a JOIN (client-only message)"));
-                case ControlMessage.Leave l -> reportError(new IOException("relay sent a LEAVE (client-only message)"));
+                case ControlMessage.Simulcast sc -> {
+                    if (sc.publisherId() == participantId()) {
+                        CompletableFuture<Void> ack = pendingSimulcast.remove(sc.sourceId());
+                        if (ack != null) {
+                            ack.complete(null);
+                        }
+                    }
+                    listener.onSimulcast(sc.publisherId(), sc.streamIds());
+                }
+                case ControlMessage.Layer l -> {
+                    losses.restart(l.publisherId(), l.streamId());
+                    listener.onLayer(l.publisherId(), l.sourceId(), l.streamId(), l.layer(),
+                            io.kfrelay.protocol.LayerCause.fromCode(l.cause()));
+                }
+                case ControlMessage.SubscribeRefused r ->
+                        listener.onSubscribeRefused(r.publisherId(), r.streamId(), r.code(), r.reason());
+                case ControlMessage.Join _, ControlMessage.Leave _, ControlMessage.Subscribe _,
+                     ControlMessage.Unsubscribe _ ->
+                        reportError(new IOException("relay sent " + m.type() + " (a client-only message)"));
             }
         }
 
@@ -399,6 +465,7 @@ public final class KfRelayClient implements AutoCloseable {
                         + (cause == null ? "" : ": " + cause.getMessage()), cause));
             }
             closed.complete(null);
+            pendingSimulcast.values().forEach(f -> f.completeExceptionally(new IOException("connection closed")));
             try {
                 listener.onClose();
             } catch (RuntimeException e) {

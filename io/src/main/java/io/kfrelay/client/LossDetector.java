@@ -63,6 +63,14 @@ final class LossDetector {
         s.inKeyframe = (flags & Protocol.FLAG_KEYFRAME) != 0 && (flags & Protocol.FLAG_FRAME_END) == 0;
     }
 
+    /**
+     * Starts {@code streamId} afresh: the relay switched this receiver to it (LAYER), so its next packet follows
+     * whatever it sent of the stream before, not the last one this receiver saw.
+     */
+    void restart(long senderId, int streamId) {
+        streams.remove(senderId << 16 | streamId);
+    }
+
     private boolean due(StreamState s, long now) {
         if (s.requested && now - s.lastRequestNanos < minIntervalNanos) {
             return false;

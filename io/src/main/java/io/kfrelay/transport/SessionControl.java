@@ -16,6 +16,9 @@ import io.kfrelay.protocol.ControlMessage.Ping;
 import io.kfrelay.protocol.ControlMessage.Pong;
 import io.kfrelay.protocol.ControlMessage.StreamEnded;
 import io.kfrelay.protocol.ControlMessage.StreamStarted;
+import io.kfrelay.protocol.ControlMessage.Simulcast;
+import io.kfrelay.protocol.ControlMessage.Subscribe;
+import io.kfrelay.protocol.ControlMessage.Unsubscribe;
 import io.kfrelay.protocol.DecodeStatus;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.protocol.MediaHeader;
@@ -180,9 +183,44 @@ public final class SessionControl {
                     s.endStream(e.streamId()); // the id the client wrote is ignored: only its own streams
                 }
             }
-            case Joined _, ParticipantJoined _, ParticipantLeft _, StreamStarted _, ControlMessage.Error _ ->
+            case Subscribe sub -> {
+                RelaySession s = session;
+                if (s == null) {
+                    notJoined("SUBSCRIBE");
+                } else if (!s.subscribe(sub.publisherId(), sub.streamId(), sub.layer())) {
+                    tooManyPending(sub.publisherId(), sub.streamId());
+                }
+            }
+            case Unsubscribe u -> {
+                RelaySession s = session;
+                if (s == null) {
+                    notJoined("UNSUBSCRIBE");
+                } else if (!s.unsubscribe(u.publisherId(), u.streamId())) {
+                    tooManyPending(u.publisherId(), u.streamId());
+                }
+            }
+            case Simulcast sc -> {
+                RelaySession s = session;
+                if (s == null) {
+                    notJoined("SIMULCAST");
+                } else {
+                    String refusal = s.declareSimulcast(sc.streamIds()); // the publisher id written is ignored
+                    if (refusal != null) {
+                        refuse(ErrorCodes.SIMULCAST_INVALID, refusal);
+                    }
+                }
+            }
+            case Joined _, ParticipantJoined _, ParticipantLeft _, StreamStarted _, ControlMessage.Error _,
+                 ControlMessage.Layer _, ControlMessage.SubscribeRefused _ ->
                     malformed(DecodeStatus.UNKNOWN_TYPE, message.type() + " is sent by the relay, never by clients");
         }
+    }
+
+    /** A subscription change the session could not queue: the client hears it, the connection stays. */
+    private void tooManyPending(long publisherId, int streamId) {
+        send(new ControlMessage.SubscribeRefused(publisherId, streamId, ErrorCodes.TOO_MANY_PENDING,
+                "more than " + RelaySession.MAX_PENDING_SUBSCRIPTION_CHANGES
+                        + " subscription changes are waiting for the relay: send it again later"));
     }
 
     private void join(Join join) {
@@ -198,7 +236,7 @@ public final class SessionControl {
             case JoinDecision.Admit(var grants) -> {
                 enter(Phase.JOINED);
                 metrics.increment(Counter.JOINS);
-                session = core.join(join.room(), join.identity(), grants, sink);
+                session = core.join(join.room(), join.identity(), grants, join.manualSubscribe(), sink);
             }
         }
     }
