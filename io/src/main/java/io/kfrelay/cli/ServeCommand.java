@@ -1,5 +1,6 @@
 package io.kfrelay.cli;
 
+import io.kfrelay.config.AutoLayerSettings;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.config.WaitStrategyKind;
@@ -165,6 +166,28 @@ final class ServeCommand implements Callable<Integer> {
                     + "doubles, up to 8 times this.")
     Duration keyframeRequestInterval;
 
+    // ---------------------------------------------------------------- simulcast auto layer
+
+    @Option(names = "--layer-down-backlog", paramLabel = "SIZE", defaultValue = "256k", converter = Converters.Bytes.class,
+            description = "A receiver on a simulcast source's auto layer moves down one layer when its egress queue "
+                    + "(what its transport has not taken yet) holds more than this; keep it well below "
+                    + "--sink-queue-bytes, so it moves down before it loses packets.")
+    long layerDownBacklog;
+
+    @Option(names = "--layer-up-backlog", paramLabel = "SIZE", defaultValue = "16k", converter = Converters.Bytes.class,
+            description = "An auto-layer receiver whose egress queue stays at or below this counts as drained.")
+    long layerUpBacklog;
+
+    @Option(names = "--layer-up-after", paramLabel = "DURATION", defaultValue = "4s", converter = Converters.Time.class,
+            description = "How long an auto-layer receiver must stay drained before it moves up one layer; doubled "
+                    + "(up to 8 times) each time a move up is soon followed by a move down.")
+    Duration layerUpAfter;
+
+    @Option(names = "--layer-hold", paramLabel = "DURATION", defaultValue = "1s", converter = Converters.Time.class,
+            description = "The least time between two moves down of an auto-layer receiver (its queue still holds "
+                    + "what the higher layer left there).")
+    Duration layerHold;
+
     // ---------------------------------------------------------------- pipeline
 
     @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
@@ -243,6 +266,7 @@ final class ServeCommand implements Callable<Integer> {
                 .gopMaxAge(gopMaxAge)
                 .keyframeRequestInterval(keyframeRequestInterval)
                 .replayWindowBytes(replayWindow)
+                .autoLayer(new AutoLayerSettings(layerDownBacklog, layerUpBacklog, layerUpAfter, layerHold))
                 .cacheBudgetBytes(cacheBudget)
                 .batchEvents(batchEvents)
                 .ringBytes(ringBytes)
