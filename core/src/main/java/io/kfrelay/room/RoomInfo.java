@@ -15,11 +15,14 @@ public record RoomInfo(String name, List<ParticipantInfo> participants) {
      * @param catchUpBytes  live media queued behind that replay
      * @param autoSubscribe subscribed to every stream as it starts (false: it chooses, JOIN option)
      * @param sources       the simulcast sources it publishes
-     * @param subscriptions what it receives, each plain stream and each simulcast source once
+     * @param subscriptionCount what it receives: plain streams and simulcast sources, each once
+     * @param subscriptions its simulcast source subscriptions, and (only if it chose them: not autoSubscribe) its
+     *                      plain stream ones; an automatic one's plain subscriptions are every stream of the room, so
+     *                      listing them would make a large room's view quadratic in its size
      */
     public record ParticipantInfo(int id, String identity, boolean replaying, long catchUpBytes,
                                   List<StreamInfo> streams, boolean autoSubscribe, List<SourceInfo> sources,
-                                  List<SubscriptionInfo> subscriptions) {
+                                  int subscriptionCount, List<SubscriptionInfo> subscriptions) {
     }
 
     /**

@@ -43,7 +43,7 @@ final class RoomViews {
             ss.sort(Comparator.comparingInt(RoomInfo.StreamInfo::streamId));
             ps.add(new RoomInfo.ParticipantInfo(p.id, p.identity, p.replay != null,
                     p.catchUp == null ? 0 : p.catchUp.mediaBytes(), List.copyOf(ss), p.autoSubscribe,
-                    sources(p), subscriptions(p)));
+                    sources(p), p.streamSubscriptions.size() + p.sourceSubscriptions.size(), subscriptions(p)));
         }
         return new RoomInfo(room.name, List.copyOf(ps));
     }
@@ -63,9 +63,9 @@ final class RoomViews {
     }
 
     private static List<RoomInfo.SubscriptionInfo> subscriptions(Participant p) {
-        List<RoomInfo.SubscriptionInfo> out = new ArrayList<>(p.subscriptions.size());
+        List<RoomInfo.SubscriptionInfo> out = new ArrayList<>();
         for (Subscription leg : p.subscriptions) {
-            if (leg.source == null) {
+            if (leg.source == null && !p.autoSubscribe) {
                 out.add(new RoomInfo.SubscriptionInfo(leg.stream.owner.id, leg.stream.streamId, false, 0, 0,
                         leg.stream.streamId, -1, leg.awaitingKeyframe));
             }

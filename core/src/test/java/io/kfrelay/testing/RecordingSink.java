@@ -27,6 +27,10 @@ public final class RecordingSink implements ParticipantSink {
         public boolean replay() { return (flags & io.kfrelay.protocol.Protocol.FLAG_REPLAY) != 0; }
     }
 
+    /** A purge the relay asked for (an unsubscribe), recorded in order with everything else. */
+    public record Purge(long sender, int stream) {
+    }
+
     private final List<Object> received = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong backlog = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean holding;
@@ -84,6 +88,21 @@ public final class RecordingSink implements ParticipantSink {
     @Override
     public long backlogBytes() {
         return backlog.get();
+    }
+
+    /** Pretends the transport has {@code bytes} queued (what auto layer looks at); {@link #release()} clears it. */
+    public void setBacklog(long bytes) {
+        backlog.set(bytes);
+        wakeWaiter();
+    }
+
+    @Override
+    public synchronized void purge(long senderId, int streamId) {
+        received.add(new Purge(senderId, streamId));
+    }
+
+    public synchronized List<Purge> purges() {
+        return received.stream().filter(Purge.class::isInstance).map(Purge.class::cast).toList();
     }
 
     @Override

@@ -90,6 +90,31 @@ public final class TestPeer {
         return session.publish(buf);
     }
 
+    /** SUBSCRIBE to {@code publisher}'s stream (any stream of a simulcast source) with a layer (255: auto). */
+    public void subscribe(TestPeer publisher, int stream, int layer) {
+        if (!session.subscribe(publisher.id(), stream, layer)) {
+            throw new AssertionError("subscription change refused: too many pending");
+        }
+    }
+
+    public void subscribe(TestPeer publisher, int stream) {
+        subscribe(publisher, stream, Protocol.LAYER_AUTO);
+    }
+
+    public void unsubscribe(TestPeer publisher, int stream) {
+        if (!session.unsubscribe(publisher.id(), stream)) {
+            throw new AssertionError("subscription change refused: too many pending");
+        }
+    }
+
+    /** SIMULCAST: {@code streams} (lowest quality first) are one source's layers; fails on a session refusal. */
+    public void simulcast(int... streams) {
+        String refusal = session.declareSimulcast(java.util.Arrays.stream(streams).boxed().toList());
+        if (refusal != null) {
+            throw new AssertionError(refusal);
+        }
+    }
+
     public long nextSeq(int stream) {
         return nextSeq.getOrDefault(stream, 0L);
     }

@@ -40,6 +40,17 @@ public final class TestRelay implements AutoCloseable {
         return peer;
     }
 
+    /** Joins with the JOIN option MANUAL_SUBSCRIBE (subscribed to nothing) and waits for JOINED. */
+    public TestPeer joinManual(String room, String identity) {
+        RecordingSink sink = new RecordingSink();
+        TestPeer peer = new TestPeer(core.join(room, identity, io.kfrelay.room.Grants.ALL, true, sink), sink);
+        settle();
+        if (sink.controls(ControlMessage.Joined.class).isEmpty()) {
+            throw new AssertionError(identity + " did not get JOINED: " + sink.all());
+        }
+        return peer;
+    }
+
     /** Joins without waiting. */
     public TestPeer joinAsync(String room, String identity, RecordingSink sink) {
         return new TestPeer(core.join(room, identity, sink), sink);

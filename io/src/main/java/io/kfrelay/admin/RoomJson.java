@@ -31,7 +31,31 @@ final class RoomJson {
                 "identity", p.identity(),
                 "replaying", p.replaying(),
                 "catchUpBytes", p.catchUpBytes(),
-                "streams", p.streams().stream().map(RoomJson::stream).map(Object.class::cast).toList());
+                "streams", p.streams().stream().map(RoomJson::stream).map(Object.class::cast).toList(),
+                "sources", p.sources().stream().map(RoomJson::source).map(Object.class::cast).toList(),
+                "subscribe", p.autoSubscribe() ? "auto" : "manual",
+                "subscriptionCount", p.subscriptionCount(),
+                "subscriptions", p.subscriptions().stream().map(RoomJson::subscription).map(Object.class::cast).toList());
+    }
+
+    private static Map<String, Object> source(RoomInfo.SourceInfo s) {
+        return Json.object(
+                "id", s.sourceId(),
+                "layers", s.streamIds(),
+                "started", s.started(),
+                "subscribers", s.subscribers());
+    }
+
+    /** One subscription: what was asked for and what is sent now. */
+    private static Map<String, Object> subscription(RoomInfo.SubscriptionInfo s) {
+        return Json.object(
+                "publisher", s.publisherId(),
+                s.simulcast() ? "source" : "stream", s.streamId(),
+                "preference", !s.simulcast() ? null : s.preference() == Protocol.LAYER_AUTO ? "auto" : s.preference(),
+                "layer", !s.simulcast() || s.layer() < 0 ? null : s.layer(),
+                "layerStream", !s.simulcast() || s.layerStreamId() < 0 ? null : s.layerStreamId(),
+                "switchingTo", s.pendingLayer() < 0 ? null : s.pendingLayer(),
+                "waiting", s.waiting());
     }
 
     private static Map<String, Object> stream(RoomInfo.StreamInfo s) {

@@ -11,6 +11,7 @@ import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.protocol.DecodeStatus;
+import io.kfrelay.protocol.LayerCause;
 
 import java.util.Locale;
 
@@ -106,6 +107,25 @@ public final class RelayMetricsSource implements MetricSource {
                 "Keyframe requests not sent because one went out for the stream within the interval",
                 m.stat(Stat.KEYFRAME_REQUESTS_THROTTLED));
 
+        out.gauge("kfrelay_simulcast_sources", "Simulcast sources declared by publishers present", m.stat(Stat.SOURCES));
+        out.counter("kfrelay_subscribes_total", "SUBSCRIBEs applied (a new subscription or a new layer preference)",
+                m.stat(Stat.SUBSCRIBES));
+        out.counter("kfrelay_unsubscribes_total", "UNSUBSCRIBEs that ended a subscription", m.stat(Stat.UNSUBSCRIBES));
+        out.counter("kfrelay_subscribes_refused_total",
+                "SUBSCRIBEs answered with SUBSCRIBE_REFUSED by the shard (no such stream or layer, own stream, not allowed)",
+                m.stat(Stat.SUBSCRIBES_REFUSED));
+        for (LayerCause c : LayerCause.values()) {
+            out.counter("kfrelay_layer_switches_total",
+                    "Simulcast receivers moved from one layer to another, by cause", m.layerSwitches(c),
+                    "cause", lower(c));
+        }
+        out.counter("kfrelay_layer_switches_served_total",
+                "Layer switches by how the new layer started: replayed from the cache at once, or after a keyframe request",
+                m.stat(Stat.LAYER_SWITCHES_FROM_CACHE), "from", "cache");
+        out.counter("kfrelay_layer_switches_served_total",
+                "Layer switches by how the new layer started: replayed from the cache at once, or after a keyframe request",
+                m.stat(Stat.LAYER_SWITCHES_WAITED), "from", "keyframe_request");
+
         out.counter("kfrelay_sink_errors_total", "Times a transport sink threw (the other receivers were served)",
                 m.stat(Stat.SINK_ERRORS));
         out.counter("kfrelay_handler_errors_total", "Events a shard skipped after an unexpected exception (a bug)",
@@ -113,7 +133,8 @@ public final class RelayMetricsSource implements MetricSource {
 
         for (ClientRequest r : ClientRequest.values()) {
             out.counter("kfrelay_client_requests_total",
-                    "Keyframe requests and stream ends from clients: coalesced, shed, and the batches that carried them",
+                    "Keyframe requests, stream ends and subscription changes from clients: coalesced, shed or refused, "
+                            + "and the batches that carried them",
                     m.clientRequests().get(r), "outcome", lower(r));
         }
 
