@@ -35,6 +35,13 @@ public class FanOutBenchmark extends BenchmarkDefaults {
     @Param({"true", "false"})
     public boolean flushEveryPacket;
 
+    /**
+     * The stream is the lowest layer of a simulcast source that every receiver gets on the auto layer: each frame
+     * end (every packet but the keyframe's first seven here) also looks at each receiver's backlog.
+     */
+    @Param({"false", "true"})
+    public boolean simulcast;
+
     private RoomState room;
     private ByteBuf[] gop;
     private long seq;
@@ -48,6 +55,9 @@ public class FanOutBenchmark extends BenchmarkDefaults {
                 });
         for (int id = 1; id <= receivers + 1; id++) {
             room.join(id, "room", "p" + id, new BlackholeSink(bh));
+        }
+        if (simulcast) {
+            room.declareSimulcast(1, new int[] {1, 2, 3});
         }
         room.flushDirty();
         gop = new ByteBuf[30];

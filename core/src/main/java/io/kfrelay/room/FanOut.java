@@ -77,9 +77,14 @@ final class FanOut {
             boolean keyframeStart = header.isKeyframe() && header.isFrameStart();
             boolean frameEnd = header.isFrameEnd();
             SimulcastSource source = stream.source;
-            if (source != null && keyframeStart && !stream.switchingHere.isEmpty()
-                    && stream.cache.replayPacketCount() == 0) {
-                layers.keyframeNotCached(stream);
+            if (source != null) {
+                // Both before the packet goes out: the legs they add take it live.
+                if (started) {
+                    layers.layerStarting(stream, keyframeStart, now);
+                }
+                if (keyframeStart && !stream.switchingHere.isEmpty() && stream.cache.replayPacketCount() == 0) {
+                    layers.keyframeNotCached(stream);
+                }
             }
             deliver(stream, packet, length, keyframeStart, now);
             stream.midFrame = !frameEnd;

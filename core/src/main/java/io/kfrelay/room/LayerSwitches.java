@@ -175,13 +175,37 @@ final class LayerSwitches {
 
     // ---------------------------------------------------------------- layers starting and ending
 
-    /** A layer's first packet has been cached and forwarded: subscribers that want it (or have none) move to it. */
-    void layerStarted(PublishedStream layer, long now) {
+    /**
+     * A layer's first packet, before it is forwarded: subscribers that get no layer of the source yet and want this
+     * one start on it live, from this packet if it starts a keyframe (as receivers of a plain stream do when it
+     * starts), not through a replay each.
+     */
+    void layerStarting(PublishedStream layer, boolean keyframeStart, long now) {
         SimulcastSource source = layer.source;
         source.layers[layer.layer] = layer;
+        boolean first = false;
         for (int i = source.subscribers.size() - 1; i >= 0; i--) {
             SourceSubscription s = source.subscribers.get(i);
-            reevaluate(s, s.lastLayer < 0 ? LayerCause.REQUESTED : LayerCause.AVAILABILITY, now);
+            if (s.leg == null && source.bestStarted(s.wanted()) == layer.layer) {
+                s.pendingCause = s.lastLayer < 0 ? LayerCause.REQUESTED : LayerCause.AVAILABILITY;
+                s.pendingWaited = !keyframeStart;
+                complete(s, layer); // a leg waiting for a keyframe start: this packet, or the next one
+                first = true;
+            }
+        }
+        if (first && !keyframeStart) {
+            keyframes.request(layer, now);
+        }
+    }
+
+    /** After a layer's first packet was cached and forwarded: subscribers on another layer that want this one move. */
+    void layerStarted(PublishedStream layer, long now) {
+        SimulcastSource source = layer.source;
+        for (int i = source.subscribers.size() - 1; i >= 0; i--) {
+            SourceSubscription s = source.subscribers.get(i);
+            if (s.leg != null) {
+                reevaluate(s, LayerCause.AVAILABILITY, now);
+            }
         }
     }
 
@@ -230,6 +254,7 @@ final class LayerSwitches {
             return;
         }
         SubscriberList legs = layer.subscribers;
+        int lowest = layer.source.lowestStarted();
         for (int i = legs.size() - 1; i >= 0; i--) {
             Subscription leg = legs.get(i);
             SourceSubscription s = leg.source;
@@ -239,17 +264,16 @@ final class LayerSwitches {
             if (s.pending != null) {
                 tryComplete(s, now);
             } else if (s.auto() && !leg.awaitingKeyframe && leg.receiver.replay == null) {
-                auto(s, layer, now);
+                auto(s, layer, lowest, now);
             }
         }
     }
 
-    private void auto(SourceSubscription s, PublishedStream layer, long now) {
+    private void auto(SourceSubscription s, PublishedStream layer, int lowest, long now) {
         SimulcastSource source = s.source;
         int current = layer.layer;
         long backlog = s.receiver.sink.backlogBytes();
-        int lowest = source.lowestStarted();
-        switch (autoLayer.decide(s, backlog, now, lowest >= 0 && current > lowest, s.ceiling < source.top())) {
+        switch (autoLayer.decide(s, backlog, now, current > lowest, s.ceiling < source.top())) {
             case DOWN -> {
                 s.ceiling = Math.max(0, current - 1);
                 reevaluate(s, LayerCause.CONGESTION, now);
