@@ -80,6 +80,17 @@ class ServeOptionsTest {
     }
 
     @Test
+    void theAutoLayerOptionsReachTheRelayConfigAndBadOnesAreRefusedByName() {
+        RelayConfig c = parse(Map.of(), "--layer-down-backlog", "512k", "--layer-up-backlog", "32k",
+                "--layer-up-after", "10s", "--layer-hold", "500ms").relayConfig();
+        assertEquals(new io.kfrelay.config.AutoLayerSettings(512 * 1024, 32 * 1024, Duration.ofSeconds(10),
+                Duration.ofMillis(500)), c.autoLayer());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> parse(Map.of(), "--layer-down-backlog", "64k", "--layer-up-backlog", "64k").relayConfig());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("layer-up-backlog"), e.getMessage());
+    }
+
+    @Test
     void aConfigFileOverridesTheDefaults() throws IOException {
         Path f = configFile("cache-mode=gop", "keyframe-cap=512k", "gop-max-age=2s", "ws-listen=127.0.0.1:9000");
         RelayConfig c = parse(Map.of(), "--config", f.toString()).relayConfig();
