@@ -72,6 +72,63 @@ class RoomsApiIT {
     }
 
     @Test
+    void theRoomsApiShowsSourcesSubscriptionsAndTheLayerEachReceiverGets() throws Exception {
+        try (AdminRelay relay = AdminRelay.start(RelayConfig.builder().cacheMode(CacheMode.GOP).build())) {
+            KfRelayClient pub = relay.join("stage", "pub", new MediaCount());
+            pub.declareSimulcast(10, 11).get(5, TimeUnit.SECONDS);
+            pub.publishFrame(10, Protocol.KIND_VIDEO, true, new byte[1000], 0);
+            pub.publishFrame(11, Protocol.KIND_VIDEO, true, new byte[3000], 0);
+            pub.publishFrame(3, Protocol.KIND_AUDIO, false, new byte[160], 0);
+            MediaCount viewerMedia = new MediaCount();
+            KfRelayClient viewer = relay.connect(viewerMedia);
+            viewer.join("stage", "viewer", "", io.kfrelay.protocol.ControlMessage.Join.MANUAL_SUBSCRIBE).get(5, TimeUnit.SECONDS);
+            viewer.subscribe(pub.participantId(), 10, 0);
+            viewer.subscribe(pub.participantId(), 3);
+            MediaCount autoMedia = new MediaCount();
+            KfRelayClient auto = relay.join("stage", "auto", autoMedia);
+            Eventually.within(Duration.ofSeconds(10), () -> "viewer got " + viewerMedia.packets,
+                    () -> viewerMedia.packets.get() == 1);
+            Eventually.within(Duration.ofSeconds(10), () -> "auto got " + autoMedia.packets,
+                    () -> autoMedia.packets.get() == 3);
+
+            Map<String, Object> stage = JsonReader.object(ok(relay.admin.get("/api/rooms/stage")).body());
+            Map<String, Object> p = participant(stage, pub.participantId());
+            assertEquals(List.of(Map.of("id", 10L, "layers", List.of(10L, 11L), "started", List.of(true, true),
+                    "subscribers", 2L)), p.get("sources"));
+            Map<String, Object> v = participant(stage, viewer.participantId());
+            assertEquals("manual", v.get("subscribe"));
+            assertEquals(2L, v.get("subscriptionCount"));
+            List<?> subs = (List<?>) v.get("subscriptions");
+            assertEquals(2, subs.size(), "its own choices are listed: " + subs);
+            Map<?, ?> source = subs.stream().map(x -> (Map<?, ?>) x).filter(x -> x.containsKey("source")).findFirst().orElseThrow();
+            assertEquals(0L, source.get("preference"));
+            assertEquals(0L, source.get("layer"));
+            assertEquals(10L, source.get("layerStream"));
+            Map<String, Object> a = participant(stage, auto.participantId());
+            assertEquals("auto", a.get("subscribe"));
+            assertEquals(2L, a.get("subscriptionCount"), "the audio stream and the source");
+            Map<?, ?> autoSource = (Map<?, ?>) ((List<?>) a.get("subscriptions")).getFirst();
+            assertEquals("auto", autoSource.get("preference"));
+            assertEquals(1L, autoSource.get("layer"), "auto starts at the top layer");
+
+            viewer.subscribe(pub.participantId(), 10, 1);
+            Eventually.within(Duration.ofSeconds(10), () -> "viewer got " + viewerMedia.packets,
+                    () -> viewerMedia.packets.get() == 1 + 3);
+            Scrape metrics = relay.scrape();
+            assertEquals(1, metrics.value("kfrelay_layer_switches_total{cause=\"requested\"}"));
+            assertEquals(1, metrics.value("kfrelay_layer_switches_served_total{from=\"cache\"}"));
+            assertEquals(0, metrics.value("kfrelay_layer_switches_served_total{from=\"keyframe_request\"}"));
+            assertEquals(1, metrics.value("kfrelay_simulcast_sources"));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> participant(Map<String, Object> room, long id) {
+        return participants(room).stream().filter(p -> p.get("id").equals(id)).findFirst()
+                .orElseThrow(() -> new AssertionError("no participant " + id + " in " + room));
+    }
+
+    @Test
     void anOperatorKicksOneParticipantAndTheOthersStay() throws Exception {
         try (AdminRelay relay = AdminRelay.start(RelayConfig.defaults())) {
             relay.join("stage", "alice", new MediaCount());
