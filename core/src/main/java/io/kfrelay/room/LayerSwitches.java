@@ -84,8 +84,12 @@ final class LayerSwitches {
         }
     }
 
-    /** A joiner that did not choose: every source of the room, auto layer; returns the legs to start. */
-    List<Subscription> addAll(Participant joiner, Room room) {
+    /**
+     * A joiner that did not choose: every source of the room, auto layer; returns the legs to start. A joiner gets a
+     * picture at once: when the layer it wants has nothing cached, it starts on the best lower layer that has, and
+     * moves up at the wanted layer's next keyframe.
+     */
+    List<Subscription> addAll(Participant joiner, Room room, long now) {
         List<Subscription> legs = new ArrayList<>();
         for (Participant p : room.members) {
             if (p == joiner) {
@@ -93,9 +97,16 @@ final class LayerSwitches {
             }
             for (SimulcastSource source : p.sources) {
                 SourceSubscription s = subscribe(joiner, source, Protocol.LAYER_AUTO);
-                int layer = source.bestStarted(s.wanted());
-                if (layer >= 0) {
-                    legs.add(assign(s, layer, LayerCause.REQUESTED));
+                int target = source.bestStarted(s.wanted());
+                if (target < 0) {
+                    continue;
+                }
+                int first = source.layers[target].cache.replayPacketCount() > 0 ? target : source.servableBelow(target);
+                s.pendingCause = LayerCause.REQUESTED;
+                s.pendingWaited = false;
+                legs.add(complete(s, source.layers[first < 0 ? target : first]));
+                if (first >= 0 && first != target) {
+                    reevaluate(s, LayerCause.REQUESTED, now); // waits for the wanted layer's keyframe
                 }
             }
         }
@@ -289,7 +300,11 @@ final class LayerSwitches {
 
     // ---------------------------------------------------------------- switching
 
-    /** Whether the layer this receiver should get is the one it gets; if not, a switch is asked for. */
+    /**
+     * Whether the layer this receiver should get is the one it gets; if not, a switch is asked for. A receiver that
+     * gets no layer of the source yet, and whose wanted layer has nothing cached, starts at once on the best lower
+     * layer that has (a picture now), and moves up at the wanted layer's next keyframe.
+     */
     private void reevaluate(SourceSubscription s, LayerCause cause, long now) {
         int target = s.source.bestStarted(s.wanted());
         if (target < 0 || target == s.layer()) {
@@ -297,6 +312,15 @@ final class LayerSwitches {
             return;
         }
         PublishedStream layer = s.source.layers[target];
+        if (s.leg == null && layer.cache.replayPacketCount() == 0) {
+            int meanwhile = s.source.servableBelow(target);
+            if (meanwhile >= 0) {
+                clearPending(s);
+                s.pendingCause = cause;
+                s.pendingWaited = false;
+                subscriptions.start(s.receiver, complete(s, s.source.layers[meanwhile]), now);
+            }
+        }
         if (s.pending == layer) {
             return;
         }
@@ -341,13 +365,6 @@ final class LayerSwitches {
         SimulcastSource source = s.source;
         egress.send(s.receiver, control.layer(source.owner.id, source.sourceId(), layer.streamId, layer.layer, cause));
         return s.leg;
-    }
-
-    /** A joiner's first layer of a source: no switch, no pending state. */
-    private Subscription assign(SourceSubscription s, int layer, LayerCause cause) {
-        s.pendingCause = cause;
-        s.pendingWaited = false;
-        return complete(s, s.source.layers[layer]);
     }
 
     private static void clearPending(SourceSubscription s) {

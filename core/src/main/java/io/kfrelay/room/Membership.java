@@ -124,7 +124,7 @@ final class Membership {
         if (joiner.autoSubscribe) {
             // Every stream and source of the room, from one replay of what is cached (slices of the caches, no copy).
             List<Subscription> legs = subscriptions.addAll(joiner, room);
-            legs.addAll(layers.addAll(joiner, room));
+            legs.addAll(layers.addAll(joiner, room, now));
             subscriptions.start(joiner, legs, now);
         }
     }

@@ -67,6 +67,17 @@ final class SimulcastSource {
         return -1;
     }
 
+    /** The highest started layer below {@code layer} whose cache has something to replay now, or -1. */
+    int servableBelow(int layer) {
+        for (int i = layer - 1; i >= 0; i--) {
+            PublishedStream l = layers[i];
+            if (l != null && l.cache.replayPacketCount() > 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** The lowest started layer, or -1. */
     int lowestStarted() {
         for (int i = 0; i < layers.length; i++) {

@@ -120,12 +120,26 @@ class HotPathAllocationTest {
     @EnumSource(CacheMode.class)
     @DisplayName("room logic ingests, caches and fans out to 50 receivers without allocating per packet")
     void roomLogicAllocatesNothing(CacheMode mode) {
+        roomLogicAllocatesNothing(mode, false);
+    }
+
+    @ParameterizedTest(name = "{0} mode")
+    @EnumSource(CacheMode.class)
+    @DisplayName("a simulcast layer with 50 receivers on the auto layer (a backlog look per frame each) allocates nothing per packet")
+    void simulcastLayerAllocatesNothing(CacheMode mode) {
+        roomLogicAllocatesNothing(mode, true);
+    }
+
+    private void roomLogicAllocatesNothing(CacheMode mode, boolean simulcast) {
         RoomState state = new RoomState(RelayConfig.builder().cacheMode(mode).build(), 0, new RelayMetrics(1),
                 System::nanoTime, PooledByteBufAllocator.DEFAULT, (id, sink, slices, queue) -> {
                     throw new AssertionError("nobody joins late here");
                 });
         for (int id = 1; id <= 51; id++) {
             state.join(id, "room", "p" + id, new NullSink());
+        }
+        if (simulcast) {
+            state.declareSimulcast(1, new int[] {1, 2}); // the packets' stream 1 is the lower layer of a source
         }
         state.flushDirty();
         ByteBuf[] gop = new ByteBuf[30];

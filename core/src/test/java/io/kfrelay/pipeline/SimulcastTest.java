@@ -174,6 +174,37 @@ class SimulcastTest {
     }
 
     @Test
+    @DisplayName("a joiner whose wanted layer has nothing cached gets a lower cached layer at once, then moves up at the wanted layer's keyframe")
+    void joinerGetsAPictureAtOnce() {
+        relay = new TestRelay(gop());
+        TestPeer pub = relay.join("r", "pub");
+        pub.simulcast(LOW, HIGH);
+        relay.settle();
+        pub.keyframe(LOW, 2);
+        pub.delta(HIGH);                         // HIGH started, nothing cached
+        TestPeer viewer = relay.join("r", "viewer");
+        assertEquals(List.of(new ControlMessage.Layer(pub.id(), LOW, LOW, 0, LayerCause.REQUESTED.code())), layers(viewer));
+        assertEquals(List.of(0L, 1L), viewer.sink.media(pub.id(), LOW).stream().map(Media::seq).toList(), "a picture now");
+        assertEquals(List.of(new ControlMessage.KeyframeRequest(pub.id(), HIGH)), keyframeRequests(pub));
+
+        pub.keyframe(HIGH, 2);                   // HIGH 1, 2
+        pub.delta(HIGH);                         // HIGH 3
+        pub.delta(LOW);
+        relay.settle();
+        assertEquals(HIGH, layers(viewer).getLast().streamId());
+        assertEquals(List.of(1L, 2L, 3L), viewer.sink.media(pub.id(), HIGH).stream().map(Media::seq).toList());
+        assertTrue(afterLayer(viewer, 2).stream().noneMatch(o -> o instanceof Media m && m.stream() == LOW));
+
+        TestPeer manual = relay.joinManual("r", "manual");
+        pub.delta(HIGH);
+        pub.session.endStream(HIGH);
+        relay.settle();
+        manual.subscribe(pub, LOW);              // auto; HIGH ended, LOW is all there is
+        relay.settle();
+        assertEquals(List.of(LOW), layers(manual).stream().map(ControlMessage.Layer::streamId).toList());
+    }
+
+    @Test
     @DisplayName("a switch to a layer with nothing cached asks its publisher for a keyframe and waits for it")
     void switchWaitsForKeyframe() {
         relay = new TestRelay(gop());
@@ -266,6 +297,7 @@ class SimulcastTest {
 
         viewer.sink.setBacklog(0);
         pub.delta(MID);                          // drained from now
+        relay.settle();
         relay.advance(Duration.ofSeconds(3));
         pub.delta(MID);
         relay.settle();
