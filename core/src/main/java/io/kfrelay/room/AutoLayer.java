@@ -7,11 +7,12 @@ import io.kfrelay.config.AutoLayerSettings;
  * at once per frame of the layer it gets, whether it should move down a layer, up a layer, or stay. The state it
  * keeps lives in the {@link SourceSubscription}; this class only decides, so it is tested on its own.
  *
- * <p>Down: the backlog is above the down mark, and either this is the first move down or the last one is at least
- * {@code holdAfterSwitch} old and the backlog has grown since (what the higher layer left queued drains first).
- * Up: the backlog has stayed at or below the up mark for the subscription's current wait; the wait starts at
- * {@code upAfter} and doubles (to at most {@link AutoLayerSettings#MAX_UP_AFTER_FACTOR} times) whenever a move up is
- * followed by a move down within twice the wait, and is back to {@code upAfter} once a move up has held that long.
+ * <p>Down: the backlog has been above the down mark for {@code downAfter}, and is not smaller than when it went
+ * above it (a backlog that shrinks below that reference starts the wait again, from there): a link that drains a
+ * burst, or what a higher layer left queued, is catching up, not failing. Up: the backlog has stayed at or below the
+ * up mark for the subscription's current wait; the wait starts at {@code upAfter} and doubles (to at most
+ * {@link AutoLayerSettings#MAX_UP_AFTER_FACTOR} times) whenever a move up is followed by a move down within twice
+ * the wait, and is back to {@code upAfter} once a move up has held that long.
  */
 final class AutoLayer {
     static final long NEVER = Long.MIN_VALUE;
@@ -22,14 +23,14 @@ final class AutoLayer {
     private final long upBytes;
     private final long upAfterNanos;
     private final long maxUpAfterNanos;
-    private final long holdNanos;
+    private final long downAfterNanos;
 
     AutoLayer(AutoLayerSettings settings) {
         this.downBytes = settings.downBacklogBytes();
         this.upBytes = settings.upBacklogBytes();
         this.upAfterNanos = settings.upAfter().toNanos();
         this.maxUpAfterNanos = upAfterNanos * AutoLayerSettings.MAX_UP_AFTER_FACTOR;
-        this.holdNanos = settings.holdAfterSwitch().toNanos();
+        this.downAfterNanos = settings.downAfter().toNanos();
     }
 
     long initialUpAfterNanos() {
@@ -45,18 +46,23 @@ final class AutoLayer {
     Move decide(SourceSubscription s, long backlogBytes, long now, boolean canDown, boolean canUp) {
         if (backlogBytes > downBytes) {
             s.drainedSinceNanos = NEVER;
-            boolean held = s.lastDownNanos == NEVER
-                    || (now - s.lastDownNanos >= holdNanos && backlogBytes > s.backlogAtDown);
-            if (canDown && held) {
+            if (s.overSinceNanos == NEVER || backlogBytes < s.backlogAtOver) {
+                s.overSinceNanos = now; // went above the mark, or is draining: the wait starts (again) from here
+                s.backlogAtOver = backlogBytes;
+                return Move.STAY;
+            }
+            if (canDown && now - s.overSinceNanos >= downAfterNanos) {
                 if (s.lastUpNanos != NEVER && now - s.lastUpNanos < 2 * s.upAfterNanos) {
                     s.upAfterNanos = Math.min(maxUpAfterNanos, 2 * s.upAfterNanos); // the move up did not hold
                 }
                 s.lastDownNanos = now;
-                s.backlogAtDown = backlogBytes;
+                s.overSinceNanos = now; // what the higher layer left queued drains first
+                s.backlogAtOver = backlogBytes;
                 return Move.DOWN;
             }
             return Move.STAY;
         }
+        s.overSinceNanos = NEVER;
         if (backlogBytes > upBytes) {
             s.drainedSinceNanos = NEVER;
             return Move.STAY;

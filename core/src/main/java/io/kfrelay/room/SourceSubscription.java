@@ -28,9 +28,10 @@ final class SourceSubscription {
 
     // Auto layer (AutoLayer).
     long drainedSinceNanos = AutoLayer.NEVER;
+    long overSinceNanos = AutoLayer.NEVER;
+    long backlogAtOver;
     long lastDownNanos = AutoLayer.NEVER;
     long lastUpNanos = AutoLayer.NEVER;
-    long backlogAtDown;
     long upAfterNanos;
 
     int indexInSource = -1;

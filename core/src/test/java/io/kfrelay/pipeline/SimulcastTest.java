@@ -286,12 +286,16 @@ class SimulcastTest {
         relay.settle();
 
         viewer.sink.setBacklog(100 * 1024);
-        pub.delta(HIGH);
+        pub.delta(HIGH);                         // above the mark: the wait starts
+        relay.settle();
+        assertEquals(1, layers(viewer).size());
+        relay.advance(Duration.ofSeconds(1));
+        pub.delta(HIGH);                         // a second later, not smaller
         relay.settle();
         assertEquals(List.of(HIGH, MID), layers(viewer).stream().map(ControlMessage.Layer::streamId).toList());
         assertEquals(LayerCause.CONGESTION.code(), layers(viewer).getLast().cause());
 
-        pub.delta(MID);                          // still congested, but within the hold: stays
+        pub.delta(MID);                          // still congested, but the wait starts again after a move
         relay.settle();
         assertEquals(2, layers(viewer).size());
 

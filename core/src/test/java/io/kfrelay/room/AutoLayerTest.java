@@ -21,30 +21,48 @@ class AutoLayerTest {
             new SimulcastSource(null, new int[] {1, 2, 3}), null, Protocol.LAYER_AUTO, policy.initialUpAfterNanos());
 
     @Test
-    @DisplayName("defaults: down above 256 KiB queued, up after 4 s at or below 16 KiB, 1 s hold between downs")
+    @DisplayName("defaults: down after 1 s above 256 KiB queued and not shrinking, up after 4 s at or below 16 KiB")
     void defaults() {
         AutoLayerSettings d = AutoLayerSettings.defaults();
         assertEquals(256 * 1024, d.downBacklogBytes());
         assertEquals(16 * 1024, d.upBacklogBytes());
         assertEquals(Duration.ofSeconds(4), d.upAfter());
-        assertEquals(Duration.ofSeconds(1), d.holdAfterSwitch());
+        assertEquals(Duration.ofSeconds(1), d.downAfter());
     }
 
     @Test
-    @DisplayName("a queue above the down mark moves down at once the first time; nothing lower, no move")
-    void downAtOnce() {
+    @DisplayName("a queue that stays above the down mark for the wait, not shrinking, moves down; nothing lower, no move")
+    void downAfterSustained() {
         assertEquals(STAY, policy.decide(s, DOWN_MARK, 0, true, false), "at the mark is not above it");
-        assertEquals(STAY, policy.decide(s, DOWN_MARK + 1, 0, false, false), "no lower layer started");
-        assertEquals(DOWN, policy.decide(s, DOWN_MARK + 1, 0, true, false));
+        assertEquals(STAY, policy.decide(s, DOWN_MARK + 1, 0, true, false), "the wait starts");
+        assertEquals(STAY, policy.decide(s, DOWN_MARK + 100, S / 2, true, false));
+        assertEquals(STAY, policy.decide(s, DOWN_MARK + 200, S, false, false), "no lower layer started");
+        assertEquals(DOWN, policy.decide(s, DOWN_MARK + 300, S + 1, true, false));
     }
 
     @Test
-    @DisplayName("after a down, the next one needs the hold to pass and the queue to have grown")
-    void holdAfterDown() {
-        assertEquals(DOWN, policy.decide(s, 300_000, 0, true, false));
-        assertEquals(STAY, policy.decide(s, 400_000, S / 2, true, false), "within the hold");
-        assertEquals(STAY, policy.decide(s, 290_000, 2 * S, true, false), "the queue is draining what was there");
-        assertEquals(DOWN, policy.decide(s, 500_000, 3 * S, true, false), "still growing after the hold");
+    @DisplayName("a queue above the mark that shrinks (a burst draining) does not move down; dropping under it resets the wait")
+    void drainingIsNotCongestion() {
+        long t = 0;
+        long backlog = 1 << 20; // a replay's window left in the queue
+        for (int i = 0; i < 40; i++, t += S / 10, backlog -= 20_000) {
+            assertEquals(STAY, policy.decide(s, backlog, t, true, false), "still draining at " + backlog);
+        }
+        assertEquals(STAY, policy.decide(s, 1000, t, true, false));
+        assertEquals(STAY, policy.decide(s, DOWN_MARK + 1, t + S / 2, true, false), "above again: a new wait");
+        assertEquals(STAY, policy.decide(s, DOWN_MARK + 2, t + S, true, false));
+        assertEquals(DOWN, policy.decide(s, DOWN_MARK + 3, t + 3 * S / 2, true, false));
+    }
+
+    @Test
+    @DisplayName("after a down, what the higher layer left queued drains first: another down only once the queue grows again")
+    void afterDownTheOldQueueDrains() {
+        policy.decide(s, 600_000, 0, true, false);
+        assertEquals(DOWN, policy.decide(s, 700_000, S, true, false));
+        assertEquals(STAY, policy.decide(s, 650_000, 2 * S, true, false), "draining");
+        assertEquals(STAY, policy.decide(s, 500_000, 3 * S, true, false), "draining");
+        assertEquals(STAY, policy.decide(s, 520_000, 3 * S + S / 2, true, false), "growing, for half the wait");
+        assertEquals(DOWN, policy.decide(s, 560_000, 4 * S, true, false), "growing for the whole wait: the layer is too much too");
     }
 
     @Test
@@ -66,15 +84,17 @@ class AutoLayerTest {
         policy.decide(s, 0, t, false, true);
         t += 4 * S;
         assertEquals(UP, policy.decide(s, 0, t, false, true));
-        t += S;
+        policy.decide(s, DOWN_MARK + 1, t + S / 2, true, false);
+        t += 3 * S / 2;
         assertEquals(DOWN, policy.decide(s, DOWN_MARK + 1, t, true, false), "the up did not hold");
         assertEquals(8 * S, s.upAfterNanos);
         for (int i = 0; i < 5; i++) {
             policy.decide(s, 0, t, false, true);
             t += s.upAfterNanos;
             assertEquals(UP, policy.decide(s, 0, t, false, true));
-            t += S;
-            assertEquals(DOWN, policy.decide(s, 10 * DOWN_MARK * (i + 2), t, true, false));
+            policy.decide(s, DOWN_MARK + 1, t + S / 2, true, false);
+            t += 3 * S / 2;
+            assertEquals(DOWN, policy.decide(s, DOWN_MARK + 1, t, true, false));
         }
         assertEquals(32 * S, s.upAfterNanos, "at most 8 x 4 s");
 

@@ -170,8 +170,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--layer-down-backlog", paramLabel = "SIZE", defaultValue = "256k", converter = Converters.Bytes.class,
             description = "A receiver on a simulcast source's auto layer moves down one layer when its egress queue "
-                    + "(what its transport has not taken yet) holds more than this; keep it well below "
-                    + "--sink-queue-bytes, so it moves down before it loses packets.")
+                    + "(what its transport has not taken yet) has held more than this for --layer-down-after without "
+                    + "shrinking; keep it well below --sink-queue-bytes, so it moves down before it loses packets.")
     long layerDownBacklog;
 
     @Option(names = "--layer-up-backlog", paramLabel = "SIZE", defaultValue = "16k", converter = Converters.Bytes.class,
@@ -183,10 +183,10 @@ final class ServeCommand implements Callable<Integer> {
                     + "(up to 8 times) each time a move up is soon followed by a move down.")
     Duration layerUpAfter;
 
-    @Option(names = "--layer-hold", paramLabel = "DURATION", defaultValue = "1s", converter = Converters.Time.class,
-            description = "The least time between two moves down of an auto-layer receiver (its queue still holds "
-                    + "what the higher layer left there).")
-    Duration layerHold;
+    @Option(names = "--layer-down-after", paramLabel = "DURATION", defaultValue = "1s", converter = Converters.Time.class,
+            description = "How long an auto-layer receiver's egress queue must stay above --layer-down-backlog, not "
+                    + "shrinking, before it moves down one layer (a queue that drains is a link catching up).")
+    Duration layerDownAfter;
 
     // ---------------------------------------------------------------- pipeline
 
@@ -266,7 +266,7 @@ final class ServeCommand implements Callable<Integer> {
                 .gopMaxAge(gopMaxAge)
                 .keyframeRequestInterval(keyframeRequestInterval)
                 .replayWindowBytes(replayWindow)
-                .autoLayer(new AutoLayerSettings(layerDownBacklog, layerUpBacklog, layerUpAfter, layerHold))
+                .autoLayer(new AutoLayerSettings(layerDownBacklog, layerUpBacklog, layerUpAfter, layerDownAfter))
                 .cacheBudgetBytes(cacheBudget)
                 .batchEvents(batchEvents)
                 .ringBytes(ringBytes)

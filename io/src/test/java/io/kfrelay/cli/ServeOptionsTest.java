@@ -82,7 +82,7 @@ class ServeOptionsTest {
     @Test
     void theAutoLayerOptionsReachTheRelayConfigAndBadOnesAreRefusedByName() {
         RelayConfig c = parse(Map.of(), "--layer-down-backlog", "512k", "--layer-up-backlog", "32k",
-                "--layer-up-after", "10s", "--layer-hold", "500ms").relayConfig();
+                "--layer-up-after", "10s", "--layer-down-after", "500ms").relayConfig();
         assertEquals(new io.kfrelay.config.AutoLayerSettings(512 * 1024, 32 * 1024, Duration.ofSeconds(10),
                 Duration.ofMillis(500)), c.autoLayer());
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
