@@ -65,6 +65,7 @@ public final class TransportMetricsSource implements MetricSource {
             case JOIN_TIMEOUTS -> "Connections that did not JOIN in time";
             case MEDIA_DROPPED -> "Media not queued for a slow receiver (its queue was full)";
             case MEDIA_SKIPPED -> "Media skipped for a receiver waiting for a keyframe after a drop";
+            case MEDIA_PURGED -> "Media taken out of a receiver's queue unsent: it unsubscribed from the stream";
             case KEYFRAME_REQUESTS -> "Keyframe requests made by receivers' queues after dropping video";
             case SLOW_RECEIVERS_DISCONNECTED -> "Receivers disconnected: not even control fit their queue, or they stalled past the stall timeout";
             case CLOSE_TIMEOUTS -> "Closing connections cut off after the drain timeout";

@@ -11,7 +11,8 @@ import java.time.Duration;
  * {@link EgressPort} (QUIC: datagrams and a stream). Three parts, each with one role:
  * <ul>
  *   <li>{@link EgressQueue}: the bounded MPSC queue, one drain task per burst on the connection's event loop, the
- *       close sequence, each buffer released exactly once;</li>
+ *       close sequence, an unsubscribe's purge of the stream's queued media ({@link PurgeFences}), each buffer
+ *       released exactly once;</li>
  *   <li>{@link MediaAdmission}: which media gets into that queue (video deltas go first, a stream that lost video
  *       resumes at its next keyframe, one keyframe request per loss once drained);</li>
  *   <li>{@link StallWatch}: a receiver that drops media and does not drain for the stall timeout is told (ERROR
@@ -92,6 +93,19 @@ public final class ChannelSink implements ParticipantSink {
         });
     }
 
+    /**
+     * The receiver unsubscribed: its queued media of the stream is dropped as the drain meets it (not written, counted
+     * as purged), what is queued after this call is kept, and the admission policy forgets the stream. Packets the
+     * drain already handed to the transport (its socket buffers, or quiche's datagram queue within the credit) still
+     * arrive.
+     */
+    @Override
+    public void purge(long senderId, int streamId) {
+        long key = StreamKeySet.key(senderId, streamId);
+        admission.forget(key);
+        queue.purge(key);
+    }
+
     @Override
     public void sendControl(ByteBuf message) {
         queue.sendControl(message);
@@ -142,6 +156,11 @@ public final class ChannelSink implements ParticipantSink {
     /** Bytes waiting (approximate while producers run). */
     public long queuedBytes() {
         return queue.budget().bytes();
+    }
+
+    /** Purges whose fence the drain has not reached yet (tests). */
+    int pendingPurges() {
+        return queue.pendingPurges();
     }
 
     /** Streams this receiver skips until their next keyframe. Media callers' thread only (tests). */

@@ -1,6 +1,7 @@
 package io.kfrelay.transport;
 
 import io.kfrelay.protocol.ControlCodec;
+import io.kfrelay.protocol.MediaHeader;
 import io.kfrelay.protocol.MessageType;
 import io.kfrelay.transport.TransportMetrics.Counter;
 import io.netty.buffer.ByteBuf;
@@ -28,6 +29,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the port says goodbye, or the connection is cut when the close timeout runs out); DISCARDING (the connection is
  * gone or being cut: nothing more is written). Each queued buffer is released exactly once: by the port's write,
  * or by {@link #releaseQueued()}.
+ *
+ * <p>Purges ({@link #purge}): the receiver unsubscribed from a stream, so the drain drops that stream's media queued
+ * before the purge, as it meets it, up to the purge's fence ({@link PurgeFences}). Dropping costs the receiver's link
+ * nothing, so a purged message never waits for the port; the drain looks for purged media only while a purge is
+ * pending.
  */
 final class EgressQueue {
     /** The queue grows and shrinks in chunks of this many slots, so an idle connection stays small. */
@@ -46,6 +52,7 @@ final class EgressQueue {
     private final Runnable afterDrain;
     private final Queue<ByteBuf> queue;
     private final QueueBudget budget = new QueueBudget();
+    private final PurgeFences purges = new PurgeFences();
     private final AtomicInteger state = new AtomicInteger(OPEN);
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
@@ -69,8 +76,10 @@ final class EgressQueue {
         this.metrics = metrics;
         this.closeTimeoutNanos = closeTimeout.toNanos();
         this.afterDrain = afterDrain;
-        // Sized to the hard cap, which the budget enforces first: offer() only fails if that is broken.
-        this.queue = PlatformDependent.newMpscQueue(QUEUE_CHUNK, Math.max(limits.hardCapMessages(), 2 * QUEUE_CHUNK));
+        // Sized to the hard cap, which the budget enforces first, plus the purges' fences, which PurgeFences bounds:
+        // offer() only fails if one of them is broken.
+        this.queue = PlatformDependent.newMpscQueue(QUEUE_CHUNK,
+                Math.max(limits.hardCapMessages(), 2 * QUEUE_CHUNK) + PurgeFences.CAPACITY);
     }
 
     /** What is queued, in messages and bytes: producers reserve here before they enqueue. */
@@ -168,6 +177,33 @@ final class EgressQueue {
         return true;
     }
 
+    /**
+     * The receiver unsubscribed from the stream {@code key} ({@link StreamKeySet#key}): its media queued so far is
+     * dropped, not written, and counted ({@code MEDIA_PURGED}); what is queued after this call is kept. A drain is
+     * scheduled at once, so what the head of the queue holds of the stream is freed even while the port cannot take
+     * data. Only the media caller calls this (it is {@link PurgeFences}' one producer). With {@link PurgeFences#CAPACITY}
+     * purges already pending the purge is not made, and the stream's queued media goes out after all.
+     */
+    void purge(long key) {
+        if (state.get() != OPEN) {
+            return; // closing drops the queued media anyway
+        }
+        if (!purges.add(key)) {
+            return;
+        }
+        if (!queue.offer(PurgeFences.FENCE)) {
+            // Cannot happen (the queue has a slot for every fence PurgeFences allows), but never drop media for good.
+            disconnectSlowReceiver();
+            return;
+        }
+        scheduleDrain(); // also when DISCARDING: the fence may have missed the last release
+    }
+
+    /** Purges whose fence the drain has not reached yet (tests). */
+    int pendingPurges() {
+        return purges.pending();
+    }
+
     /** End of a burst: drains once if there is something to write, or to release. */
     void flush() {
         // An unwritable channel needs no wake-up: it drains when it turns writable (onWritabilityChanged).
@@ -241,9 +277,16 @@ final class EgressQueue {
         long bytes = 0;
         int media = 0;
         long mediaBytes = 0;
+        int purged = 0;
+        boolean wrote = false;
         ByteBuf message;
         boolean closing = state.get() == CLOSING;
         while ((message = queue.peek()) != null) {
+            if (message == PurgeFences.FENCE) {
+                queue.poll(); // never written, never budgeted
+                purges.fenceReached();
+                continue;
+            }
             int length = message.readableBytes(); // before the write, which may consume the buffer
             boolean isMedia = ControlCodec.peekType(message) == MessageType.MEDIA;
             if (isMedia && closing) {
@@ -253,6 +296,15 @@ final class EgressQueue {
                 bytes += length;
                 message.release();
                 metrics.increment(Counter.MEDIA_DROPPED);
+                continue;
+            }
+            if (isMedia && !purges.isEmpty() && purges.covers(streamKey(message))) {
+                // Unsubscribed: dropped without asking the port, since it costs the link nothing.
+                queue.poll();
+                messages++;
+                bytes += length;
+                purged++;
+                message.release();
                 continue;
             }
             if (!port.canWrite(message)) {
@@ -266,14 +318,20 @@ final class EgressQueue {
                 mediaBytes += length;
             }
             port.write(message);
+            wrote = true;
         }
         if (messages > 0) {
             budget.release(messages, bytes);
+            if (purged > 0) {
+                metrics.add(Counter.MEDIA_PURGED, purged);
+            }
             if (media > 0) {
                 // Counted before the flush: once a client has a packet, the counters already include it.
                 metrics.add(Counter.EGRESS_PACKETS, media);
                 metrics.add(Counter.EGRESS_BYTES, mediaBytes);
             }
+        }
+        if (wrote) {
             port.flush();
         }
         afterDrain.run();
@@ -282,6 +340,11 @@ final class EgressQueue {
             goodbyeSent = true;
             port.goodbye();
         }
+    }
+
+    private static long streamKey(ByteBuf media) {
+        int at = media.readerIndex();
+        return StreamKeySet.key(MediaHeader.senderId(media, at), MediaHeader.streamId(media, at));
     }
 
     /** The port's writability changed (event loop): resume draining if it can take data again. */
@@ -319,6 +382,10 @@ final class EgressQueue {
         long bytes = 0;
         ByteBuf message;
         while ((message = queue.poll()) != null) {
+            if (message == PurgeFences.FENCE) {
+                purges.fenceReached();
+                continue;
+            }
             messages++;
             bytes += message.readableBytes();
             message.release();

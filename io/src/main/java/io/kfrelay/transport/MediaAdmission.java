@@ -107,6 +107,16 @@ final class MediaAdmission {
         return false;
     }
 
+    /**
+     * The receiver unsubscribed from the stream {@code key}: whatever this policy held about it goes. A later
+     * subscription starts from a keyframe of its own (a replay, or the relay holds it back to the next keyframe
+     * start), and waiting on here for a loss from before would skip the live packets that follow that start.
+     */
+    void forget(long key) {
+        awaitingKeyframe.remove(key);
+        keyframeRequested.remove(key);
+    }
+
     /** Streams this receiver skips until their next keyframe. Media callers' thread only. */
     int awaitingStreams() {
         return awaitingKeyframe.size();

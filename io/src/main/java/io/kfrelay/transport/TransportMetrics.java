@@ -43,6 +43,8 @@ public final class TransportMetrics {
         MEDIA_DROPPED,
         /** Media not queued for a receiver because that stream waits for its next keyframe after a drop. */
         MEDIA_SKIPPED,
+        /** Media taken out of a receiver's queue unsent because the receiver unsubscribed from its stream. */
+        MEDIA_PURGED,
         /** Keyframe requests a receiver's queue made after losing video, once drained (the relay throttles them). */
         KEYFRAME_REQUESTS,
         /** Receivers disconnected because not even control fit in their queue, or they stalled for the stall timeout. */

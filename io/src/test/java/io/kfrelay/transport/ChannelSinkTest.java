@@ -281,6 +281,183 @@ class ChannelSinkTest {
         assertEquals(1, metrics.get(Counter.KEYFRAME_REQUESTS));
     }
 
+    private ByteBuf audio(int sender, int stream, int seq) {
+        return media(DELTA, Protocol.KIND_AUDIO, sender, stream, seq, 50);
+    }
+
+    @Test
+    void anUnsubscribeTakesTheStreamsQueuedMediaOutAndKeepsEverythingElse() {
+        unwritable(); // a slow receiver: everything waits in the queue
+        for (int seq = 0; seq < 5; seq++) {
+            send(video(DELTA, 7, 1, seq));
+        }
+        send(audio(5, 1, 100));
+        send(video(DELTA, 7, 1, 5));
+        send(video(DELTA, 8, 1, 200)); // another sender's stream 1
+        sink.sendControl(control());
+        assertEquals(9, sink.queuedMessages());
+
+        sink.purge(7, 1);
+        channel.runPendingTasks();
+        assertEquals(5, metrics.get(Counter.MEDIA_PURGED),
+                "what the head of the queue held of it is freed at once, though the receiver reads nothing");
+        assertEquals(4, sink.queuedMessages());
+
+        // A new subscription's replay, then its live packets: queued after the purge, so kept.
+        sink.sendCatchUp(video(KEYFRAME_START, 7, 1, 50));
+        send(video(DELTA, 7, 1, 51));
+        writable();
+        assertEquals(List.of(100, 200, -1, 50, 51), written());
+        assertEquals(6, metrics.get(Counter.MEDIA_PURGED));
+        assertEquals(0, metrics.get(Counter.MEDIA_DROPPED));
+        assertEquals(0, sink.queuedMessages());
+        assertEquals(0, sink.queuedBytes(), "purged media is given back to the budget");
+        assertEquals(0, sink.pendingPurges());
+        assertEquals(4, metrics.get(Counter.EGRESS_PACKETS), "purged media is not counted as sent");
+    }
+
+    @Test
+    void aWritableReceiverNeverSeesPurgedMedia() {
+        send(video(KEYFRAME_START, 7, 1, 0));
+        send(video(DELTA, 7, 1, 1));
+        send(audio(5, 1, 100));
+        sink.purge(7, 1); // before the burst's flush: nothing of it was handed to the transport yet
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(100), written());
+        assertEquals(2, metrics.get(Counter.MEDIA_PURGED));
+    }
+
+    @Test
+    void twoUnsubscribesOfOneStreamEachEndAtTheirOwnFence() {
+        unwritable();
+        send(audio(5, 1, 100)); // holds the head, so nothing is dropped before the receiver reads
+        send(video(DELTA, 7, 1, 0));
+        sink.purge(7, 1);
+        sink.sendCatchUp(video(KEYFRAME_START, 7, 1, 1)); // subscribed again...
+        sink.purge(7, 1);                                  // ...and unsubscribed again before any of it was sent
+        sink.sendCatchUp(video(KEYFRAME_START, 7, 1, 2)); // the third subscription
+        assertEquals(2, sink.pendingPurges());
+        writable();
+        assertEquals(List.of(100, 2), written());
+        assertEquals(2, metrics.get(Counter.MEDIA_PURGED));
+        assertEquals(0, sink.pendingPurges());
+    }
+
+    @Test
+    void aStreamThatLostVideoDoesNotWaitForAKeyframeAfterItWasUnsubscribed() {
+        unwritable();
+        for (int seq = 0; seq < 13; seq++) {
+            send(video(DELTA, 7, 1, seq)); // the 13th is dropped: 7/1 waits for its next keyframe
+        }
+        assertEquals(1, sink.awaitingKeyframeStreams());
+        sink.purge(7, 1);
+        assertEquals(0, sink.awaitingKeyframeStreams(), "the loss belonged to the old subscription");
+        writable();
+        assertEquals(List.of(), written(), "all 12 purged");
+
+        // Subscribed again: the relay replays from a keyframe, then the live deltas follow it.
+        sink.sendCatchUp(video(KEYFRAME_START, 7, 1, 20));
+        sink.sendCatchUp(video(DELTA, 7, 1, 21));
+        send(video(DELTA, 7, 1, 22));
+        send(video(DELTA, 7, 1, 23));
+        sink.flush();
+        channel.runPendingTasks();
+        assertEquals(List.of(20, 21, 22, 23), written(), "no live delta skipped waiting for a keyframe");
+        assertEquals(0, metrics.get(Counter.MEDIA_SKIPPED));
+        assertEquals(List.of(), keyframeRequests, "nor a keyframe asked for");
+    }
+
+    @Test
+    void aFenceIsNeverWrittenAndNeverCountsAgainstTheHardCaps() {
+        unwritable();
+        for (int i = 0; i < 32; i++) {
+            sink.sendControl(control()); // at the hard cap: one more control message would disconnect
+        }
+        for (int sender = 1; sender <= PurgeFences.CAPACITY; sender++) {
+            sink.purge(sender, 1);
+        }
+        channel.runPendingTasks();
+        assertTrue(channel.isOpen(), "purges fit beside a full queue");
+        assertEquals(0, metrics.get(Counter.SLOW_RECEIVERS_DISCONNECTED));
+        assertEquals(32, sink.queuedMessages(), "fences take no room in the budget");
+        writable();
+        assertEquals(32, channel.outboundMessages().size(), "the control messages and nothing else reach the wire");
+        assertEquals(0, sink.pendingPurges());
+    }
+
+    @Test
+    void purgesPastTheCapacityAreNotMadeAndNothingElseSuffers() {
+        unwritable();
+        send(audio(5, 1, 100)); // holds the head
+        for (int sender = 100; sender < 100 + PurgeFences.CAPACITY; sender++) {
+            sink.purge(sender, 1);
+        }
+        send(video(DELTA, 7, 1, 0));
+        sink.purge(7, 1); // one too many: its media goes out after all
+        assertEquals(PurgeFences.CAPACITY, sink.pendingPurges());
+        writable();
+        assertEquals(List.of(100, 0), written());
+        assertEquals(0, sink.pendingPurges());
+
+        unwritable();
+        send(audio(5, 1, 101));
+        send(video(DELTA, 7, 1, 1));
+        sink.purge(7, 1); // room again
+        writable();
+        assertEquals(List.of(101), written());
+        assertEquals(1, metrics.get(Counter.MEDIA_PURGED));
+    }
+
+    @Test
+    void aPortThatRefusesMediaStillLosesThePurgedMediaAndSpendsNoCreditOnIt() {
+        // Like QUIC with its datagram credit spent: control goes out, media waits, purged media is dropped unasked.
+        EgressPort wire = EgressPort.of(channel, EgressFraming.RAW);
+        List<Integer> mediaAsked = new ArrayList<>();
+        EgressPort creditSpent = new EgressPort() {
+            public io.netty.channel.EventLoop eventLoop() { return wire.eventLoop(); }
+            public boolean isOpen() { return wire.isOpen(); }
+            public boolean isWritable() { return false; }
+            public boolean canWrite(ByteBuf next) {
+                boolean isMedia = next.getUnsignedByte(next.readerIndex() + 1) == 0x01;
+                if (isMedia) {
+                    mediaAsked.add(next.getInt(next.readerIndex() + MediaHeader.SEQUENCE_OFFSET));
+                }
+                return !isMedia;
+            }
+            public void write(ByteBuf message) { wire.write(message); }
+            public void flush() { wire.flush(); }
+            public void goodbye() { wire.goodbye(); }
+            public void close() { wire.close(); }
+        };
+        sink = new ChannelSink(creditSpent, LIMITS, (sender, stream) -> { }, metrics, Duration.ofSeconds(5));
+        send(video(DELTA, 7, 1, 0));
+        send(video(DELTA, 7, 1, 1));
+        sink.sendControl(control());
+        send(audio(5, 1, 100));
+        sink.purge(7, 1);
+        channel.runPendingTasks();
+        assertEquals(List.of(-1), written(), "the purged media went without waiting for credit, the control after it");
+        assertEquals(List.of(100), mediaAsked, "no credit was asked for purged media");
+        assertEquals(2, metrics.get(Counter.MEDIA_PURGED));
+        assertEquals(1, sink.queuedMessages(), "the audio waits for credit");
+    }
+
+    @Test
+    void purgesAfterCloseAreIgnoredAndAGoneConnectionReleasesItsFences() {
+        unwritable();
+        send(audio(5, 1, 100));
+        send(video(DELTA, 7, 1, 0));
+        sink.purge(7, 1);
+        channel.close();
+        sink.onInactive();
+        assertEquals(0, sink.queuedMessages());
+        assertEquals(0, sink.pendingPurges());
+        sink.purge(7, 1);
+        assertEquals(0, sink.pendingPurges(), "a closed sink has nothing to purge");
+        assertEquals(List.of(), written());
+    }
+
     @Test
     void aReceiverStalledForTheStallTimeoutIsToldAndDisconnected() {
         sink = newSink(new SinkLimits(16, 1 << 20, 32, 2 << 20, Duration.ofSeconds(10)));
