@@ -88,11 +88,22 @@ final class TestRelay implements AutoCloseable {
     /** Joins through {@code url} (e.g. a proxy in front of the relay) with exactly these options. */
     KfRelayClient join(URI url, String room, String identity, ClientListener listener, ClientOptions options)
             throws Exception {
+        return join(url, room, identity, 0, listener, options);
+    }
+
+    /** Joins with JOIN options, e.g. {@code ControlMessage.Join.MANUAL_SUBSCRIBE}. */
+    KfRelayClient join(String room, String identity, int joinOptions, ClientListener listener, Transport transport)
+            throws Exception {
+        return join(url(transport), room, identity, joinOptions, listener, options(transport));
+    }
+
+    private KfRelayClient join(URI url, String room, String identity, int joinOptions, ClientListener listener,
+                               ClientOptions options) throws Exception {
         KfRelayClient c = KfRelayClient.connect(url, options, listener).get(5, TimeUnit.SECONDS);
         synchronized (clients) {
             clients.add(c);
         }
-        c.join(room, identity, "").get(5, TimeUnit.SECONDS);
+        c.join(room, identity, "", joinOptions).get(5, TimeUnit.SECONDS);
         return c;
     }
 
