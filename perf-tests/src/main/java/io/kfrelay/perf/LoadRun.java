@@ -3,14 +3,18 @@ package io.kfrelay.perf;
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.QuicClientOptions;
 import io.kfrelay.perf.load.ClientLoops;
+import io.kfrelay.perf.load.KeyframeWatch;
 import io.kfrelay.perf.load.LateJoinTracker;
 import io.kfrelay.perf.load.LoadClient;
 import io.kfrelay.perf.load.MeasureWindow;
 import io.kfrelay.perf.load.Room;
 import io.kfrelay.perf.load.RunCounters;
+import io.kfrelay.perf.load.StreamChoice;
 import io.kfrelay.perf.load.SyntheticStream;
 import io.kfrelay.perf.load.ThreadTally;
+import io.kfrelay.perf.media.KeyframeDelay;
 import io.kfrelay.perf.media.MediaProfile;
+import io.kfrelay.perf.media.SimulcastProfile;
 import io.kfrelay.perf.os.CpuSample;
 import io.kfrelay.perf.os.GcPauses;
 import io.kfrelay.perf.os.MachineStat;
@@ -42,6 +46,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The load side of one run: creates clients for the scenario (bounded concurrency) and measures steps.
@@ -65,6 +70,7 @@ public final class LoadRun implements AutoCloseable {
     private final long ticksPerSecond;
     private final Path gcLog;
     private final MetricsEndpoint metrics;
+    private final KeyframeDelay keyframeDelay;
     private final ClientLoops loops;
     /** Loopback only: a QUIC relay's self-signed certificate is accepted as is. */
     private final ClientOptions clientOptions = ClientOptions.builder().connectTimeout(Duration.ofSeconds(30))
@@ -73,8 +79,8 @@ public final class LoadRun implements AutoCloseable {
     private final RunCounters counters = new RunCounters();
     private final Recorder lateJoinUs = new Recorder(1, ThreadTally.MAX_LATENCY_US, 3);
     private final Recorder joinUs = new Recorder(1, ThreadTally.MAX_LATENCY_US, 3);
-    /** Late-join samples by {@link LateJoinTracker.Source}, since the last step. */
-    private final AtomicLongArray lateJoinSources = new AtomicLongArray(LateJoinTracker.Source.values().length);
+    /** Late-join samples by {@link KeyframeWatch.Source}, since the last step. */
+    private final AtomicLongArray lateJoinSources = new AtomicLongArray(KeyframeWatch.Source.values().length);
     private final LateJoinTracker.Sink lateJoins = (nanos, source) -> {
         lateJoinUs.recordValue(Math.max(0, Math.min(nanos / 1000, ThreadTally.MAX_LATENCY_US)));
         lateJoinSources.incrementAndGet(source.ordinal());
@@ -87,8 +93,9 @@ public final class LoadRun implements AutoCloseable {
     private long offheapCacheBytesLast = -1;
 
     public LoadRun(PerfOptions options, URI url, long relayPid, long ticksPerSecond, Path gcLog, MetricsEndpoint metrics,
-                   long stopAtNanos) {
+                   KeyframeDelay keyframeDelay, long stopAtNanos) {
         this.options = options;
+        this.keyframeDelay = keyframeDelay;
         this.url = url;
         this.relayPid = relayPid;
         this.ticksPerSecond = ticksPerSecond;
@@ -103,6 +110,11 @@ public final class LoadRun implements AutoCloseable {
 
     public RunCounters counters() {
         return counters;
+    }
+
+    /** The measuring window (a packet or a switch counts when its send time lies in it). */
+    public MeasureWindow measureWindow() {
+        return window;
     }
 
     public int clientCount() {
@@ -124,8 +136,35 @@ public final class LoadRun implements AutoCloseable {
      */
     public LoadClient joinPublisher(Room room, String identity, MediaProfile profile, int lateJoinStreams,
                                     boolean receivesLittle) throws IOException {
-        LoadClient c = joinMany(room, 1, identity, lateJoinStreams, false, receivesLittle).getFirst();
-        c.publish(profile, options.pacing());
+        return joinPublisher(room, identity, profile, lateJoinStreams, receivesLittle, null);
+    }
+
+    /**
+     * {@link #joinPublisher(Room, String, MediaProfile, int, boolean)} for a participant that chooses what it receives
+     * ({@code choice}; null receives everything).
+     */
+    public LoadClient joinPublisher(Room room, String identity, MediaProfile profile, int lateJoinStreams,
+                                    boolean receivesLittle, StreamChoice choice) throws IOException {
+        LoadClient c = joinMany(room, 1, identity, lateJoinStreams, false, receivesLittle,
+                choice == null ? _ -> { } : l -> l.choose(choice)).getFirst();
+        c.publish(profile, options.pacing(), keyframeDelay);
+        return c;
+    }
+
+    /**
+     * Connects, joins subscribed to nothing (on the publishers' thread), declares one simulcast source of
+     * {@code profile} and starts publishing its layers; returns once they are publishing.
+     */
+    public LoadClient joinSimulcastPublisher(Room room, String identity, SimulcastProfile profile) throws IOException {
+        LoadClient c = joinMany(room, 1, identity, 0, false, true, l -> l.choose(StreamChoice.NOTHING)).getFirst();
+        try {
+            c.publishSimulcast(profile, options.pacing(), keyframeDelay).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted declaring the simulcast source of " + identity, e);
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            throw new IOException("the relay did not acknowledge the simulcast source of " + identity, e);
+        }
         return c;
     }
 
@@ -140,14 +179,21 @@ public final class LoadRun implements AutoCloseable {
 
     /** Connects and joins {@code n} subscribers ({@code prefix + i}); returns once all have JOINED. */
     public List<LoadClient> joinMany(Room room, int n, String prefix, int lateJoinStreams) throws IOException {
-        return joinMany(room, n, prefix, lateJoinStreams, true, false);
+        return joinMany(room, n, prefix, lateJoinStreams, true, false, _ -> { });
+    }
+
+    /** {@link #joinMany(Room, int, String, int)}, each client set up by {@code configure} before its JOIN. */
+    public List<LoadClient> joinMany(Room room, int n, String prefix, int lateJoinStreams,
+                                     Consumer<LoadClient> configure) throws IOException {
+        return joinMany(room, n, prefix, lateJoinStreams, true, false, configure);
     }
 
     private List<LoadClient> joinMany(Room room, int n, String prefix, int lateJoinStreams, boolean numbered,
-                                      boolean publisherSlot) throws IOException {
+                                      boolean publisherSlot, Consumer<LoadClient> configure) throws IOException {
         return setUp(n, i -> LoadClient.connect(url, clientOptions, publisherSlot ? loops.publisherSlot() : loops.next(),
                         numbered ? prefix + i : prefix, window, counters)
                 .thenCompose(c -> {
+                    configure.accept(c);
                     room.add(c);
                     stepJoiners.add(c);
                     return c.join(room.name(), lateJoinStreams, lateJoins, joinUs).thenApply(j -> c);
@@ -228,8 +274,8 @@ public final class LoadRun implements AutoCloseable {
      */
     public void warmUp(Duration d) throws IOException {
         Room room = new Room("warmup"); // not in rooms: counts for no step
-        List<LoadClient> warm = new ArrayList<>(joinMany(room, 1, "warmup-publisher", 0, false, true));
-        warm.getFirst().publish(MediaProfile.LARGE_ROOM, options.pacing());
+        List<LoadClient> warm = new ArrayList<>(joinMany(room, 1, "warmup-publisher", 0, false, true, _ -> { }));
+        warm.getFirst().publish(MediaProfile.LARGE_ROOM, options.pacing(), keyframeDelay);
         sleep(d.dividedBy(2));
         warm.addAll(joinMany(room, 20, "warmup-", 1));
         sleep(d.dividedBy(2));
@@ -245,7 +291,7 @@ public final class LoadRun implements AutoCloseable {
     /** What was read when the window opened. */
     private record Start(long atNanos, CpuSample relayCpu, CpuSample harnessCpu, MachineStat machine, int gcPauses,
                          long harnessGcMs, Map<SyntheticStream, SyntheticStream.Counters> streams,
-                         Optional<Map<String, Double>> metrics) {
+                         Optional<Map<String, Double>> metrics, Map<LoadClient, Long> delivered) {
     }
 
     /** Warms up, measures one window of {@code step}, drains, and returns what it found. */
@@ -262,6 +308,8 @@ public final class LoadRun implements AutoCloseable {
         int gc0 = GcPauses.read(gcLog).size();
         long harnessGc0 = harnessGcMillis();
         Map<SyntheticStream, SyntheticStream.Counters> streams0 = streamCounters();
+        Map<LoadClient, Long> delivered0 = new HashMap<>();
+        clients.forEach(c -> delivered0.put(c, c.windowDelivered()));
         // The window starts at the very moment it opens: a frame stamped earlier but checked by its publisher
         // before the open would otherwise count for its receivers but not for the publisher.
         Histogram setupLateJoin = null;
@@ -269,7 +317,8 @@ public final class LoadRun implements AutoCloseable {
             setupLateJoin = lateJoinUs.getIntervalHistogram(); // the set-up's joins; the window's come after
             takeLateJoinSources();
         }
-        Start start = new Start(System.nanoTime(), relayCpu0, harnessCpu0, machine0, gc0, harnessGc0, streams0, metrics0);
+        Start start = new Start(System.nanoTime(), relayCpu0, harnessCpu0, machine0, gc0, harnessGc0, streams0, metrics0,
+                delivered0);
         window.open(start.atNanos());
         scenario.duringWindow(step, this);
         sleepUntil(start.atNanos() + step.window().toNanos());
@@ -283,11 +332,18 @@ public final class LoadRun implements AutoCloseable {
         long rss = ProcStatus.read(relayPid).rssBytes();
         Optional<Map<String, Double>> endMetrics = scrape();
         drain();
+        scenario.settle(step, this);
+        Map<String, Object> scenarioResults = scenario.results(step, this, start.metrics(), endMetrics);
 
         long[] got = readTallies();
         Histogram latency = new Histogram(1, ThreadTally.MAX_LATENCY_US, 3);
         loops.slots().forEach(s -> latency.add(s.tally().takeLatencies()));
-        long expected = rooms.stream().mapToLong(r -> r.expectedPackets(start.streams())).sum();
+        // Simulcast receivers get one layer at a time, switching: what they should have got is what they got plus
+        // what is missing from their sequences (each layer checked from the LAYER message that started it).
+        long expected = scenario.lossFromGaps() ? got[0] + got[3]
+                : rooms.stream().mapToLong(r -> r.expectedPackets(start.streams())).sum();
+        int receivers = (int) clients.stream()
+                .filter(c -> c.windowDelivered() > start.delivered().getOrDefault(c, 0L)).count();
         SyntheticStream.Counters published = SyntheticStream.Counters.ZERO;
         for (Map.Entry<SyntheticStream, SyntheticStream.Counters> e : streamCounters().entrySet()) {
             published = published.plus(e.getValue().minus(start.streams().getOrDefault(e.getKey(),
@@ -296,7 +352,7 @@ public final class LoadRun implements AutoCloseable {
         Histogram lateJoinHist = lateJoinUs.getIntervalHistogram();
         Histogram joins = joinUs.getIntervalHistogram();
         int lateJoinIncomplete = stepJoiners.stream().mapToInt(c -> c.lateJoinPending() > 0 ? 1 : 0).sum();
-        Map<LateJoinTracker.Source, Long> sources = takeLateJoinSources();
+        Map<KeyframeWatch.Source, Long> sources = takeLateJoinSources();
         stepJoiners.clear();
         window.reset();
 
@@ -314,12 +370,13 @@ public final class LoadRun implements AutoCloseable {
                 RelayMetricsView.of(start.metrics(), endMetrics),
                 LatencySummary.of(lateJoinHist), lateJoinIncomplete, sources, LatencySummary.of(joins), published,
                 setupLateJoin == null ? null : LatencySummary.of(setupLateJoin),
-                relayCpu.runqueueWaitPerCpuSince(start.relayCpu()));
+                relayCpu.runqueueWaitPerCpuSince(start.relayCpu()), receivers,
+                relayCounter(start.metrics(), endMetrics, RelayMetricsView::egressBytes), scenarioResults);
     }
 
-    private Map<LateJoinTracker.Source, Long> takeLateJoinSources() {
-        Map<LateJoinTracker.Source, Long> m = new java.util.EnumMap<>(LateJoinTracker.Source.class);
-        for (LateJoinTracker.Source s : LateJoinTracker.Source.values()) {
+    private Map<KeyframeWatch.Source, Long> takeLateJoinSources() {
+        Map<KeyframeWatch.Source, Long> m = new java.util.EnumMap<>(KeyframeWatch.Source.class);
+        for (KeyframeWatch.Source s : KeyframeWatch.Source.values()) {
             m.put(s, lateJoinSources.getAndSet(s.ordinal(), 0));
         }
         return m;
@@ -390,11 +447,17 @@ public final class LoadRun implements AutoCloseable {
 
     /** The relay's egress packet counter over the window, if it exposes one. */
     private static Long relayEgressPackets(Optional<Map<String, Double>> before, Optional<Map<String, Double>> after) {
+        return relayCounter(before, after, RelayMetricsView::egressPackets);
+    }
+
+    /** A relay counter's increase over the window, if it exposes it. */
+    private static Long relayCounter(Optional<Map<String, Double>> before, Optional<Map<String, Double>> after,
+                                     java.util.function.Function<Map<String, Double>, Long> counter) {
         if (before.isEmpty() || after.isEmpty()) {
             return null;
         }
-        Long a = RelayMetricsView.egressPackets(before.get());
-        Long b = RelayMetricsView.egressPackets(after.get());
+        Long a = counter.apply(before.get());
+        Long b = counter.apply(after.get());
         return a == null || b == null ? null : b - a;
     }
 
@@ -403,7 +466,7 @@ public final class LoadRun implements AutoCloseable {
         return offheapCacheBytesLast >= 0;
     }
 
-    static void sleep(Duration d) {
+    public static void sleep(Duration d) {
         sleepUntil(System.nanoTime() + d.toNanos());
     }
 

@@ -1,5 +1,6 @@
 package io.kfrelay.perf;
 
+import io.kfrelay.perf.media.KeyframeDelay;
 import io.kfrelay.perf.media.Pacing;
 import io.kfrelay.perf.os.CpuPinning;
 import io.kfrelay.perf.scenario.Scenario;
@@ -18,12 +19,12 @@ import java.util.concurrent.Callable;
 @Command(name = "kfrelay perf", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = {"Starts a relay (./kfrelay serve, its own JVM) and real clients on loopback, measures, and "
                 + "writes a JSON report and an HTML report with charts under perf-tests/results/.",
-                "Scenarios: large-room, meeting, join-storm, saturation."},
+                "Scenarios: large-room, meeting, join-storm, saturation, simulcast."},
         footer = {"", "Everything after -- goes to `kfrelay serve` (e.g. -- --cache-mode gop --shards 2).",
                 "KFRELAY_JAVA_OPTS reaches the relay JVM (a GC log option is added); KFRELAY_PERF_JAVA_OPTS the harness."})
 public final class PerfMain implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "large-room, meeting, join-storm or saturation")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "large-room, meeting, join-storm, saturation or simulcast")
     String scenario;
 
     @Parameters(index = "1..*", paramLabel = "SERVE_OPTION", description = "after --: extra kfrelay serve options")
@@ -35,7 +36,7 @@ public final class PerfMain implements Callable<Integer> {
 
     @Option(names = "--subscribers", paramLabel = "N",
             description = "Run one step of this size instead of the scenario's steps (subscribers; participants in "
-                    + "meeting; joiners in join-storm).")
+                    + "meeting; joiners in join-storm; receivers in simulcast).")
     Integer subscribers;
 
     @Option(names = "--duration", paramLabel = "D", description = "Measuring window per step (default 10s; 3s with --quick).")
@@ -75,6 +76,17 @@ public final class PerfMain implements Callable<Integer> {
             description = "saturation: a step losing more than this share of packets is past the knee.")
     double lossLimit;
 
+    @Option(names = "--subscribe-to", paramLabel = "K",
+            description = "meeting: every participant joins with MANUAL_SUBSCRIBE and subscribes to everyone's audio but "
+                    + "only K of the others' cameras (default: everyone receives everything, no manual subscription).")
+    Integer subscribeTo;
+
+    @Option(names = "--keyframe-delay", paramLabel = "D|MIN..MAX",
+            description = "How long publishers take to answer a KEYFRAME_REQUEST (an encoder's delay): the keyframe is "
+                    + "the first frame at least this long after the request, uniform in MIN..MAX (e.g. 30ms..100ms). "
+                    + "Default: 0 (the next frame), and 30ms..100ms in simulcast.")
+    String keyframeDelay;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -87,7 +99,8 @@ public final class PerfMain implements Callable<Integer> {
                     duration == null ? null : PerfOptions.parseDuration(duration), quick, out(),
                     clientThreads > 0 ? clientThreads : Runtime.getRuntime().availableProcessors(),
                     PerfOptions.parseDuration(p99Limit).toNanos() / 1e6, lossLimit, relayArgs, home(),
-                    Pacing.parse(pacing), pinning);
+                    Pacing.parse(pacing), pinning, subscribeTo,
+                    keyframeDelay == null ? null : KeyframeDelay.parse(keyframeDelay));
         } catch (IllegalArgumentException | java.io.IOException e) {
             System.err.println("kfrelay perf: " + e.getMessage());
             return 2;

@@ -1,5 +1,6 @@
 package io.kfrelay.perf;
 
+import io.kfrelay.perf.media.KeyframeDelay;
 import io.kfrelay.perf.media.Pacing;
 
 import java.nio.file.Path;
@@ -19,10 +20,14 @@ import java.util.List;
  * @param home          the checkout holding the {@code kfrelay} launcher
  * @param pacing        how publishers put video on the wire (frames as bursts, or paced)
  * @param pinning       which CPUs the relay and the harness run on (or no restriction)
+ * @param subscribeTo   meeting: each participant joins with MANUAL_SUBSCRIBE and subscribes to everyone's audio and
+ *                      to this many of the others' cameras; null: everyone receives everything (no manual subscription)
+ * @param keyframeDelay how long publishers take to answer a keyframe request; null for the scenario's default
  */
 public record PerfOptions(String scenario, String transport, Integer subscribers, Duration duration, boolean quick,
                           Path out, int clientThreads, double p99LimitMs, double lossLimit, List<String> relayArgs,
-                          Path home, Pacing pacing, io.kfrelay.perf.os.CpuPinning pinning) {
+                          Path home, Pacing pacing, io.kfrelay.perf.os.CpuPinning pinning, Integer subscribeTo,
+                          KeyframeDelay keyframeDelay) {
 
     public PerfOptions {
         if (!transport.equals("ws") && !transport.equals("quic")) {
@@ -36,6 +41,12 @@ public record PerfOptions(String scenario, String transport, Integer subscribers
         }
         if (clientThreads < 1 || clientThreads > 64) {
             throw new IllegalArgumentException("--client-threads must be 1..64, was " + clientThreads);
+        }
+        if (subscribeTo != null && !scenario.equals("meeting")) {
+            throw new IllegalArgumentException("--subscribe-to applies to the meeting scenario only");
+        }
+        if (subscribeTo != null && (subscribeTo < 0 || subscribeTo > 1000)) {
+            throw new IllegalArgumentException("--subscribe-to must be 0..1000 cameras, was " + subscribeTo);
         }
         relayArgs = List.copyOf(relayArgs);
         java.util.Objects.requireNonNull(pacing, "pacing");

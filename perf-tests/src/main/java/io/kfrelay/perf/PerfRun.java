@@ -1,6 +1,7 @@
 package io.kfrelay.perf;
 
 import io.kfrelay.perf.load.RunCounters;
+import io.kfrelay.perf.media.KeyframeDelay;
 import io.kfrelay.perf.os.ClockTicks;
 import io.kfrelay.perf.os.GcPauses;
 import io.kfrelay.perf.os.MetricsEndpoint;
@@ -93,7 +94,8 @@ final class PerfRun {
         Map<String, Object> problems;
         boolean sawCache;
         int clients;
-        try (LoadRun run = new LoadRun(o, url, relay.pid(), ticks, gcLog, metrics,
+        KeyframeDelay keyframeDelay = o.keyframeDelay() != null ? o.keyframeDelay() : scenario.defaultKeyframeDelay();
+        try (LoadRun run = new LoadRun(o, url, relay.pid(), ticks, gcLog, metrics, keyframeDelay,
                 System.nanoTime() + lifetime.toNanos())) {
             Duration warmUp = o.quick() ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
             try {
@@ -107,6 +109,9 @@ final class PerfRun {
                     StepResult r = run.measure(scenario, step);
                     results.add(r);
                     out.println(line(r));
+                    if (r.scenarioResults() != null) {
+                        out.println(scenarioLine(r.scenarioResults()));
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     notes.add("interrupted at step " + step.label());
@@ -149,6 +154,17 @@ final class PerfRun {
         if (o.quick()) {
             notes.add("quick run: few small steps and short windows; figures are indicative only");
         }
+        if (scenario.lossFromGaps()) {
+            notes.add("loss_ratio and expected_packets come from sequence gaps: receivers get one simulcast layer at a "
+                    + "time, each layer's sequence checked from the LAYER message that started it");
+        }
+        if (!results.isEmpty() && results.getFirst().scenarioResults() != null
+                && results.getFirst().scenarioResults().containsKey("relay_layer_switches")
+                && results.stream().allMatch(r -> r.scenarioResults().get("relay_layer_switches") == null)) {
+            notes.add("relay_layer_switches is null: the relay's /metrics has no kfrelay_layer_switch* metric (or no "
+                    + "/metrics); the switch figures are the harness's own (from cache = the new layer's keyframe "
+                    + "arrived replayed)");
+        }
         for (StepResult r : results) {
             String hint = SaturationHint.of(r);
             if (hint != null) {
@@ -159,7 +175,8 @@ final class PerfRun {
         Knee knee = scenario instanceof Saturation ? Knee.find(results, o.lossLimit(), o.p99LimitMs() * 1000) : null;
         int headline = results.isEmpty() ? 0 : scenario.headline(results, o);
         RunReport report = new RunReport(scenario.name(), scenario.description(), o.quick(), o.transport(), startedAt,
-                (System.nanoTime() - t0) / 1e9, setup(o, relay, javaOpts, metrics, ticks, clients, plan), results,
+                (System.nanoTime() - t0) / 1e9, setup(o, relay, javaOpts, metrics, ticks, clients, plan, keyframeDelay),
+                results,
                 headline, knee, gc, peakRss, problems, notes);
         String text = Json.write(ReportJson.toMap(report));
         Files.writeString(json, text);
@@ -184,15 +201,35 @@ final class PerfRun {
             late += String.format(Locale.ROOT, ", set-up joins p50 %.0f p99 %.0f ms (%d)", r.setupLateJoinUs().p50() / 1000,
                     r.setupLateJoinUs().p99() / 1000, r.setupLateJoinUs().count());
         }
-        return String.format(Locale.ROOT, "  %-18s egress %,.0f pkt/s (%.1f MB/s, offered %,.0f), loss %.4f, %s; relay "
+        String perReceiver = r.receivers() == 0 ? "" : String.format(Locale.ROOT, " (%d receivers, %,.0f pkt/s and %.2f MB/s "
+                + "each)", r.receivers(), r.egressPpsPerReceiver(), r.egressBytesPerSecondPerReceiver() / 1e6);
+        if (r.relayEgressBytesPerSecond() != null) {
+            perReceiver += String.format(Locale.ROOT, "; relay egress %,.0f pkt/s %.1f MB/s",
+                    r.relayEgressPps() == null ? Double.NaN : r.relayEgressPps(), r.relayEgressBytesPerSecond() / 1e6);
+        }
+        return String.format(Locale.ROOT, "  %-18s egress %,.0f pkt/s (%.1f MB/s, offered %,.0f)%s, loss %.4f, %s; relay "
                         + "%.1f us/pkt, %.2f cores%s; harness %.2f cores; machine %.0f%% busy; GC %d pauses max %.1f ms; "
                         + "RSS %.0f MiB%s",
-                r.label(), r.egressPps(), r.egressBytesPerSecond() / 1e6, r.offeredEgressPps(), r.lossRatio(), lat,
+                r.label(), r.egressPps(), r.egressBytesPerSecond() / 1e6, r.offeredEgressPps(), perReceiver, r.lossRatio(), lat,
                 r.relayCpuUsPerEgressPacket(), r.relayCpuCores(),
                 r.relayRunqueueWaitPerCpu() == null ? "" : String.format(Locale.ROOT, " (waited %.2f s for a CPU per "
                         + "CPU-second)", r.relayRunqueueWaitPerCpu()),
                 r.harnessCpuCores(), r.machineBusyRatio() * 100,
                 r.relayGc().count(), r.relayGc().maxMs(), r.relayRssBytes() / 1048576.0, late);
+    }
+
+    /** The scenario's own latency-like figures (maps with p50/p99), one line. */
+    @SuppressWarnings("unchecked")
+    private static String scenarioLine(Map<String, Object> results) {
+        StringBuilder b = new StringBuilder("  ");
+        results.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> m && m.get("p50") instanceof Double p50 && m.get("p99") instanceof Double p99) {
+                b.append(String.format(Locale.ROOT, "%s p50 %.1f p99 %.1f (%s); ", k, p50, p99, m.get("count")));
+            } else if (v instanceof Map<?, ?> m && !m.isEmpty() && !(m.values().iterator().next() instanceof Map)) {
+                b.append(k).append(' ').append(m).append("; ");
+            }
+        });
+        return b.toString();
     }
 
     private static Map<String, Object> problems(RunCounters c) {
@@ -206,7 +243,7 @@ final class PerfRun {
     }
 
     private static Map<String, Object> setup(PerfOptions o, RelayProcess relay, String javaOpts, MetricsEndpoint metrics,
-                                             long ticks, int clients, List<StepSpec> plan) {
+                                             long ticks, int clients, List<StepSpec> plan, KeyframeDelay keyframeDelay) {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cpus", Runtime.getRuntime().availableProcessors());
         machine.put("clk_tck", ticks);
@@ -235,6 +272,8 @@ final class PerfRun {
         p.put("p99_limit_ms", o.p99LimitMs());
         p.put("loss_limit", o.lossLimit());
         p.put("pacing", o.pacing().describe());
+        p.put("keyframe_delay_ms", keyframeDelay.describeMillis());
+        p.put("subscribe_to", o.subscribeTo());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("machine", machine);
         m.put("relay", r);

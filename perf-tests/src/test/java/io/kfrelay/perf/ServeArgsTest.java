@@ -54,7 +54,7 @@ class ServeArgsTest {
         assertThrows(IllegalArgumentException.class, () -> PerfOptions.parseDuration("ten seconds"));
         assertThrows(IllegalArgumentException.class, () -> new PerfOptions("large-room", "tcp", null, null, true,
                 null, 2, 50, 0.01, List.of(), java.nio.file.Path.of("."),
-                io.kfrelay.perf.media.Pacing.BURST, io.kfrelay.perf.os.CpuPinning.NONE));
+                io.kfrelay.perf.media.Pacing.BURST, io.kfrelay.perf.os.CpuPinning.NONE, null, null));
     }
 
     @Test

@@ -3,23 +3,33 @@ package io.kfrelay.perf.load;
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.client.RawMediaListener;
+import io.kfrelay.perf.media.KeyframeDelay;
 import io.kfrelay.perf.media.MediaProfile;
 import io.kfrelay.perf.media.Pacing;
 import io.kfrelay.perf.media.SendStamp;
+import io.kfrelay.perf.media.SimulcastProfile;
+import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ControlMessage.Joined;
+import io.kfrelay.protocol.LayerCause;
 import io.kfrelay.protocol.MediaHeader;
 import io.kfrelay.protocol.Protocol;
 import org.HdrHistogram.Recorder;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 
 /**
  * One participant of the load: a real {@link KfRelayClient} pinned to one client loop. It receives like a
  * subscriber (per packet: read the send stamp, record latency into its loop's tally, count) and, if told to,
- * publishes synthetic audio and video driven by its loop's scheduler.
+ * publishes synthetic audio and video, or a simulcast source, driven by its loop's scheduler. By default it joins
+ * subscribed to everything; with a {@link StreamChoice} (and for simulcast sources a {@link LayerSwitcher}) it joins
+ * with MANUAL_SUBSCRIBE and subscribes itself, to the streams it wants, as they are announced.
  */
 public final class LoadClient implements RawMediaListener {
     private final String identity;
@@ -37,6 +47,14 @@ public final class LoadClient implements RawMediaListener {
     private boolean threadChecked;
     /** I/O thread only. */
     private final SequenceCheck sequences = new SequenceCheck(32);
+    /** Manual subscription: what to subscribe to of plain streams; null joins subscribed to everything. */
+    private volatile StreamChoice choice;
+    /** Manual subscription to simulcast sources, switching layers; null for none. */
+    private volatile LayerSwitcher switcher;
+    /** I/O thread only (with a choice): the identities of the room's participants, by id. */
+    private final Map<Long, String> identities = new HashMap<>();
+    /** Live packets of the window this client received (its I/O thread writes, the harness reads). */
+    private final java.util.concurrent.atomic.AtomicLong windowDelivered = new java.util.concurrent.atomic.AtomicLong();
 
     private LoadClient(String identity, ClientLoops.Slot slot, MeasureWindow window, RunCounters counters) {
         this.identity = identity;
@@ -68,11 +86,93 @@ public final class LoadClient implements RawMediaListener {
         if (lateJoinStreams > 0) {
             lateJoin = new LateJoinTracker(lateJoinStreams, sent, lateJoins);
         }
-        return client.join(room, identity, "").whenComplete((j, e) -> {
+        boolean manual = choice != null || switcher != null;
+        // The answer completes on the client's I/O thread, before any message that follows JOINED is dispatched, so
+        // the streams it lists are subscribed to before any STREAM_STARTED can arrive.
+        return client.join(room, identity, "", manual ? ControlMessage.Join.MANUAL_SUBSCRIBE : 0).whenComplete((j, e) -> {
             if (e == null) {
                 joinUs.recordValue(micros(System.nanoTime() - sent));
+                if (choice != null) {
+                    subscribeListed(j);
+                }
             }
         });
+    }
+
+    /**
+     * Joins with MANUAL_SUBSCRIBE and subscribes to the plain streams {@code choice} wants (call before
+     * {@link #join}).
+     */
+    public void choose(StreamChoice choice) {
+        this.choice = choice;
+    }
+
+    /**
+     * Joins with MANUAL_SUBSCRIBE (subscribed to no plain stream) and lets a {@link LayerSwitcher} subscribe to the
+     * room's simulcast sources and switch their layers (call before {@link #join}).
+     */
+    public void switchLayers(LayerSwitcher.Plan plan, RandomGenerator random, SwitchStats stats) {
+        if (choice == null) {
+            choice = StreamChoice.NOTHING;
+        }
+        switcher = new LayerSwitcher(new LayerSwitcher.Actions() {
+            @Override
+            public void subscribe(long publisherId, int streamId, int layer) {
+                KfRelayClient c = client;
+                if (!closing && !c.isClosed()) {
+                    c.subscribe(publisherId, streamId, layer);
+                }
+            }
+
+            @Override
+            public void schedule(Runnable task, long delayNanos) {
+                if (!closing) {
+                    slot.loop().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+                }
+            }
+
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+        }, plan, random, stats);
+    }
+
+    /** Whether this client receives {@code publisher}'s stream {@code stream} (for what the window expects). */
+    public boolean receives(LoadClient publisher, SyntheticStream stream) {
+        StreamChoice c = choice;
+        return c == null || c.wants(publisher.identity, stream.kind());
+    }
+
+    /** Live packets of the window this client received so far. */
+    public long windowDelivered() {
+        return windowDelivered.getAcquire();
+    }
+
+    /** I/O thread: subscribes to the wanted streams JOINED lists, and learns who is who. */
+    private void subscribeListed(Joined j) {
+        for (ControlMessage.Peer p : j.participants()) {
+            identities.put(p.id(), p.identity());
+            for (ControlMessage.StreamInfo s : p.streams()) {
+                subscribeIfWanted(p.id(), s.streamId(), s.kind());
+            }
+        }
+    }
+
+    private void subscribeIfWanted(long publisherId, int streamId, int kind) {
+        StreamChoice c = choice;
+        String who = identities.get(publisherId);
+        if (c == null || publisherId == client.participantId()) {
+            return;
+        }
+        if (who == null) {
+            counters.error(identity, new IllegalStateException("stream " + streamId + " of participant " + publisherId
+                    + " started before the participant was announced"));
+            return;
+        }
+        if (c.wants(who, kind)) {
+            client.subscribe(publisherId, streamId, 0);
+        }
     }
 
     static long micros(long nanos) {
@@ -80,16 +180,38 @@ public final class LoadClient implements RawMediaListener {
     }
 
     /** Starts publishing a video stream (and an audio stream if the profile has audio) of {@code profile}. */
-    public void publish(MediaProfile profile, Pacing pacing) {
+    public void publish(MediaProfile profile, Pacing pacing, KeyframeDelay keyframeDelay) {
         List<SyntheticStream> s = new ArrayList<>();
         s.add(new SyntheticStream(client, SyntheticStream.VIDEO_STREAM_ID, Protocol.KIND_VIDEO, profile, window,
-                counters, pacing));
+                counters, pacing, keyframeDelay, 0));
         if (profile.hasAudio()) {
             s.add(new SyntheticStream(client, SyntheticStream.AUDIO_STREAM_ID, Protocol.KIND_AUDIO, profile, window,
-                    counters, pacing));
+                    counters, pacing, keyframeDelay, 0));
         }
         streams = List.copyOf(s);
         s.forEach(slot.scheduler()::add);
+    }
+
+    /**
+     * Declares one simulcast source of {@code profile}'s layers (streams {@link SyntheticStream#SIMULCAST_SOURCE_ID}
+     * and up) and, once the relay has announced it, starts publishing them; each layer's periodic keyframes are
+     * offset from the others'. Completes when the layers are publishing.
+     */
+    public CompletableFuture<Void> publishSimulcast(SimulcastProfile profile, Pacing pacing, KeyframeDelay keyframeDelay) {
+        int n = profile.layerCount();
+        int[] ids = new int[n];
+        for (int l = 0; l < n; l++) {
+            ids[l] = SyntheticStream.SIMULCAST_SOURCE_ID + l;
+        }
+        return client.declareSimulcast(ids).thenRun(() -> {
+            List<SyntheticStream> s = new ArrayList<>();
+            for (int l = 0; l < n; l++) {
+                s.add(new SyntheticStream(client, ids[l], Protocol.KIND_VIDEO, profile.layers().get(l), window,
+                        counters, pacing, keyframeDelay, (double) l / n));
+            }
+            streams = List.copyOf(s);
+            s.forEach(slot.scheduler()::add);
+        });
     }
 
     /** Switches this publisher's streams to {@code profile} (from their next frame on). */
@@ -141,6 +263,10 @@ public final class LoadClient implements RawMediaListener {
                 && lj.onVideo(h.senderId(), h.streamId(), flags, h.sequence(), now)) {
             lateJoin = null;
         }
+        LayerSwitcher ls = switcher;
+        if (ls != null && h.kind() == Protocol.KIND_VIDEO) {
+            ls.onVideo(h.senderId(), h.streamId(), flags, h.sequence(), now);
+        }
         if ((flags & Protocol.FLAG_REPLAY) != 0) {
             tally.countReplayed(); // cached, sent long ago: not a latency sample and not a live delivery
             return;
@@ -155,7 +281,51 @@ public final class LoadClient implements RawMediaListener {
         long sent = SendStamp.read(h.buffer(), h.payloadOffset());
         if (window.contains(sent)) {
             tally.record(now - sent, h.frameLength(), jump);
+            windowDelivered.setRelease(windowDelivered.getPlain() + 1);
         }
+    }
+
+    @Override
+    public void onParticipantJoined(long participantId, String identity) {
+        identities.put(participantId, identity);
+    }
+
+    @Override
+    public void onParticipantLeft(long participantId) {
+        identities.remove(participantId);
+        LayerSwitcher ls = switcher;
+        if (ls != null) {
+            ls.onPublisherLeft(participantId);
+        }
+    }
+
+    @Override
+    public void onStreamStarted(long participantId, int streamId, int kind) {
+        subscribeIfWanted(participantId, streamId, kind);
+    }
+
+    @Override
+    public void onSimulcast(long publisherId, List<Integer> streamIds) {
+        LayerSwitcher ls = switcher;
+        if (ls != null && publisherId != client.participantId()) {
+            ls.onSource(publisherId, streamIds);
+        }
+    }
+
+    @Override
+    public void onLayer(long publisherId, int sourceId, int streamId, int layer, LayerCause cause) {
+        // The relay moved this receiver to another stream of the source: that stream's numbers start afresh here.
+        sequences.forget(publisherId, streamId);
+        LayerSwitcher ls = switcher;
+        if (ls != null) {
+            ls.onLayer(publisherId, sourceId, streamId, layer);
+        }
+    }
+
+    @Override
+    public void onSubscribeRefused(long publisherId, int streamId, int code, String reason) {
+        counters.error(identity, new IllegalStateException("SUBSCRIBE to stream " + streamId + " of participant "
+                + publisherId + " refused: " + code + " " + reason));
     }
 
     @Override
@@ -184,6 +354,10 @@ public final class LoadClient implements RawMediaListener {
     /** Closes the connection (the relay treats it as a leave). */
     public CompletableFuture<Void> close() {
         closing = true;
+        LayerSwitcher ls = switcher;
+        if (ls != null) {
+            ls.stop();
+        }
         KfRelayClient c = client;
         if (c == null) {
             return CompletableFuture.completedFuture(null);

@@ -41,13 +41,14 @@ public final class Room {
     /**
      * Packets that should have reached the measured receivers: for every stream of every publisher, the packets
      * it sent in the window ({@code windowPackets} minus the baseline taken when the window opened) times the
-     * room's measured members other than the publisher itself.
+     * room's measured members other than the publisher itself that receive that stream (all of them, unless they
+     * chose what to subscribe to).
      */
     public long expectedPackets(Map<SyntheticStream, SyntheticStream.Counters> baseline) {
         long expected = 0;
         for (LoadClient p : publishers()) {
-            long receivers = members.stream().filter(m -> m != p && m.isMeasured()).count();
             for (SyntheticStream s : p.streams()) {
+                long receivers = members.stream().filter(m -> m != p && m.isMeasured() && m.receives(p, s)).count();
                 SyntheticStream.Counters before = baseline.getOrDefault(s, SyntheticStream.Counters.ZERO);
                 expected += (s.counters().windowPackets() - before.windowPackets()) * receivers;
             }

@@ -45,8 +45,24 @@ public final class SequenceCheck {
         return delta;
     }
 
-    /** Forgets a stream's position (e.g. after replayed packets, which have their own numbering window). */
+    /** Forgets every stream's position (e.g. after replayed packets, which have their own numbering window). */
     public void reset() {
         known = 0;
+    }
+
+    /**
+     * Forgets one stream's position: the relay switched this receiver to that stream (a simulcast layer, LAYER), so
+     * its next packet follows whatever the receiver got of it before, if anything, with a jump that is no loss.
+     */
+    public void forget(long senderId, int streamId) {
+        long key = (senderId << 16) | streamId;
+        for (int i = 0; i < known; i++) {
+            if (keys[i] == key) {
+                known--;
+                keys[i] = keys[known];
+                next[i] = next[known];
+                return;
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.kfrelay.perf.load;
 
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.perf.media.FrameSizes;
+import io.kfrelay.perf.media.KeyframeDelay;
 import io.kfrelay.perf.media.MediaProfile;
 import io.kfrelay.perf.media.Pacing;
 import io.kfrelay.perf.media.SendStamp;
@@ -11,18 +12,22 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One synthetic audio or video stream of a publisher, driven by its loop's {@link PublishScheduler}: frames of
  * the profile's sizes at its rate, each stamped with its send time in every packet. Like an encoder it starts a
- * new GOP when the relay asks for a keyframe. With {@link Pacing} video frames wait in a queue and leave one packet
- * at a time at the pacing rate, each packet stamped as it leaves. Touched only by the event loop its client runs on (the scheduler
- * and the client's keyframe-request callback share that thread); the harness reads the counters.
+ * new GOP when the relay asks for a keyframe, after its encoder delay ({@link GopClock}). With {@link Pacing} video
+ * frames wait in a queue and leave one packet at a time at the pacing rate, each packet stamped as it leaves. Touched
+ * only by the event loop its client runs on (the scheduler and the client's keyframe-request callback share that
+ * thread); the harness reads the counters.
  */
 public final class SyntheticStream {
     public static final int VIDEO_STREAM_ID = 1;
     public static final int AUDIO_STREAM_ID = 2;
+    /** A simulcast source's id: its first (lowest) layer's stream; the higher layers follow it. */
+    public static final int SIMULCAST_SOURCE_ID = 10;
 
     private final KfRelayClient client;
     private final int streamId;
@@ -43,8 +48,7 @@ public final class SyntheticStream {
     /** The frame bytes, reused for every frame: only the stamps change (publishFrame only reads it). */
     private ByteBuf frame;
     private long frameIndex;
-    private int gopPosition;
-    private boolean keyframeRequested;
+    private final GopClock gop;
     private boolean dead;
     long nextDueNanos;
 
@@ -57,6 +61,19 @@ public final class SyntheticStream {
 
     public SyntheticStream(KfRelayClient client, int streamId, int kind, MediaProfile profile, MeasureWindow window,
                            RunCounters counters, Pacing pacing) {
+        this(client, streamId, kind, profile, window, counters, pacing, KeyframeDelay.NEXT_FRAME, 0);
+    }
+
+    /**
+     * @param keyframeDelay how long this stream's "encoder" takes to answer a keyframe request
+     * @param gopPhase      0..1: the first keyframe is followed by a GOP shortened by this share, so that streams
+     *                      started together (a source's layers) do not send their periodic keyframes together
+     */
+    public SyntheticStream(KfRelayClient client, int streamId, int kind, MediaProfile profile, MeasureWindow window,
+                           RunCounters counters, Pacing pacing, KeyframeDelay keyframeDelay, double gopPhase) {
+        if (!(gopPhase >= 0 && gopPhase < 1)) {
+            throw new IllegalArgumentException("a GOP phase is in [0, 1), was " + gopPhase);
+        }
         this.client = client;
         this.pacing = kind == Protocol.KIND_VIDEO ? pacing : Pacing.BURST;
         this.counters = counters;
@@ -65,12 +82,17 @@ public final class SyntheticStream {
         this.maxPayload = client.options().maxPayloadBytes();
         this.window = window;
         retarget(profile);
+        this.gop = new GopClock(sizes.framesPerGop(), (int) Math.round(gopPhase * (sizes.framesPerGop() - 1)),
+                keyframeDelay);
     }
 
     /** Switches to another profile from the next frame on (the saturation scenario's load steps); loop thread. */
     void retarget(MediaProfile p) {
         profile = p;
         sizes = FrameSizes.of(p, maxPayload);
+        if (gop != null) {
+            gop.framesPerGop(sizes.framesPerGop());
+        }
         intervalNanos = kind == Protocol.KIND_VIDEO ? 1_000_000_000L / p.fps() : p.audioFrameInterval().toNanos();
         if (frame == null || frame.capacity() < sizes.largestFrame()) {
             frame = Unpooled.buffer(sizes.largestFrame());
@@ -96,11 +118,14 @@ public final class SyntheticStream {
         return dead;
     }
 
-    /** The relay asked for a keyframe (a subscriber joined or lost packets): the next frame starts a GOP. */
+    /**
+     * The relay asked for a keyframe (a subscriber joined, switched layers or lost packets): the first frame after
+     * the encoder delay starts a GOP ({@link GopClock}).
+     */
     void requestKeyframe() {
         if (kind == Protocol.KIND_VIDEO) {
-            keyframeRequested = true;
             requestedKeyframes.setRelease(requestedKeyframes.getPlain() + 1);
+            gop.request(System.nanoTime(), ThreadLocalRandom.current());
         }
     }
 
@@ -127,7 +152,9 @@ public final class SyntheticStream {
                 // The loop fell behind (an overloaded harness): drop those frames as an encoder would, and say so.
                 skippedLate.setRelease(skippedLate.getPlain() + behind);
                 frameIndex += behind;
-                gopPosition = (int) ((gopPosition + behind) % sizes.framesPerGop());
+                if (kind == Protocol.KIND_VIDEO) {
+                    gop.skip(behind);
+                }
                 nextFrameNanos += behind * intervalNanos;
             }
             nextFrame(now);
@@ -141,21 +168,16 @@ public final class SyntheticStream {
 
     private void nextFrame(long now) {
         boolean video = kind == Protocol.KIND_VIDEO;
-        boolean key = video && (gopPosition == 0 || keyframeRequested);
-        if (key) {
-            keyframeRequested = false;
-            gopPosition = 0;
-        }
+        boolean key = video && gop.nextFrame(now);
         long timestamp = video ? frameIndex * 90_000 / profile.fps()
                 : frameIndex * 48 * profile.audioFrameInterval().toMillis();
         frameIndex++;
-        if (video) {
-            gopPosition = (gopPosition + 1) % sizes.framesPerGop();
-        }
         if (!client.isWritable()) {
             // The relay is not reading fast enough: a real sender would not queue without bound either.
             skippedUnwritable.setRelease(skippedUnwritable.getPlain() + 1);
-            keyframeRequested |= key;
+            if (key) {
+                gop.keyframeLost(now);
+            }
             return;
         }
         int length = !video ? sizes.audioBytes() : key ? sizes.keyframeBytes() : sizes.deltaBytes();
@@ -214,7 +236,9 @@ public final class SyntheticStream {
         if (packets == 0) {
             // Refused at the client's outbound cap: the frame is broken, so start over at a keyframe.
             skippedUnwritable.setRelease(skippedUnwritable.getPlain() + 1);
-            keyframeRequested |= kind == Protocol.KIND_VIDEO;
+            if (kind == Protocol.KIND_VIDEO) {
+                gop.keyframeLost(System.nanoTime());
+            }
             return false;
         }
         if (packets != sizes.packets(length)) {

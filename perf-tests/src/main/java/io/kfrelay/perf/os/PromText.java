@@ -5,13 +5,17 @@ import java.util.Map;
 
 /**
  * The Prometheus text exposition format, read just enough to pick numbers: each sample line is
- * {@code name[{labels}] value [timestamp]}; samples of one name are summed over their label sets.
+ * {@code name[{labels}] value [timestamp]}; samples of one name are summed over their label sets, and each labelled
+ * sample is also kept under its series, {@code name{labels}} as written.
  */
 public final class PromText {
     private PromText() {
     }
 
-    /** Metric name to the sum of its samples, in file order. Comments, blank and unreadable lines are skipped. */
+    /**
+     * Metric name to the sum of its samples, and series ({@code name{labels}}) to its sample, in file order (a name
+     * before its series). Comments, blank and unreadable lines are skipped.
+     */
     public static Map<String, Double> parse(String text) {
         Map<String, Double> sums = new LinkedHashMap<>();
         for (String raw : text.split("\n")) {
@@ -32,10 +36,14 @@ public final class PromText {
                 }
                 rest++;
             }
+            String series = rest > nameEnd ? line.substring(0, rest) : null;
             String[] f = line.substring(rest).trim().split("\\s+");
             try {
                 double v = Double.parseDouble(f[0]);
                 sums.merge(name, v, Double::sum);
+                if (series != null) {
+                    sums.merge(series, v, Double::sum);
+                }
             } catch (NumberFormatException e) {
                 // NaN spelled differently or a malformed line: not a number we can use
             }

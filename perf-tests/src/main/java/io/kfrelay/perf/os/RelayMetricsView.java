@@ -13,7 +13,9 @@ public final class RelayMetricsView {
     /** Counters reported as their increase over the window. */
     static final Map<String, String> COUNTERS = ordered(
             "egress_packets", "kfrelay_egress_packets_total",
+            "egress_bytes", "kfrelay_egress_bytes_total",
             "core_egress_packets", "kfrelay_core_egress_packets_total",
+            "core_egress_bytes", "kfrelay_core_egress_bytes_total",
             "ingress_packets", "kfrelay_ingress_packets_total",
             "drops", "kfrelay_drops_total",
             "sink_media_dropped", "kfrelay_transport_media_dropped_total",
@@ -70,6 +72,15 @@ public final class RelayMetricsView {
         }
         var e = PromText.find(metrics, new String[]{"cache", "bytes"}, "capacity", "replay");
         return e == null ? null : e.getValue().longValue();
+    }
+
+    /** Bytes of media the relay wrote to clients (all transports), else those its core handed to them; or null. */
+    public static Long egressBytes(Map<String, Double> metrics) {
+        Double v = metrics.get("kfrelay_egress_bytes_total");
+        if (v == null) {
+            v = metrics.get("kfrelay_core_egress_bytes_total");
+        }
+        return v == null ? null : v.longValue();
     }
 
     /** Media packets the relay wrote to clients (all transports), or null. */

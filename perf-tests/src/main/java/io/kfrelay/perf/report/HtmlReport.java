@@ -53,6 +53,14 @@ public final class HtmlReport {
         }
         h.append("<h2>Headline (step ").append(SvgChart.esc(s.label())).append(")</h2>\n<table>\n");
         row(h, "egress", fmt(s.egressPps()) + " packets/s, " + fmt(s.egressBytesPerSecond() / 1e6) + " MB/s");
+        if (s.receivers() > 0) {
+            row(h, "egress per receiver", fmt(s.egressPpsPerReceiver()) + " packets/s, "
+                    + fmt(s.egressBytesPerSecondPerReceiver() / 1e6) + " MB/s (" + s.receivers() + " receivers)");
+        }
+        if (s.relayEgressBytesPerSecond() != null) {
+            row(h, "relay egress (its own counters)", (s.relayEgressPps() == null ? "-" : fmt(s.relayEgressPps()))
+                    + " packets/s, " + fmt(s.relayEgressBytesPerSecond() / 1e6) + " MB/s");
+        }
         row(h, "loss ratio", String.format(Locale.ROOT, "%.5f", s.lossRatio()));
         if (s.latencyUs() != null) {
             LatencySummary l = s.latencyUs();
@@ -64,6 +72,17 @@ public final class HtmlReport {
         if (s.lateJoinUs() != null) {
             row(h, "late join", "p50 " + us(s.lateJoinUs().p50()) + ", p99 " + us(s.lateJoinUs().p99())
                     + " (" + s.lateJoinUs().count() + " samples, " + s.lateJoinIncomplete() + " incomplete)");
+        }
+        if (s.scenarioResults() != null) {
+            s.scenarioResults().forEach((k, v) -> {
+                if (v instanceof java.util.Map<?, ?> m && m.get("p50") instanceof Double p50 && m.get("p99") instanceof Double p99) {
+                    row(h, k.replace('_', ' '), "p50 " + fmt(p50) + ", p99 " + fmt(p99)
+                            + (m.get("max") instanceof Double max ? ", max " + fmt(max) : "")
+                            + (m.get("count") == null ? "" : " (" + m.get("count") + ")"));
+                } else if (v != null) {
+                    row(h, k.replace('_', ' '), String.valueOf(v));
+                }
+            });
         }
         row(h, "relay GC pauses (whole run)", r.relayGc().count() + " pauses, total " + fmt(r.relayGc().totalMs())
                 + " ms, max " + fmt(r.relayGc().maxMs()) + " ms");

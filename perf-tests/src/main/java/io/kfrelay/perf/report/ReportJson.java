@@ -68,6 +68,20 @@ public final class ReportJson {
         m.put("offheap_cache_bytes", h.offheapCacheBytes());
         m.put("relay_cpu_cores", h.relayCpuCores());
         m.put("harness_cpu_cores", h.harnessCpuCores());
+        m.put("receivers", h.receivers());
+        m.put("egress_per_receiver", perReceiver(h));
+        m.put("relay_egress_pps", h.relayEgressPps());
+        m.put("relay_egress_bytes_per_s", h.relayEgressBytesPerSecond());
+        if (h.scenarioResults() != null) {
+            h.scenarioResults().forEach(m::putIfAbsent);
+        }
+    }
+
+    private static Map<String, Object> perReceiver(StepResult s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pps", s.egressPpsPerReceiver());
+        m.put("bytes_per_s", s.egressBytesPerSecondPerReceiver());
+        return m;
     }
 
     public static Map<String, Object> step(StepResult s) {
@@ -86,6 +100,8 @@ public final class ReportJson {
         m.put("offered_egress_pps", s.offeredEgressPps());
         m.put("egress_pps", s.egressPps());
         m.put("egress_bytes_per_s", s.egressBytesPerSecond());
+        m.put("receivers", s.receivers());
+        m.put("egress_per_receiver", perReceiver(s));
         m.put("expected_packets", s.expectedPackets());
         m.put("delivered_packets", s.deliveredPackets());
         m.put("loss_ratio", s.lossRatio());
@@ -98,6 +114,8 @@ public final class ReportJson {
         m.put("relay_cpu_us_per_delivered_packet", s.relayCpuUsPerDeliveredPacket());
         m.put("relay_egress_packets", s.relayEgressPackets());
         m.put("relay_egress_pps", s.relayEgressPps());
+        m.put("relay_egress_bytes", s.relayEgressBytes());
+        m.put("relay_egress_bytes_per_s", s.relayEgressBytesPerSecond());
         m.put("relay_cpu_cores", s.relayCpuCores());
         m.put("harness_cpu_cores", s.harnessCpuCores());
         m.put("machine_cpu_busy_ratio", s.machineBusyRatio());
@@ -121,6 +139,9 @@ public final class ReportJson {
         m.put("replayed_packets", s.replayedPackets());
         m.put("publisher_frames", publishers(s.publishers()));
         m.put("saturation_hint", SaturationHint.of(s));
+        if (s.scenarioResults() != null) {
+            s.scenarioResults().forEach(m::putIfAbsent);
+        }
         return m;
     }
 

@@ -1,6 +1,6 @@
 package io.kfrelay.perf.report;
 
-import io.kfrelay.perf.load.LateJoinTracker;
+import io.kfrelay.perf.load.KeyframeWatch;
 import io.kfrelay.perf.load.SyntheticStream;
 import io.kfrelay.perf.os.CpuSample.ThreadLoad;
 import io.kfrelay.perf.os.GcPauses;
@@ -33,6 +33,9 @@ import java.util.Map;
  * @param relayRunqueueWaitPerCpu the relay's threads' time waiting for a CPU per time running (schedstat), or null
  * @param setupLateJoinUs   for scenarios that join late joiners inside the window, the late-join times of the
  *                          joins that set the step up (e.g. a large room's new subscribers joining together); else null
+ * @param receivers         measured clients that received at least one packet of the window
+ * @param relayEgressBytes  the relay's own egress byte counter over the window, if it exposes /metrics; else null
+ * @param scenarioResults   figures only the step's scenario has (e.g. simulcast's layer switches), or null
  */
 public record StepResult(String label, Map<String, Object> params, int subscribers, double windowSeconds,
                          long expectedPackets, long deliveredPackets, long deliveredBytes, long replayedPackets,
@@ -44,9 +47,10 @@ public record StepResult(String label, Map<String, Object> params, int subscribe
                          long relayRssBytes, Long offheapCacheBytes, Long relayEgressPackets,
                          Map<String, Object> relayMetrics,
                          LatencySummary lateJoinUs, int lateJoinIncomplete,
-                         Map<LateJoinTracker.Source, Long> lateJoinSources, LatencySummary joinUs,
+                         Map<KeyframeWatch.Source, Long> lateJoinSources, LatencySummary joinUs,
                          SyntheticStream.Counters publishers, LatencySummary setupLateJoinUs,
-                         Double relayRunqueueWaitPerCpu) {
+                         Double relayRunqueueWaitPerCpu, int receivers, Long relayEgressBytes,
+                         Map<String, Object> scenarioResults) {
 
     public double egressPps() {
         return deliveredPackets / windowSeconds;
@@ -91,5 +95,20 @@ public record StepResult(String label, Map<String, Object> params, int subscribe
     /** The relay's own egress rate (all receivers, replays included), when it exposes a counter; else null. */
     public Double relayEgressPps() {
         return relayEgressPackets == null ? null : relayEgressPackets / windowSeconds;
+    }
+
+    /** The relay's own egress in bytes per second (all receivers, replays included), when it exposes it; else null. */
+    public Double relayEgressBytesPerSecond() {
+        return relayEgressBytes == null ? null : relayEgressBytes / windowSeconds;
+    }
+
+    /** Live packets of the window one receiver got per second, on average; NaN without receivers. */
+    public double egressPpsPerReceiver() {
+        return receivers == 0 ? Double.NaN : egressPps() / receivers;
+    }
+
+    /** Bytes of those per second, on average; NaN without receivers. */
+    public double egressBytesPerSecondPerReceiver() {
+        return receivers == 0 ? Double.NaN : egressBytesPerSecond() / receivers;
     }
 }

@@ -3,17 +3,24 @@ package io.kfrelay.perf.scenario;
 import io.kfrelay.perf.LoadRun;
 import io.kfrelay.perf.PerfOptions;
 import io.kfrelay.perf.load.Room;
+import io.kfrelay.perf.load.StreamChoice;
 import io.kfrelay.perf.media.MediaProfile;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Many small rooms where everybody publishes (1 Mbps 30 fps video with 60 KB keyframes, and audio) and receives
  * everybody else. Room sizes cycle through 5..10; each step adds rooms until the participant count is reached.
  * The last member of each new room joins once the others' keyframes are cached: the step's late joiners.
+ *
+ * <p>With {@code --subscribe-to K} everybody joins with MANUAL_SUBSCRIBE and subscribes to everyone's audio but to
+ * only K cameras, those of the K members after it round the room ({@link #cameras}), so that every camera has K
+ * receivers: the same rooms and publishers, with the egress a gallery of K faces needs.
  */
 public final class Meeting implements Scenario {
     static final List<Integer> FULL_STEPS = List.of(50, 100, 200, 400);
@@ -23,6 +30,8 @@ public final class Meeting implements Scenario {
 
     private final List<Room> rooms = new ArrayList<>();
     private int participants;
+    /** {@code --subscribe-to}, for the report; null: everyone receives everything. */
+    private Integer subscribeTo;
 
     @Override
     public String name() {
@@ -32,6 +41,33 @@ public final class Meeting implements Scenario {
     @Override
     public String description() {
         return "rooms of 5 to 10, everyone publishing 1 Mbps 30 fps video (60 KB keyframes every 4 s) and audio";
+    }
+
+    /**
+     * The cameras member {@code m} of a room of {@code size} subscribes to with {@code --subscribe-to k}: those of the
+     * next {@code k} members round the room (all the others if the room is smaller), never its own.
+     */
+    static Set<String> cameras(int m, int size, int k) {
+        Set<String> c = new LinkedHashSet<>();
+        for (int j = 1; j <= Math.min(k, size - 1); j++) {
+            c.add(identity((m + j) % size));
+        }
+        return c;
+    }
+
+    private static String identity(int member) {
+        return "p" + member;
+    }
+
+    /** What member {@code m} of a room of {@code size} receives: null for everything (the default). */
+    private static StreamChoice choice(LoadRun run, int m, int size) {
+        Integer k = run.options().subscribeTo();
+        return k == null ? null : StreamChoice.audioAndCameras(cameras(m, size, k));
+    }
+
+    /** Video streams the late joiner (the room's last member) waits for: every other camera, or K of them. */
+    static int lateJoinStreams(Integer subscribeTo, int others) {
+        return subscribeTo == null ? others : Math.min(subscribeTo, others);
     }
 
     @Override
@@ -65,6 +101,7 @@ public final class Meeting implements Scenario {
 
     @Override
     public void apply(StepSpec step, LoadRun run) throws Exception {
+        subscribeTo = run.options().subscribeTo();
         if (step.count() <= participants) {
             return;
         }
@@ -77,14 +114,16 @@ public final class Meeting implements Scenario {
             rooms.add(room);
             added.add(room);
             for (int m = 0; m < size - 1; m++) {
-                run.joinPublisher(room, "p" + m, MediaProfile.MEETING, 0, false);
+                run.joinPublisher(room, identity(m), MediaProfile.MEETING, 0, false, choice(run, m, size));
             }
         }
         run.letFirstKeyframesSettle();
         for (int r = 0; r < added.size(); r++) {
-            int last = sizes.get(r) - 1;
-            run.joinPublisher(added.get(r), "p" + last, MediaProfile.MEETING, last, false);
-            participants += sizes.get(r);
+            int size = sizes.get(r);
+            int last = size - 1;
+            run.joinPublisher(added.get(r), identity(last), MediaProfile.MEETING,
+                    lateJoinStreams(run.options().subscribeTo(), last), false, choice(run, last, size));
+            participants += size;
         }
     }
 
@@ -94,6 +133,7 @@ public final class Meeting implements Scenario {
         m.put("participants", step.count());
         m.put("rooms", rooms.size());
         m.put("video_bps", step.videoBitsPerSecond());
+        m.put("subscribe_to", subscribeTo == null ? "all" : subscribeTo);
         return m;
     }
 }

@@ -21,7 +21,7 @@ class LateJoinTrackerTest {
         return new LateJoinTracker(streams, 1000, (nanos, source) -> samples.add(new long[]{nanos, source.ordinal()}));
     }
 
-    private static long source(LateJoinTracker.Source s) {
+    private static long source(KeyframeWatch.Source s) {
         return s.ordinal();
     }
 
@@ -34,7 +34,7 @@ class LateJoinTrackerTest {
         assertTrue(t.onVideo(1, 1, K | FLAG_FRAME_END | FLAG_REPLAY, 12, 1500));
         assertEquals(1, samples.size());
         assertEquals(500, samples.getFirst()[0]);
-        assertEquals(source(LateJoinTracker.Source.CACHE), samples.getFirst()[1], "replayed: from the cache");
+        assertEquals(source(KeyframeWatch.Source.CACHE), samples.getFirst()[1], "replayed: from the cache");
         assertEquals(0, t.pending());
     }
 
@@ -49,7 +49,7 @@ class LateJoinTrackerTest {
         t.onVideo(1, 1, K | FLAG_FRAME_START, 15, 1500);
         assertTrue(t.onVideo(1, 1, K | FLAG_FRAME_END, 16, 1600));
         assertEquals(600, samples.getFirst()[0]);
-        assertEquals(source(LateJoinTracker.Source.LIVE_WITHOUT_REPLAY), samples.getFirst()[1], "a live keyframe");
+        assertEquals(source(KeyframeWatch.Source.LIVE_WITHOUT_REPLAY), samples.getFirst()[1], "a live keyframe");
     }
 
     @Test
@@ -59,7 +59,7 @@ class LateJoinTrackerTest {
         t.onVideo(1, 1, K | FLAG_REPLAY, 13, 1150); // 11 and 12 were dropped on the way
         t.onVideo(1, 1, K | FLAG_FRAME_START, 40, 1200);
         assertTrue(t.onVideo(1, 1, K | FLAG_FRAME_END, 41, 1300));
-        assertEquals(source(LateJoinTracker.Source.LIVE_AFTER_BROKEN_REPLAY), samples.getFirst()[1]);
+        assertEquals(source(KeyframeWatch.Source.LIVE_AFTER_BROKEN_REPLAY), samples.getFirst()[1]);
     }
 
     @Test

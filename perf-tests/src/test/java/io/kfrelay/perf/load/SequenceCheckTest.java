@@ -34,4 +34,18 @@ class SequenceCheckTest {
         assertEquals(0, c.onPacket(2, 1, 50));
         assertEquals(0, c.onPacket(2, 1, 10));
     }
+
+    @Test
+    void aForgottenStreamStartsAfreshOthersAreKept() {
+        SequenceCheck c = new SequenceCheck(4);
+        c.onPacket(1, 10, 100);
+        c.onPacket(1, 11, 7);
+        c.onPacket(1, 12, 50);
+        c.forget(1, 10);            // switched back to layer 10 (LAYER): its numbers jumped meanwhile
+        assertEquals(0, c.onPacket(1, 10, 400), "a new start, not a gap of 299");
+        assertEquals(1, c.onPacket(1, 11, 9), "the others still checked");
+        assertEquals(0, c.onPacket(1, 12, 51));
+        c.forget(9, 9);             // unknown: nothing happens
+        assertEquals(0, c.onPacket(1, 10, 401));
+    }
 }

@@ -28,6 +28,10 @@ class PromTextTest {
         assertEquals(3.0, m.get("kfrelay_drops_total"), "braces and quotes inside a label value");
         assertEquals(203400.0, m.get("kfrelay_cache_bytes"));
         assertNull(m.get("not_a_number"));
+        assertEquals(1500.0, m.get("kfrelay_egress_packets_total{transport=\"ws\"}"), "each series too");
+        assertEquals(500.0, m.get("kfrelay_egress_packets_total{transport=\"quic\"}"));
+        assertEquals(3.0, m.get("kfrelay_drops_total{reason=\"a}b \\\"quoted\\\"\"}"));
+        assertNull(m.get("kfrelay_cache_bytes{}"), "no labels, no series");
     }
 
     @Test
@@ -47,6 +51,10 @@ class PromTextTest {
         assertNull(RelayMetricsView.of(Optional.empty(), Optional.of(after)));
         assertEquals(9L, RelayMetricsView.cacheBytes(after));
         assertEquals(350L, RelayMetricsView.egressPackets(after));
+        assertEquals(1200L, RelayMetricsView.egressBytes(Map.of("kfrelay_egress_bytes_total", 1200.0,
+                "kfrelay_core_egress_bytes_total", 1300.0)), "what went out on the wire first");
+        assertEquals(1300L, RelayMetricsView.egressBytes(Map.of("kfrelay_core_egress_bytes_total", 1300.0)));
+        assertNull(RelayMetricsView.egressBytes(Map.of()));
         assertEquals(7L, RelayMetricsView.cacheBytes(Map.of("other_cache_bytes_now", 7.0)), "looser match");
     }
 }

@@ -90,6 +90,30 @@ class ReportJsonTest {
     }
 
     @Test
+    void egressIsAlsoGivenPerReceiverAndAsTheRelayCountedItAndAScenariosOwnFiguresJoinTheStep() {
+        // 2-second step, 9,000 packets of 1,000 bytes delivered to 30 receivers; the relay wrote 10 MB.
+        Map<String, Object> own = new java.util.LinkedHashMap<>();
+        own.put("layer_switch_ms", Map.of("p50", 3.0, "p99", 40.0));
+        own.put("loss_ratio", "not this one");
+        StepResult s = Steps.step("receivers=30", 30, 9_000, 9_000, 1_000, 0.5, 10_000L, 30, 10_000_000L, own);
+        Map<String, Object> m = ReportJson.step(s);
+        assertEquals(30, m.get("receivers"));
+        Map<?, ?> each = (Map<?, ?>) m.get("egress_per_receiver");
+        assertEquals(150.0, (double) each.get("pps"), 1e-9);
+        assertEquals(150_000.0, (double) each.get("bytes_per_s"), 1e-9);
+        assertEquals(5_000_000.0, (double) m.get("relay_egress_bytes_per_s"), 1e-9);
+        assertEquals(Map.of("p50", 3.0, "p99", 40.0), m.get("layer_switch_ms"));
+        assertEquals(0.0, (double) m.get("loss_ratio"), 1e-9, "a scenario's figure never replaces a measured one");
+
+        RunReport r = new RunReport("simulcast", "test", false, "ws", Instant.parse("2026-01-01T00:00:00Z"), 1,
+                Map.of(), List.of(s), 0, null, new GcPauses.Summary(0, 0, 0), 1L, Map.of(), List.of());
+        Map<String, Object> top = ReportJson.toMap(r);
+        assertEquals(Map.of("p50", 3.0, "p99", 40.0), top.get("layer_switch_ms"), "at the top level too");
+        assertEquals(5_000_000.0, (double) top.get("relay_egress_bytes_per_s"), 1e-9);
+        assertTrue(HtmlReport.render(r, "{}", 2).contains("layer switch ms"));
+    }
+
+    @Test
     void theWholeReportSerializes() {
         String json = Json.write(ReportJson.toMap(report(null)));
         assertTrue(json.startsWith("{\n  \"schema\": \"kfrelay-perf/1\""));

@@ -1,6 +1,6 @@
 package io.kfrelay.perf.testing;
 
-import io.kfrelay.perf.load.LateJoinTracker;
+import io.kfrelay.perf.load.KeyframeWatch;
 import io.kfrelay.perf.load.SyntheticStream;
 import io.kfrelay.perf.os.CpuSample.ThreadLoad;
 import io.kfrelay.perf.os.GcPauses;
@@ -23,6 +23,14 @@ public final class Steps {
 
     public static StepResult step(String label, int subscribers, long expected, long delivered, double p99Us,
                                   double machineBusy, Long relayEgressPackets) {
+        return step(label, subscribers, expected, delivered, p99Us, machineBusy, relayEgressPackets, subscribers, null,
+                null);
+    }
+
+    /** With the receivers counted, the relay's egress bytes and a scenario's own figures. */
+    public static StepResult step(String label, int subscribers, long expected, long delivered, double p99Us,
+                                  double machineBusy, Long relayEgressPackets, int receivers, Long relayEgressBytes,
+                                  Map<String, Object> scenarioResults) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("subscribers", subscribers);
         params.put("publishers", 1);
@@ -32,9 +40,10 @@ public final class Steps {
                 List.of(new ThreadLoad("kfrelay-shard-0", 0.2)), List.of(new ThreadLoad("perf-client-1-1", 0.3)),
                 new GcPauses.Summary(2, 3.5, 2.5), 1.0, 200L << 20, 203_400L, relayEgressPackets, null,
                 new LatencySummary(50, 80_000, 150_000, 150_000, 150_000), 1,
-                Map.of(LateJoinTracker.Source.CACHE, 48L, LateJoinTracker.Source.LIVE_AFTER_BROKEN_REPLAY, 2L,
-                        LateJoinTracker.Source.LIVE_WITHOUT_REPLAY, 0L),
+                Map.of(KeyframeWatch.Source.CACHE, 48L, KeyframeWatch.Source.LIVE_AFTER_BROKEN_REPLAY, 2L,
+                        KeyframeWatch.Source.LIVE_WITHOUT_REPLAY, 0L),
                 new LatencySummary(50, 5_000, 9_000, 9_000, 9_000),
-                new SyntheticStream.Counters(300, 2, 1, 0, 0, 1000), null, 0.4);
+                new SyntheticStream.Counters(300, 2, 1, 0, 0, 1000), null, 0.4, receivers, relayEgressBytes,
+                scenarioResults);
     }
 }
