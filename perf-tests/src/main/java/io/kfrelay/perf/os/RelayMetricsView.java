@@ -22,6 +22,7 @@ public final class RelayMetricsView {
             "sink_media_skipped", "kfrelay_transport_media_skipped_total",
             "slow_receivers_disconnected", "kfrelay_transport_slow_receivers_disconnected_total",
             "replays", "kfrelay_replays_total",
+            "replays_skipped_forward", "kfrelay_replays_skipped_forward_total",
             "keyframe_requests_sent", "kfrelay_keyframe_requests_sent_total",
             "keyframe_requests_throttled", "kfrelay_keyframe_requests_throttled_total");
     /** Gauges reported as their value at the window's end. */
