@@ -49,6 +49,12 @@ public final class StreamCache implements AutoCloseable {
     /** When the keyframe being assembled started, and when the cached one was promoted (cache age). */
     private long assemblyStartNanos;
     private long promotedAtNanos;
+    /**
+     * The stream's last keyframe went over the cap: the one being assembled now most likely will too, so it is not
+     * offered for replay (a replay of its first packets would be followed by more of it live than a catch-up queue
+     * takes). Cleared when a keyframe is cached.
+     */
+    private boolean keyframesOverCap;
     /** Bytes of a keyframe that went over the cap, counted on to its end to tell its size; -1 when none. */
     private long oversizeBytes = -1;
     /** The last time part of a picture did not fit, for operators (/api/rooms). */
@@ -107,6 +113,7 @@ public final class StreamCache implements AutoCloseable {
         if (assembly == Assembly.ASSEMBLING) {
             long sofar = assembling.bytes();
             if (sofar + length > settings.keyframeCapBytes()) {
+                keyframesOverCap = true;
                 reject(KeyframeReject.OVER_CAP);
                 oversizeBytes = sofar + length;
                 assembly = Assembly.DISCARDING;
@@ -186,6 +193,7 @@ public final class StreamCache implements AutoCloseable {
         cached = assembling;
         assembling = recycle(previous);
         assembly = Assembly.IDLE;
+        keyframesOverCap = false;
         shard.stats.increment(Stat.KEYFRAMES_PROMOTED);
         gopOpen = settings.mode() == CacheMode.GOP;
         gopNextSeq = expectedSeq;
@@ -304,7 +312,7 @@ public final class StreamCache implements AutoCloseable {
         if (cached.packetCount() > 0) {
             out.add(cached.slice());
         }
-        if (assembly == Assembly.ASSEMBLING && assembling.packetCount() > 0) {
+        if (replaysAssembling()) {
             out.add(assembling.slice());
         }
     }
@@ -331,13 +339,20 @@ public final class StreamCache implements AutoCloseable {
         return cached.packetCount();
     }
 
-    /** Packets a joiner would be replayed now: the cached keyframe (or GOP), then any partial keyframe. */
+    /**
+     * Packets a joiner would be replayed now: the cached keyframe (or GOP), then any partial keyframe (unless the
+     * stream's last keyframe went over the cap).
+     */
     public int replayPacketCount() {
-        return cached.packetCount() + (isAssembling() ? assembling.packetCount() : 0);
+        return cached.packetCount() + (replaysAssembling() ? assembling.packetCount() : 0);
     }
 
     public long replayBytes() {
-        return cached.bytes() + (isAssembling() ? assembling.bytes() : 0);
+        return cached.bytes() + (replaysAssembling() ? assembling.bytes() : 0);
+    }
+
+    private boolean replaysAssembling() {
+        return assembly == Assembly.ASSEMBLING && !keyframesOverCap && assembling.packetCount() > 0;
     }
 
     /** Bytes of packets held, cached and partial. */

@@ -76,6 +76,9 @@ final class FanOut {
             }
             boolean keyframeStart = header.isKeyframe() && header.isFrameStart();
             boolean frameEnd = header.isFrameEnd();
+            if (stream.keyframeRequestOwed) {
+                keyframes.onPacket(stream, keyframeStart, now);
+            }
             SimulcastSource source = stream.source;
             if (source != null) {
                 // Both before the packet goes out: the legs they add take it live.

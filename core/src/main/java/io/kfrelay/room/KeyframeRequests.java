@@ -4,7 +4,8 @@ import io.kfrelay.metrics.EnumCounters;
 import io.kfrelay.metrics.Stat;
 
 /**
- * Asks publishers for keyframes (KEYFRAME_REQUEST), at most once per stream per interval: joiners, receivers that
+ * Asks publishers for keyframes (KEYFRAME_REQUEST), at most once per stream per interval (a request inside the
+ * interval is owed and goes out when it ends, unless a keyframe came meanwhile): joiners, receivers that
  * lost packets, caches whose GOP lost continuity and joiners moved forward all go through this one throttle, so
  * a publisher's keyframe rate has one bound whatever asks.
  *
@@ -37,6 +38,7 @@ final class KeyframeRequests {
         if (s.keyframeRequested && now - s.lastKeyframeRequestNanos < s.keyframeRequestIntervalNanos) {
             stats.increment(Stat.KEYFRAME_REQUESTS_THROTTLED);
             s.keyframeRequestsThrottled = true;
+            s.keyframeRequestOwed = true;
             return;
         }
         long current = Math.max(intervalNanos, s.keyframeRequestIntervalNanos);
@@ -44,9 +46,24 @@ final class KeyframeRequests {
                 && now - s.lastKeyframeRequestNanos <= 2 * current;
         s.keyframeRequestIntervalNanos = sustained ? Math.min(MAX_BACKOFF * intervalNanos, 2 * current) : intervalNanos;
         s.keyframeRequestsThrottled = false;
+        s.keyframeRequestOwed = false;
         s.keyframeRequested = true;
         s.lastKeyframeRequestNanos = now;
         stats.increment(Stat.KEYFRAME_REQUESTS_SENT);
         egress.send(s.owner, control.keyframeRequest(s.owner.id, s.streamId));
+    }
+
+    /**
+     * Every packet of a video stream (fan-out): a keyframe start pays what is owed (whoever asked since the last
+     * request gets this keyframe); otherwise a request that was throttled goes out once the interval allows. A
+     * throttled request is deferred, not dropped: an encoder that sends keyframes only when asked would otherwise
+     * leave whoever asked inside the interval waiting for ever.
+     */
+    void onPacket(PublishedStream s, boolean keyframeStart, long now) {
+        if (keyframeStart) {
+            s.keyframeRequestOwed = false;
+        } else if (now - s.lastKeyframeRequestNanos >= s.keyframeRequestIntervalNanos) {
+            request(s, now);
+        }
     }
 }

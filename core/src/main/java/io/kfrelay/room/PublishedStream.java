@@ -37,6 +37,8 @@ final class PublishedStream {
     long keyframeRequestIntervalNanos;
     /** Requests were throttled since the last one went out. */
     boolean keyframeRequestsThrottled;
+    /** A throttled request waits to go out when the interval ends (no keyframe started since it was asked for). */
+    boolean keyframeRequestOwed;
 
     PublishedStream(Participant owner, int streamId, int kind, StreamCache cache, SimulcastSource source, int layer) {
         this.owner = owner;

@@ -167,4 +167,33 @@ class KeyframeRequestTest {
         relay.settle();
         assertEquals(List.of(new ControlMessage.KeyframeRequest(pub.id(), 1)), requests(pub));
     }
+
+    @Test
+    @DisplayName("a request throttled inside the interval is owed: it goes out when the interval ends, unless a keyframe came")
+    void throttledRequestIsOwed() {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.GOP).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.delta(1);
+        TestPeer a = relay.join("r", "a");              // empty cache: asks (sent)
+        relay.advance(Duration.ofMillis(100));
+        a.session.requestKeyframe(pub.id(), 1);         // inside the interval: throttled, owed
+        relay.settle();
+        assertEquals(1, requests(pub).size());
+        pub.delta(1);
+        relay.settle();
+        assertEquals(1, requests(pub).size(), "the interval has not ended");
+        relay.advance(Duration.ofMillis(500));
+        pub.delta(1);                                   // the next packet after the interval: the owed request goes
+        relay.settle();
+        assertEquals(2, requests(pub).size());
+
+        relay.advance(Duration.ofMillis(100));
+        a.session.requestKeyframe(pub.id(), 1);         // throttled again, owed
+        relay.settle();
+        pub.keyframe(1, 2);                             // but a keyframe comes: nothing is owed any more
+        relay.advance(Duration.ofSeconds(5));
+        pub.delta(1);
+        relay.settle();
+        assertEquals(2, requests(pub).size());
+    }
 }
