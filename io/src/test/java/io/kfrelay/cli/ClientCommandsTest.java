@@ -62,6 +62,25 @@ class ClientCommandsTest {
     }
 
     @Test
+    void aSimulcastSourceHasAtMostThreeLayersOfTheSameFrameCount() throws IOException {
+        Path sample = Path.of("src/test/resources/media/sample.h264");
+        String f = sample.toString();
+        assertEquals(2, run("publish", "--url", "ws://127.0.0.1:1", "--room", "r", "--file", f, "--file", f, "--file", f,
+                "--file", f));
+        assertTrue(err.toString().contains("at most 3 layers"), err.toString());
+
+        byte[] clip = Files.readAllBytes(sample);
+        Path shorter = Files.write(tmp.resolve("shorter.h264"), java.util.Arrays.copyOf(clip, clip.length / 2));
+        assertEquals(2, run("publish", "--url", "ws://127.0.0.1:1", "--room", "r", "--file", shorter.toString(),
+                "--file", f));
+        assertTrue(err.toString().contains("the same number of frames"), err.toString());
+
+        assertEquals(2, run("publish", "--url", "ws://127.0.0.1:1", "--room", "r", "--stream", "65535", "--file", f,
+                "--file", f));
+        assertTrue(err.toString().contains("--stream must be 0..65534"), err.toString());
+    }
+
+    @Test
     void theTopLevelHelpNamesTheThreeCommands() {
         assertEquals(0, run("--help"));
         for (String c : new String[] {"serve", "publish", "record"}) {
