@@ -143,6 +143,42 @@ final class Converters {
         }
     }
 
+    /** A simulcast layer: 0, 1, 2 or auto. */
+    static final class Layer implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                return Recorder.Selection.parseLayer(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** TIME:LAYER, a layer to ask for at a time. */
+    static final class LayerSwitch implements ITypeConverter<RecordCommand.LayerSwitch> {
+        @Override
+        public RecordCommand.LayerSwitch convert(String value) {
+            try {
+                return RecordCommand.LayerSwitch.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** IDENTITY/STREAM, a stream named by its publisher's identity. */
+    static final class Stream implements ITypeConverter<Recorder.StreamName> {
+        @Override
+        public Recorder.StreamName convert(String value) {
+            try {
+                return Recorder.StreamName.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** A relay URL: ws://HOST:PORT[/path] or quic://HOST:PORT. */
     static final class RelayUrl implements ITypeConverter<URI> {
         @Override

@@ -6,7 +6,10 @@ import io.kfrelay.client.FrameAssembler;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.client.MediaPacket;
 import io.kfrelay.client.RelayErrorException;
+import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ControlMessage.Joined;
+import io.kfrelay.protocol.ErrorCodes;
+import io.kfrelay.protocol.LayerCause;
 import io.kfrelay.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -24,9 +27,16 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +50,23 @@ import java.util.concurrent.TimeoutException;
  * {@code t} is the arrival time in microseconds since the epoch, {@code flags} the media flag byte, {@code size}
  * the whole packet in bytes (20-byte header included).
  *
+ * <p><b>Simulcast.</b> A simulcast source is recorded as one file, {@code DIR/<sender>-<source>.h264}, whichever of
+ * its layers arrives: the relay switches layers at a keyframe start (its SPS and PPS in front), so the file is one
+ * decodable H.264 stream across the switches (a decoder takes the change of resolution). A frame of another layer
+ * than the one being written starts a new stretch only if it is a keyframe; anything else of a layer the recording
+ * has left (a late datagram) is left out and counted. Layer changes go to {@code DIR/layers.jsonl}, one line each,
+ * in the same clock as the packets: what the recorder asked for ({@code "event":"request"}, layer 255 = auto) and
+ * what the relay said it sends from then on ({@code "event":"layer"}, with the stream and the cause):
+ * <pre>{"t":1732460002000123,"event":"request","sender":3,"source":1,"layer":0}
+ * {"t":1732460002001456,"event":"layer","sender":3,"source":1,"stream":1,"layer":0,"cause":"requested"}</pre>
+ *
+ * <p><b>What it subscribes to</b> ({@link Selection}): by default it joins like any client, subscribed to every
+ * stream and, at the auto layer, to every source. Given a fixed layer or named streams it joins with
+ * MANUAL_SUBSCRIBE and subscribes itself: to every stream (or the named ones) as it learns of them, to each source at
+ * the layer chosen. A stream listed in JOINED may be a source's layer whose SIMULCAST announcement is still on its
+ * way: the recorder asks for it at the chosen layer, and the relay's answer decides (a plain stream refused with
+ * NO_SUCH_LAYER is asked for again as the plain stream it is).
+ *
  * <p>Files are written on the client's I/O thread; {@link #stop()} may be called from any thread (a lock keeps
  * it apart from the writes). A frame still being assembled when its stream ends or its sender leaves is
  * released then (it can never complete) and counted as dropped.
@@ -50,65 +77,195 @@ public final class Recorder implements AutoCloseable {
     private final Clock clock;
     private final FrameAssembler assembler;
     private final BufferedWriter packetLog;
+    private final BufferedWriter layerLog;
+    private final Selection selection;
     private final Map<String, OpenFile> files = new LinkedHashMap<>();
+    /** Every layer stream of every source the recorder knows of, by {@link #key}(sender, stream). */
+    private final Map<Long, Source> sources = new HashMap<>();
+    /** Identities of the others, by participant id (from JOINED and PARTICIPANT_JOINED). */
+    private final Map<Long, String> identities = new HashMap<>();
+    /** Streams refused at a layer and asked for again as plain streams, by {@link #key}: once each. */
+    private final Set<Long> askedAsPlain = new HashSet<>();
     private final StringBuilder line = new StringBuilder(128);
     private final Duration closeTimeout;
-    private KfRelayClient client;
+    private volatile KfRelayClient client;
+    /** The layer asked for of every source now: the selection's, then each {@link #requestLayer}. */
+    private volatile int layer;
     private long packets;
+    private long framesLeftBehind;
     private IOException writeFailure;
     private boolean stopping;
     private Summary summary;
 
-    /** What one video stream's file got. */
-    public record StreamFile(Path path, long frames, long keyframes, long bytes) {
+    /**
+     * What the recorder subscribes to.
+     *
+     * @param layer   the layer wanted of every simulcast source: 0 (the lowest) and up, or {@link Protocol#LAYER_AUTO}
+     * @param streams the streams to record, by publisher identity and stream id; empty: every stream of the room
+     */
+    public record Selection(int layer, List<StreamName> streams) {
+        public Selection {
+            checkLayer(layer);
+            streams = List.copyOf(streams);
+        }
+
+        static void checkLayer(int layer) {
+            if (layer != Protocol.LAYER_AUTO && (layer < 0 || layer >= Protocol.MAX_LAYERS)) {
+                throw new IllegalArgumentException("a layer is 0.." + (Protocol.MAX_LAYERS - 1) + " or auto ("
+                        + Protocol.LAYER_AUTO + "), not " + layer);
+            }
+        }
+
+        /** Everything, at the auto layer: what a client that does not choose gets (a JOIN without options). */
+        public static Selection everything() {
+            return new Selection(Protocol.LAYER_AUTO, List.of());
+        }
+
+        /** Every stream, each source at {@code layer}. */
+        public static Selection atLayer(int layer) {
+            return new Selection(layer, List.of());
+        }
+
+        /** The recorder chooses (JOIN option MANUAL_SUBSCRIBE) rather than taking the relay's default. */
+        boolean manual() {
+            return layer != Protocol.LAYER_AUTO || !streams.isEmpty();
+        }
+
+        /** A layer as the command line writes it: 0, 1, 2 or auto. */
+        public static int parseLayer(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.equals("auto")) {
+                return Protocol.LAYER_AUTO;
+            }
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= 0 && n < Protocol.MAX_LAYERS) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new IllegalArgumentException("a layer is 0.." + (Protocol.MAX_LAYERS - 1)
+                    + " (0 the lowest quality) or auto, not '" + value + "'");
+        }
+
+        static String layerName(int layer) {
+            return layer == Protocol.LAYER_AUTO ? "auto" : Integer.toString(layer);
+        }
+    }
+
+    /** One stream named on the command line: {@code IDENTITY/STREAM}; for a simulcast source any of its streams. */
+    public record StreamName(String identity, int streamId) {
+        public static StreamName parse(String value) {
+            int slash = value.lastIndexOf('/');
+            String expected = "a stream is IDENTITY/STREAM (the publisher's identity, then its stream id), not '"
+                    + value + "'";
+            if (slash < 1) {
+                throw new IllegalArgumentException(expected);
+            }
+            int id;
+            try {
+                id = Integer.parseInt(value.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(expected);
+            }
+            if (id < 0 || id > 0xFFFF) {
+                throw new IllegalArgumentException("stream ids are 0..65535, not " + id + " in '" + value + "'");
+            }
+            return new StreamName(value.substring(0, slash), id);
+        }
+
+        @Override
+        public String toString() {
+            return identity + "/" + streamId;
+        }
+    }
+
+    /** A simulcast source of another participant. */
+    private record Source(long sender, List<Integer> streamIds) {
+        int sourceId() {
+            return streamIds.getFirst();
+        }
     }
 
     /**
-     * @param packets        packets received (all streams, audio included)
-     * @param framesDropped  video and audio frames that arrived incomplete and were not written
+     * What one video stream's (or simulcast source's) file got.
+     *
+     * @param streams the streams written into it, in order: one for a plain stream, a source's layers as they came
      */
-    public record Summary(long packets, long framesDropped, Map<String, StreamFile> files) {
+    public record StreamFile(Path path, long frames, long keyframes, long bytes, List<Integer> streams) {
+    }
+
+    /**
+     * @param packets          packets received (all streams, audio included)
+     * @param framesDropped    video and audio frames that arrived incomplete and were not written
+     * @param framesLeftBehind whole frames of a simulcast layer the recording had already switched away from
+     */
+    public record Summary(long packets, long framesDropped, long framesLeftBehind, Map<String, StreamFile> files) {
         @Override
         public String toString() {
             StringBuilder s = new StringBuilder().append(packets).append(" packets, ").append(files.size())
                     .append(" video stream").append(files.size() == 1 ? "" : "s");
-            files.forEach((name, f) -> s.append("; ").append(f.path()).append(": ").append(f.frames())
-                    .append(" frames (").append(f.keyframes()).append(" keyframes), ").append(f.bytes()).append(" bytes"));
+            files.forEach((name, f) -> {
+                s.append("; ").append(f.path()).append(": ").append(f.frames()).append(" frames (")
+                        .append(f.keyframes()).append(" keyframes), ").append(f.bytes()).append(" bytes");
+                if (f.streams().size() > 1) {
+                    s.append(", streams ").append(f.streams().stream().map(String::valueOf)
+                            .collect(java.util.stream.Collectors.joining(" then ")));
+                }
+            });
             if (framesDropped > 0) {
                 s.append("; ").append(framesDropped).append(" incomplete frames not written");
+            }
+            if (framesLeftBehind > 0) {
+                s.append("; ").append(framesLeftBehind).append(" frames of layers already left not written");
             }
             return s.toString();
         }
     }
 
-    private Recorder(Path dir, PrintWriter log, Clock clock, Duration closeTimeout) throws IOException {
+    private Recorder(Path dir, PrintWriter log, Clock clock, Duration closeTimeout, Selection selection)
+            throws IOException {
         Files.createDirectories(dir);
         this.dir = dir;
         this.log = log;
         this.clock = clock;
         this.closeTimeout = closeTimeout;
+        this.selection = selection;
+        this.layer = selection.layer();
         this.packetLog = Files.newBufferedWriter(dir.resolve("packets.jsonl"), StandardCharsets.UTF_8);
+        this.layerLog = Files.newBufferedWriter(dir.resolve("layers.jsonl"), StandardCharsets.UTF_8);
         this.assembler = new FrameAssembler(ByteBufAllocator.DEFAULT, this::onFrame);
     }
 
+    /** {@link #start(URI, String, String, String, Path, ClientOptions, Selection, PrintWriter)} of everything. */
+    public static Recorder start(URI url, String room, String identity, String token, Path dir,
+                                 ClientOptions options, PrintWriter log)
+            throws IOException, RelayErrorException, TimeoutException, InterruptedException {
+        return start(url, room, identity, token, dir, options, Selection.everything(), log);
+    }
+
     /**
-     * Connects, joins {@code room} and starts recording into {@code dir} (created if needed).
+     * Connects, joins {@code room}, subscribes to what {@code selection} names and starts recording into {@code dir}
+     * (created if needed).
      *
      * @throws RelayErrorException when the relay refuses the join (its ERROR code and reason)
      * @throws IOException         when the relay cannot be reached or the directory cannot be written
      * @throws TimeoutException    when connecting or joining takes longer than the options' connect timeout
      */
     public static Recorder start(URI url, String room, String identity, String token, Path dir,
-                                 ClientOptions options, PrintWriter log)
+                                 ClientOptions options, Selection selection, PrintWriter log)
             throws IOException, RelayErrorException, TimeoutException, InterruptedException {
-        Recorder r = new Recorder(dir, log, Clock.systemUTC(), options.closeTimeout());
+        Recorder r = new Recorder(dir, log, Clock.systemUTC(), options.closeTimeout(), selection);
         long timeoutMillis = options.connectTimeout().toMillis();
         try {
             // On a timeout await cancels the connect; a connection completing after that is closed by the client.
             r.client = await(KfRelayClient.connect(url, options, r.listener()), timeoutMillis);
-            Joined joined = await(r.client.join(room, identity, token), timeoutMillis);
+            int joinOptions = selection.manual() ? ControlMessage.Join.MANUAL_SUBSCRIBE : 0;
+            Joined joined = await(r.client.join(room, identity, token, joinOptions), timeoutMillis);
             log.printf("recording room '%s' as participant %d into %s (%d already there)%n", joined.room(),
                     joined.participantId(), dir, joined.participants().size());
+            r.subscribeToJoined(joined);
             return r;
         } catch (IOException | RelayErrorException | TimeoutException | InterruptedException | RuntimeException e) {
             r.stop();
@@ -139,12 +296,37 @@ public final class Recorder implements AutoCloseable {
 
     /** Participant id the relay gave the recorder. */
     public long participantId() {
-        return client == null ? -1 : client.participantId();
+        KfRelayClient c = client;
+        return c == null ? -1 : c.participantId();
     }
 
     /** Completes when the relay closes the connection (e.g. it shuts down). */
     public CompletableFuture<Void> closeFuture() {
         return client.closeFuture();
+    }
+
+    /**
+     * Asks for {@code layer} (0.. or {@link Protocol#LAYER_AUTO}) of every simulcast source recorded, from now on
+     * (also of the sources that start later). Logged in {@code layers.jsonl}. Any thread.
+     */
+    public void requestLayer(int layer) {
+        Selection.checkLayer(layer);
+        this.layer = layer;
+        List<Source> recorded;
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            recorded = new ArrayList<>(new LinkedHashSet<>(sources.values()));
+        }
+        log.printf("asking for layer %s of %d simulcast source%s%n", Selection.layerName(layer), recorded.size(),
+                recorded.size() == 1 ? "" : "s");
+        for (Source src : recorded) {
+            if (wanted(src.sender(), src.streamIds())) {
+                logLayerEvent("request", src.sender(), src.sourceId(), -1, layer, null);
+                subscribe(src.sender(), src.sourceId(), layer);
+            }
+        }
     }
 
     /**
@@ -162,12 +344,13 @@ public final class Recorder implements AutoCloseable {
             stopping = true; // packets still arriving are ignored from here on
         }
         // Outside the lock: the I/O thread may be waiting for it to deliver a packet, and must be free to close.
-        if (client != null) {
-            client.leave();
-            client.close();
+        KfRelayClient c = client;
+        if (c != null) {
+            c.leave();
+            c.close();
             try {
                 // The client's own timer cuts the connection after closeTimeout; the margin covers its I/O thread.
-                client.closeFuture().get(closeTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+                c.closeFuture().get(closeTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
@@ -187,10 +370,12 @@ public final class Recorder implements AutoCloseable {
         for (Map.Entry<String, OpenFile> e : files.entrySet()) {
             done.put(e.getKey(), e.getValue().finish());
         }
-        try {
-            packetLog.close();
-        } catch (IOException e) {
-            failure = failure == null ? e : failure;
+        for (var w : List.of(packetLog, layerLog)) {
+            try {
+                w.close();
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            }
         }
         for (OpenFile f : files.values()) {
             try {
@@ -199,7 +384,7 @@ public final class Recorder implements AutoCloseable {
                 failure = failure == null ? e : failure;
             }
         }
-        summary = new Summary(packets, assembler.framesDropped(), Collections.unmodifiableMap(done));
+        summary = new Summary(packets, assembler.framesDropped(), framesLeftBehind, Collections.unmodifiableMap(done));
         if (failure != null) {
             throw new UncheckedIOException("recording into " + dir + " failed", failure);
         }
@@ -221,6 +406,9 @@ public final class Recorder implements AutoCloseable {
             @Override
             public void onParticipantJoined(long id, String identity) {
                 log.printf("participant %d (%s) joined%n", id, identity);
+                synchronized (Recorder.this) {
+                    identities.put(id, identity);
+                }
             }
 
             @Override
@@ -232,6 +420,14 @@ public final class Recorder implements AutoCloseable {
             @Override
             public void onStreamStarted(long id, int streamId, int kind) {
                 log.printf("participant %d started %s stream %d%n", id, Protocol.kindName(kind), streamId);
+                boolean layerOfSource;
+                synchronized (Recorder.this) {
+                    layerOfSource = sources.containsKey(key(id, streamId));
+                }
+                // A layer's SIMULCAST came before it started: its source is subscribed to already.
+                if (selection.manual() && !layerOfSource && wanted(id, List.of(streamId))) {
+                    subscribe(id, streamId, 0);
+                }
             }
 
             @Override
@@ -241,10 +437,145 @@ public final class Recorder implements AutoCloseable {
             }
 
             @Override
+            public void onSimulcast(long publisherId, List<Integer> streamIds) {
+                if (publisherId == participantId()) {
+                    return;
+                }
+                log.printf("participant %d publishes simulcast source %d: streams %s, lowest quality first%n",
+                        publisherId, streamIds.getFirst(), streamIds);
+                Source src = new Source(publisherId, List.copyOf(streamIds));
+                synchronized (Recorder.this) {
+                    for (int id : streamIds) {
+                        sources.put(key(publisherId, id), src);
+                    }
+                }
+                // Joined without options and nothing asked for yet, the relay subscribes to it at the auto layer.
+                int wantedLayer = layer;
+                if ((selection.manual() || wantedLayer != Protocol.LAYER_AUTO) && wanted(publisherId, streamIds)) {
+                    logLayerEvent("request", publisherId, src.sourceId(), -1, wantedLayer, null);
+                    subscribe(publisherId, src.sourceId(), wantedLayer);
+                }
+            }
+
+            @Override
+            public void onLayer(long publisherId, int sourceId, int streamId, int layerNow, LayerCause cause) {
+                String why = cause == null ? "unknown" : cause.name().toLowerCase(Locale.ROOT);
+                log.printf("participant %d's source %d: layer %d (stream %d) from now on, %s%n", publisherId,
+                        sourceId, layerNow, streamId, why);
+                logLayerEvent("layer", publisherId, sourceId, streamId, layerNow, why);
+            }
+
+            @Override
+            public void onSubscribeRefused(long publisherId, int streamId, int code, String reason) {
+                long stream = key(publisherId, streamId);
+                boolean plain;
+                synchronized (Recorder.this) {
+                    plain = code == ErrorCodes.NO_SUCH_LAYER && !sources.containsKey(stream) && askedAsPlain.add(stream);
+                }
+                if (plain) {
+                    // A stream from JOINED asked for at a layer, in case it was a source's: it is a plain stream.
+                    subscribe(publisherId, streamId, 0);
+                    return;
+                }
+                log.printf("kfrelay record: the relay refused to send stream %d of participant %d: %d %s%n",
+                        streamId, publisherId, code, reason);
+            }
+
+            @Override
             public void onError(Throwable error) {
                 log.println("kfrelay record: " + error.getMessage());
             }
         };
+    }
+
+    /**
+     * Manual subscription: every stream the JOINED lists that the selection wants. A video stream is asked for at
+     * the selection's layer (it may be a layer of a source whose SIMULCAST is on its way), audio as itself.
+     */
+    private void subscribeToJoined(Joined joined) {
+        synchronized (this) {
+            for (ControlMessage.Peer p : joined.participants()) {
+                identities.put(p.id(), p.identity());
+            }
+        }
+        if (!selection.manual()) {
+            return;
+        }
+        for (ControlMessage.Peer p : joined.participants()) {
+            for (ControlMessage.StreamInfo s : p.streams()) {
+                Source src;
+                synchronized (this) {
+                    src = sources.get(key(p.id(), s.streamId()));
+                }
+                if (src != null) {
+                    continue; // its SIMULCAST came already, and with it the subscription
+                }
+                if (wanted(p.id(), List.of(s.streamId()))) {
+                    subscribe(p.id(), s.streamId(), s.kind() == Protocol.KIND_VIDEO ? layer : 0);
+                }
+            }
+        }
+    }
+
+    /** Whether the selection names one of {@code streamIds} of {@code sender} (or names nothing: everything). */
+    private boolean wanted(long sender, List<Integer> streamIds) {
+        if (selection.streams().isEmpty()) {
+            return true;
+        }
+        String identity;
+        synchronized (this) {
+            identity = identities.get(sender);
+        }
+        for (StreamName n : selection.streams()) {
+            if (n.identity().equals(identity) && streamIds.contains(n.streamId())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void subscribe(long publisher, int streamId, int wantedLayer) {
+        KfRelayClient c = client;
+        try {
+            c.subscribe(publisher, streamId, wantedLayer);
+        } catch (IllegalStateException closedOrLeft) {
+            // the recording is ending
+        }
+    }
+
+    private void logLayerEvent(String event, long sender, int sourceId, int streamId, int layerNumber, String cause) {
+        Instant now = clock.instant();
+        StringBuilder l = new StringBuilder(128).append("{\"t\":").append(micros(now))
+                .append(",\"event\":\"").append(event)
+                .append("\",\"sender\":").append(sender)
+                .append(",\"source\":").append(sourceId);
+        if (streamId >= 0) {
+            l.append(",\"stream\":").append(streamId);
+        }
+        l.append(",\"layer\":").append(layerNumber);
+        if (cause != null) {
+            l.append(",\"cause\":\"").append(cause).append('"');
+        }
+        l.append("}\n");
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            try {
+                layerLog.append(l);
+                layerLog.flush(); // rare, and read while the recording runs by whoever watches the switch
+            } catch (IOException e) {
+                writeFailure = writeFailure == null ? e : writeFailure;
+            }
+        }
+    }
+
+    private static long micros(Instant t) {
+        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+    }
+
+    private static long key(long sender, int streamId) {
+        return sender << 16 | streamId;
     }
 
     /** The stream ended: its unfinished frame can never complete. */
@@ -266,15 +597,18 @@ public final class Recorder implements AutoCloseable {
         return assembler.framesInProgress();
     }
 
+    /** Packets received so far. */
+    synchronized long packetsReceived() {
+        return packets;
+    }
+
     private synchronized void onPacket(MediaPacket p) {
         if (stopping) {
             return;
         }
         packets++;
-        Instant now = clock.instant();
-        long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
         line.setLength(0);
-        line.append("{\"t\":").append(micros)
+        line.append("{\"t\":").append(micros(clock.instant()))
                 .append(",\"sender\":").append(p.senderId())
                 .append(",\"stream\":").append(p.streamId())
                 .append(",\"kind\":\"").append(Protocol.kindName(p.kind()))
@@ -295,12 +629,17 @@ public final class Recorder implements AutoCloseable {
         if (frame.kind() != Protocol.KIND_VIDEO) {
             return;
         }
-        String name = frame.senderId() + "-" + frame.streamId();
+        Source src = sources.get(key(frame.senderId(), frame.streamId()));
+        String name = frame.senderId() + "-" + (src == null ? frame.streamId() : src.sourceId());
         try {
             OpenFile f = files.get(name);
             if (f == null) {
                 f = new OpenFile(dir.resolve(name + ".h264"));
                 files.put(name, f);
+            }
+            if (!f.accepts(frame)) {
+                framesLeftBehind++;
+                return;
             }
             f.write(frame);
         } catch (IOException e) {
@@ -312,6 +651,7 @@ public final class Recorder implements AutoCloseable {
     private static final class OpenFile {
         final Path path;
         final OutputStream out;
+        final List<Integer> streams = new ArrayList<>(1);
         long frames;
         long keyframes;
         long bytes;
@@ -319,6 +659,22 @@ public final class Recorder implements AutoCloseable {
         OpenFile(Path path) throws IOException {
             this.path = path;
             this.out = new BufferedOutputStream(Files.newOutputStream(path), 64 * 1024);
+        }
+
+        /**
+         * The stream being written goes on; another one (a simulcast source's next layer) takes over at a keyframe,
+         * where a decoder can follow it. Anything else is a late frame of a layer already left.
+         */
+        boolean accepts(FrameAssembler.Frame frame) {
+            int current = streams.isEmpty() ? -1 : streams.getLast();
+            if (frame.streamId() == current) {
+                return true;
+            }
+            if (current >= 0 && !frame.keyframe()) {
+                return false;
+            }
+            streams.add(frame.streamId());
+            return true;
         }
 
         void write(FrameAssembler.Frame frame) throws IOException {
@@ -331,7 +687,7 @@ public final class Recorder implements AutoCloseable {
         }
 
         StreamFile finish() {
-            return new StreamFile(path, frames, keyframes, bytes);
+            return new StreamFile(path, frames, keyframes, bytes, List.copyOf(streams));
         }
     }
 }

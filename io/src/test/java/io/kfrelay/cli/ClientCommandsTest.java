@@ -81,6 +81,29 @@ class ClientCommandsTest {
     }
 
     @Test
+    void aLayerIsZeroToTwoOrAuto() {
+        assertEquals(2, run("record", "--url", "ws://127.0.0.1:1", "--room", "r", "--out", tmp.toString(), "--layer", "3"));
+        assertTrue(err.toString().contains("0..2 (0 the lowest quality) or auto, not '3'"), err.toString());
+    }
+
+    @Test
+    void aLayerSwitchIsTimeColonLayerWithinTheRecording() {
+        assertEquals(2, run("record", "--url", "ws://127.0.0.1:1", "--room", "r", "--out", tmp.toString(),
+                "--switch-layer-at", "2s"));
+        assertTrue(err.toString().contains("TIME:LAYER"), err.toString());
+        assertEquals(2, run("record", "--url", "ws://127.0.0.1:1", "--room", "r", "--out", tmp.toString(),
+                "--duration", "4s", "--switch-layer-at", "1s:0", "--switch-layer-at", "5s:auto"));
+        assertTrue(err.toString().contains("not before the end of the recording"), err.toString());
+    }
+
+    @Test
+    void aStreamToSubscribeToIsIdentitySlashStream() {
+        assertEquals(2, run("record", "--url", "ws://127.0.0.1:1", "--room", "r", "--out", tmp.toString(),
+                "--subscribe", "alice"));
+        assertTrue(err.toString().contains("IDENTITY/STREAM"), err.toString());
+    }
+
+    @Test
     void theTopLevelHelpNamesTheThreeCommands() {
         assertEquals(0, run("--help"));
         for (String c : new String[] {"serve", "publish", "record"}) {
