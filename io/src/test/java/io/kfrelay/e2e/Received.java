@@ -2,6 +2,7 @@ package io.kfrelay.e2e;
 
 import io.kfrelay.client.ClientListener;
 import io.kfrelay.client.MediaPacket;
+import io.kfrelay.protocol.LayerCause;
 import io.kfrelay.protocol.Protocol;
 
 import java.util.ArrayList;
@@ -21,8 +22,21 @@ final class Received implements ClientListener {
                   long arrivalNanos) implements PacketFlags {
     }
 
-    /** A control event, as text: "joined 3", "left 3", "started 3/1 video", "ended 3/1", "keyframe-request 1". */
+    /** A LAYER message: from now on this layer of the source. */
+    record Layer(long publisher, int source, int stream, int layer, LayerCause cause, long arrivalNanos) {
+    }
+
+    /** A SUBSCRIBE_REFUSED. */
+    record Refusal(long publisher, int stream, int code, String reason) {
+    }
+
+    /**
+     * A control event, as text: "joined 3", "left 3", "started 3/1 video", "ended 3/1", "keyframe-request 1",
+     * "simulcast 3 [1, 2, 3]".
+     */
     final List<String> events = new CopyOnWriteArrayList<>();
+    final List<Layer> layers = new CopyOnWriteArrayList<>();
+    final List<Refusal> refusals = new CopyOnWriteArrayList<>();
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
     private final List<Packet> packets = new ArrayList<>();
     private final Map<Long, String> identities = new ConcurrentHashMap<>();
@@ -60,6 +74,21 @@ final class Received implements ClientListener {
     @Override
     public void onKeyframeRequest(int streamId) {
         events.add("keyframe-request " + streamId);
+    }
+
+    @Override
+    public void onSimulcast(long publisherId, List<Integer> streamIds) {
+        events.add("simulcast " + publisherId + " " + streamIds);
+    }
+
+    @Override
+    public void onLayer(long publisherId, int sourceId, int streamId, int layer, LayerCause cause) {
+        layers.add(new Layer(publisherId, sourceId, streamId, layer, cause, System.nanoTime()));
+    }
+
+    @Override
+    public void onSubscribeRefused(long publisherId, int streamId, int code, String reason) {
+        refusals.add(new Refusal(publisherId, streamId, code, reason));
     }
 
     @Override

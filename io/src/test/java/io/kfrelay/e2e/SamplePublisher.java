@@ -23,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A participant publishing the real sample clip (or other access units), looped at 30 fps on video stream 1
- * (through the same {@link FilePublisher} as {@code kfrelay publish}), and optionally 20 ms audio chunks on stream 2.
+ * (through the same {@link FilePublisher} as {@code kfrelay publish}), and optionally 20 ms audio chunks on stream 2;
+ * or a simulcast source of two or three layers on streams 1, 2, 3.
  */
 final class SamplePublisher implements AutoCloseable {
     static final int VIDEO = 1;
@@ -43,10 +44,15 @@ final class SamplePublisher implements AutoCloseable {
         KfRelayClient join(ClientListener listener) throws Exception;
     }
 
-    private SamplePublisher(List<AccessUnit> frames, String identity, boolean withAudio, Joining joining)
+    /** One layer per list of frames, on streams {@value #VIDEO}, {@value #VIDEO} + 1, ...: more than one is simulcast. */
+    private SamplePublisher(List<List<AccessUnit>> layers, String identity, boolean withAudio, Joining joining)
             throws Exception {
+        List<FilePublisher.Layer> streams = new java.util.ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            streams.add(new FilePublisher.Layer("layer " + i, VIDEO + i, layers.get(i)));
+        }
         // A second of patience: on a busy 2-core machine the client may stall a moment; a test stream must stay whole.
-        video = new FilePublisher(frames, VIDEO, 30, true, new PrintWriter(Writer.nullWriter()), Duration.ofSeconds(1));
+        video = new FilePublisher(streams, 30, true, new PrintWriter(Writer.nullWriter()), Duration.ofSeconds(1));
         client = joining.join(video.listener());
         startNanos = System.nanoTime();
         startedAt = Instant.now();
@@ -69,17 +75,17 @@ final class SamplePublisher implements AutoCloseable {
     }
 
     static SamplePublisher videoOnly(TestRelay relay, String room, String identity, Transport transport) throws Exception {
-        return new SamplePublisher(sample(), identity, false, l -> relay.join(room, identity, l, transport));
+        return new SamplePublisher(List.of(sample()), identity, false, l -> relay.join(room, identity, l, transport));
     }
 
     static SamplePublisher videoAndAudio(TestRelay relay, String room, String identity, Transport transport)
             throws Exception {
-        return new SamplePublisher(sample(), identity, true, l -> relay.join(room, identity, l, transport));
+        return new SamplePublisher(List.of(sample()), identity, true, l -> relay.join(room, identity, l, transport));
     }
 
     /** Publishes {@code frames} (video only) on the connection {@code joining} makes: through a proxy, say. */
     static SamplePublisher video(List<AccessUnit> frames, String identity, Joining joining) throws Exception {
-        return new SamplePublisher(frames, identity, false, joining);
+        return new SamplePublisher(List.of(frames), identity, false, joining);
     }
 
     /** Publishes {@code frames} (video only) to the relay at {@code url}, one that is not a {@link TestRelay}. */
@@ -95,6 +101,14 @@ final class SamplePublisher implements AutoCloseable {
                 throw e;
             }
         });
+    }
+
+    /**
+     * Publishes the layers of one simulcast source (video only) on streams {@value #VIDEO}.. (declared, and
+     * acknowledged by the relay, before any media), looped, all on one clock.
+     */
+    static SamplePublisher simulcast(List<List<AccessUnit>> layers, String identity, Joining joining) throws Exception {
+        return new SamplePublisher(layers, identity, false, joining);
     }
 
     private static List<AccessUnit> sample() {
@@ -113,6 +127,11 @@ final class SamplePublisher implements AutoCloseable {
 
     long id() {
         return client.participantId();
+    }
+
+    /** KEYFRAME_REQUESTs the relay sent this publisher for {@code streamId} so far. */
+    long keyframeRequests(int streamId) {
+        return video.keyframeRequests(streamId);
     }
 
     /** 20 ms chunks of 160 bytes on the 48 kHz clock, each one packet. */

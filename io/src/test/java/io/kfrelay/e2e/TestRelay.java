@@ -97,6 +97,12 @@ final class TestRelay implements AutoCloseable {
         return join(url(transport), room, identity, joinOptions, listener, options(transport));
     }
 
+    /** The same, options last. */
+    KfRelayClient join(String room, String identity, ClientListener listener, Transport transport, int joinOptions)
+            throws Exception {
+        return join(room, identity, joinOptions, listener, transport);
+    }
+
     private KfRelayClient join(URI url, String room, String identity, int joinOptions, ClientListener listener,
                                ClientOptions options) throws Exception {
         KfRelayClient c = KfRelayClient.connect(url, options, listener).get(5, TimeUnit.SECONDS);

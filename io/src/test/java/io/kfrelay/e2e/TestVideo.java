@@ -30,13 +30,26 @@ enum TestVideo {
      * seed) gives every picture fine detail, and {@code ipratio=3} lets the rate control spend it on the IDRs while
      * the deltas stay small, so the average stays near 3 Mbit/s.
      */
-    HD_720P("1280x720", 12, 120, 3, List.of("-vf", "noise=alls=12"), "repeat-headers=1:ipratio=3",
+    HD_720P("1280x720", 12, 120, "3M", "6M", List.of("-vf", "noise=alls=12"), "repeat-headers=1:ipratio=3",
             200 * 1024, 400 * 1024, 2.5, 3.6),
     /**
      * 8 s of 640x360 at about 1 Mbit/s, an IDR every 2 s: a GOP of some 250 packets whose IDR is only about a dozen,
      * so with a few per cent loss most GOPs have a hole while most keyframes arrive whole.
      */
-    SD_360P("640x360", 8, 60, 1, List.of(), "repeat-headers=1", 8 * 1024, 24 * 1024, 0.8, 1.3);
+    SD_360P("640x360", 8, 60, "1M", "2M", List.of(), "repeat-headers=1", 8 * 1024, 24 * 1024, 0.8, 1.3),
+    /** Simulcast layer 0: 320x180 at about 150 kbit/s, IDRs of a few KB. */
+    LAYER_180P("320x180", 6, 60, "150k", "300k", List.of(), "repeat-headers=1", 1024, 8 * 1024, 0.1, 0.25),
+    /** Simulcast layer 1: 640x360 at about 500 kbit/s. */
+    LAYER_360P("640x360", 6, 60, "500k", "1M", List.of(), "repeat-headers=1", 4 * 1024, 24 * 1024, 0.35, 0.7),
+    /** Simulcast layer 2: 1280x720 at about 1.5 Mbit/s, IDRs of some 20-30 KB (a GOP of some 300 packets). */
+    LAYER_720P("1280x720", 6, 60, "1500k", "3M", List.of(), "repeat-headers=1", 12 * 1024, 64 * 1024, 1.1, 2.0);
+
+    /**
+     * The three layers of one simulcast source, lowest quality first: 6 s of the same pattern at three sizes and
+     * rates, each with an IDR every 2 s on the same frames, as a simulcast encoder makes them. Small enough that
+     * three at once are light work for a 2-core machine.
+     */
+    static final List<TestVideo> SIMULCAST = List.of(LAYER_180P, LAYER_360P, LAYER_720P);
 
     static final int FPS = 30;
 
@@ -49,7 +62,7 @@ enum TestVideo {
     private final List<String> encode;
     private List<AccessUnit> units;
 
-    TestVideo(String size, int seconds, int gopFrames, int mbit, List<String> filter, String x264,
+    TestVideo(String size, int seconds, int gopFrames, String rate, String bufsize, List<String> filter, String x264,
               int minIdrBytes, int maxIdrBytes, double minMbit, double maxMbit) {
         this.seconds = seconds;
         this.gopFrames = gopFrames;
@@ -62,7 +75,7 @@ enum TestVideo {
         e.addAll(filter);
         e.addAll(List.of("-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
                 "-bf", "0", "-g", Integer.toString(gopFrames), "-keyint_min", Integer.toString(gopFrames),
-                "-sc_threshold", "0", "-b:v", mbit + "M", "-maxrate", mbit + "M", "-bufsize", 2 * mbit + "M",
+                "-sc_threshold", "0", "-b:v", rate, "-maxrate", rate, "-bufsize", bufsize,
                 "-x264-params", x264, "-f", "h264"));
         this.encode = List.copyOf(e);
     }
