@@ -82,7 +82,7 @@ public final class Recorder implements AutoCloseable {
     private final Map<String, OpenFile> files = new LinkedHashMap<>();
     /** Every layer stream of every source the recorder knows of, by {@link #key}(sender, stream). */
     private final Map<Long, Source> sources = new HashMap<>();
-    /** Identities of the others, by participant id (from JOINED and PARTICIPANT_JOINED). */
+    /** Identities of the others who joined after the recorder, by participant id (PARTICIPANT_JOINED). */
     private final Map<Long, String> identities = new HashMap<>();
     /** Streams refused at a layer and asked for again as plain streams, by {@link #key}: once each. */
     private final Set<Long> askedAsPlain = new HashSet<>();
@@ -493,11 +493,6 @@ public final class Recorder implements AutoCloseable {
      * the selection's layer (it may be a layer of a source whose SIMULCAST is on its way), audio as itself.
      */
     private void subscribeToJoined(Joined joined) {
-        synchronized (this) {
-            for (ControlMessage.Peer p : joined.participants()) {
-                identities.put(p.id(), p.identity());
-            }
-        }
         if (!selection.manual()) {
             return;
         }
@@ -522,16 +517,36 @@ public final class Recorder implements AutoCloseable {
         if (selection.streams().isEmpty()) {
             return true;
         }
-        String identity;
-        synchronized (this) {
-            identity = identities.get(sender);
-        }
+        String identity = identityOf(sender);
         for (StreamName n : selection.streams()) {
             if (n.identity().equals(identity) && streamIds.contains(n.streamId())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The identity of participant {@code id}, or null. Those in JOINED are looked up there: the SIMULCAST messages
+     * that follow it may be handled (on the I/O thread) before {@link #start} has noted them.
+     */
+    private String identityOf(long id) {
+        synchronized (this) {
+            String known = identities.get(id);
+            if (known != null) {
+                return known;
+            }
+        }
+        KfRelayClient c = client;
+        Joined joined = c == null ? null : c.joined();
+        if (joined != null) {
+            for (ControlMessage.Peer p : joined.participants()) {
+                if (p.id() == id) {
+                    return p.identity();
+                }
+            }
+        }
+        return null;
     }
 
     private void subscribe(long publisher, int streamId, int wantedLayer) {
