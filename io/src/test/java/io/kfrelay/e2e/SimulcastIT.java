@@ -1,6 +1,7 @@
 package io.kfrelay.e2e;
 
 import io.kfrelay.cli.Recorder;
+import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.config.CacheMode;
 import io.kfrelay.media.h264.AccessUnit;
 import io.kfrelay.media.h264.AccessUnits;
@@ -9,6 +10,7 @@ import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.LayerCause;
 import io.kfrelay.protocol.Protocol;
 import io.kfrelay.room.RoomInfo;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
@@ -242,6 +246,74 @@ class SimulcastIT {
                     Decoding d = Decoding.of(dir.resolve(f));
                     assertTrue(d.clean(), dir.resolve(f) + ": " + d);
                 }
+            }
+        }
+    }
+
+    @Test
+    void aReceiverWhoseLayerEndsMovesToTheNextBestAndBackWhenItStartsAgain() throws Exception {
+        List<AccessUnit> sample = AccessUnits.of(SampleStream.bytes()); // an IDR every 30 frames
+        try (TestRelay relay = TestRelay.start(CacheMode.GOP)) {
+            Received cameraHears = new Received();
+            KfRelayClient camera = relay.join(ROOM, "camera", cameraHears, Transport.WS);
+            camera.declareSimulcast(1, 2, 3).get(5, TimeUnit.SECONDS);
+            AtomicBoolean topOn = new AtomicBoolean(true);
+            AtomicBoolean stop = new AtomicBoolean();
+            // All three layers at 30 fps; the top one ends when told, and starts again at an IDR when told.
+            Thread sender = Thread.ofPlatform().name("camera").start(() -> {
+                boolean topSending = true;
+                long start = System.nanoTime();
+                for (int slot = 0; !stop.get(); slot++) {
+                    LockSupport.parkNanos(start + slot * 33_333_333L - System.nanoTime());
+                    AccessUnit au = sample.get(slot % sample.size());
+                    if (topSending != topOn.get() && (!topOn.get() || au.keyframe())) {
+                        topSending = topOn.get();
+                        if (!topSending) {
+                            camera.endStream(3);
+                        }
+                    }
+                    for (int stream = 1; stream <= (topSending ? 3 : 2); stream++) {
+                        camera.publishFrame(stream, Protocol.KIND_VIDEO, au.keyframe(),
+                                Unpooled.wrappedBuffer(au.buf(), au.offset(), au.length()), slot * 3000L);
+                    }
+                }
+            });
+            try {
+                Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> startedLayers(relay) == 3);
+                Thread.sleep(500);
+                Received viewer = new Received();
+                relay.join(ROOM, "viewer", viewer, Transport.WS);
+                Eventually.within(Duration.ofSeconds(5), "the viewer gets the top layer", () -> viewer.stream(
+                        camera.participantId(), 3).size() > 15);
+
+                topOn.set(false);
+                Eventually.within(Duration.ofSeconds(5), "the viewer gets layer 1 once layer 2 ended",
+                        () -> viewer.stream(camera.participantId(), 2).size() > 15);
+                int topBefore = viewer.stream(camera.participantId(), 3).size();
+                topOn.set(true);
+                Eventually.within(Duration.ofSeconds(5), "the viewer gets layer 2 again once it started again",
+                        () -> viewer.stream(camera.participantId(), 3).size() > topBefore + 15);
+                stop.set(true);
+                sender.join(2000);
+
+                assertEquals(List.of("3 REQUESTED", "2 AVAILABILITY", "3 AVAILABILITY"),
+                        viewer.layers.stream().map(l -> l.stream() + " " + l.cause()).toList(),
+                        "LAYER: the top layer, the middle one when the top ended, the top again when it came back");
+                List<Received.Packet> video = viewer.packets();
+                for (int i = 1; i < video.size(); i++) {
+                    if (video.get(i).stream() != video.get(i - 1).stream()) {
+                        Received.Packet first = video.get(i);
+                        assertTrue(first.keyframe() && first.frameStart(),
+                                "each layer starts at a keyframe start: " + first);
+                        assertTrue(video.get(i - 1).frameEnd(), "the layer left ended with a whole frame: "
+                                + video.get(i - 1));
+                    }
+                }
+                assertEquals(2, relay.core().metrics().layerSwitches(LayerCause.AVAILABILITY));
+                assertTrue(viewer.errors.isEmpty(), () -> "no client errors: " + viewer.errors);
+            } finally {
+                stop.set(true);
+                sender.join(2000);
             }
         }
     }
