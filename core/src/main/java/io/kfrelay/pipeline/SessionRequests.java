@@ -2,8 +2,8 @@ package io.kfrelay.pipeline;
 
 /**
  * A session's own requests that are not membership, coalesced: keyframe requests (by sender and stream), stream
- * ends (by stream) and subscription changes (by publisher and stream, the latest wins). Each is kept once while
- * pending, at most a fixed number of each, and one
+ * ends (by stream) and subscription changes (by publisher and stream, the latest wins, in the order of the latest
+ * ones). Each is kept once while pending, at most a fixed number of each, and one
  * {@link Command.Requests} in the ring carries all of them, so a client that sends thousands of requests a second
  * costs its shard one ring event per round trip of the consumer. Producers are the session's I/O thread; the
  * consumer takes them. Not a hot path: a plain monitor.
@@ -137,11 +137,19 @@ final class SessionRequests {
             this.values = new int[capacity];
         }
 
-        /** If {@code key} is pending, gives it {@code value} and returns true. */
+        /**
+         * If {@code key} is pending, gives it {@code value}, moves it last and returns true. Last, because it is now
+         * the latest: a simulcast source answers to each of its stream ids, so a change naming one id must not be
+         * applied before an older one naming another (the older would win).
+         */
         boolean replace(long key, int value) {
             for (int i = 0; i < count; i++) {
                 if (keys[i] == key) {
-                    values[i] = value;
+                    int after = count - i - 1;
+                    System.arraycopy(keys, i + 1, keys, i, after);
+                    System.arraycopy(values, i + 1, values, i, after);
+                    keys[count - 1] = key;
+                    values[count - 1] = value;
                     return true;
                 }
             }
