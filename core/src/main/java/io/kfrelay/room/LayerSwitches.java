@@ -146,12 +146,13 @@ final class LayerSwitches {
                     "source " + source.sourceId() + " has layers 0.." + source.top() + " (or auto, 255), not " + layer);
             return;
         }
-        stats.increment(Stat.SUBSCRIBES);
         SourceSubscription s = receiver.sourceSubscriptions.get(Subscription.key(source.owner.id, source.sourceId()));
+        if (s != null && s.preference == layer) {
+            return; // nothing changes
+        }
+        stats.increment(Stat.SUBSCRIBES);
         if (s == null) {
             s = subscribe(receiver, source, layer);
-        } else if (s.preference == layer) {
-            return;
         } else {
             s.preference = layer;
             s.ceiling = source.top(); // auto starts again from the top; a fixed layer is what it says
@@ -176,11 +177,20 @@ final class LayerSwitches {
         }
     }
 
+    /**
+     * Ends a source subscription. With {@code purge} (an UNSUBSCRIBE) the receiver's queues drop what they still hold
+     * of every layer, not only the one sent now: after a recent switch the old layer's last frames may still wait.
+     */
     private void drop(SourceSubscription s, boolean purge) {
         clearPending(s);
         if (s.leg != null) {
-            subscriptions.remove(s.leg, purge);
+            subscriptions.remove(s.leg, false);
             s.leg = null;
+        }
+        if (purge) {
+            for (int streamId : s.source.streamIds) {
+                egress.purge(s.receiver, s.source.owner.id, streamId);
+            }
         }
     }
 

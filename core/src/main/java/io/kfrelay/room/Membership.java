@@ -339,6 +339,15 @@ final class Membership {
         }
     }
 
+    /** Whether {@code r} has a leg on {@code s}: only a receiver of a stream may ask its publisher for a keyframe. */
+    private static boolean receives(Participant r, PublishedStream s) {
+        if (s.source == null) {
+            return r.streamSubscriptions.containsKey(Subscription.key(s.owner.id, s.streamId));
+        }
+        SourceSubscription sub = r.sourceSubscriptions.get(Subscription.key(s.owner.id, s.source.sourceId()));
+        return sub != null && sub.leg != null && sub.leg.stream == s;
+    }
+
     /** A receiver asks for a keyframe of {@code senderId}'s stream (e.g. after loss). */
     void keyframeRequest(int requesterId, long senderId, int streamId, long now) {
         Participant requester = participants.get(requesterId);
@@ -350,7 +359,7 @@ final class Membership {
             return;
         }
         PublishedStream s = owner.streams.get(streamId);
-        if (s != null && s.isVideo()) {
+        if (s != null && s.isVideo() && receives(requester, s)) {
             keyframes.request(s, now);
         }
     }

@@ -182,10 +182,10 @@ final class Subscriptions {
                     "stream " + s.streamId + " is not simulcast: its one layer is 0");
             return;
         }
-        stats.increment(Stat.SUBSCRIBES);
         if (receiver.streamSubscriptions.containsKey(Subscription.key(s.owner.id, s.streamId))) {
-            return;
+            return; // nothing changes
         }
+        stats.increment(Stat.SUBSCRIBES);
         start(receiver, addPlain(receiver, s), now);
     }
 

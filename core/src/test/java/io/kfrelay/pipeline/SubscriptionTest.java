@@ -218,6 +218,25 @@ class SubscriptionTest {
     }
 
     @Test
+    @DisplayName("only a receiver of a stream may ask its publisher for a keyframe; a SUBSCRIBE that changes nothing is not counted")
+    void keyframeRequestsOnlyFromReceivers() {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(CacheMode.GOP).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(CAM, 1);
+        TestPeer viewer = relay.joinManual("r", "viewer");
+        viewer.session.requestKeyframe(pub.id(), CAM);
+        relay.settle();
+        assertTrue(pub.sink.controls(ControlMessage.KeyframeRequest.class).isEmpty(), "not subscribed: ignored");
+        viewer.subscribe(pub, CAM);
+        viewer.subscribe(pub, CAM, 0);
+        relay.settle();
+        assertEquals(1, relay.stat(Stat.SUBSCRIBES));
+        viewer.session.requestKeyframe(pub.id(), CAM);
+        relay.settle();
+        assertEquals(1, pub.sink.controls(ControlMessage.KeyframeRequest.class).size());
+    }
+
+    @Test
     @DisplayName("a participant without canSubscribe is refused SUBSCRIBE_NOT_ALLOWED")
     void notAllowed() {
         relay = new TestRelay();
