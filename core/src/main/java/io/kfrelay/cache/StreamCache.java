@@ -370,6 +370,15 @@ public final class StreamCache implements AutoCloseable {
         return gopOpen;
     }
 
+    /**
+     * What a joiner is replayed now is followed by the live stream with no gap: the replay ends in a GOP that still
+     * grows, or in the keyframe being assembled (its remaining packets and what follows come live). Otherwise deltas
+     * went by that the replay does not hold, and only a fresh keyframe makes the picture whole.
+     */
+    public boolean replayContinuesLive() {
+        return gopOpen || replaysAssembling();
+    }
+
     public CacheMode mode() {
         return settings.mode();
     }

@@ -70,10 +70,10 @@ final class Subscriptions {
                 }
                 s.cache.replaySlices(slices);
                 leg.awaitingKeyframe = false;
-                // Without a GOP that is still growing (keyframe mode, or a GOP closed by a cap or a gap), what
-                // follows the replayed keyframe has a gap for this receiver: a fresh keyframe ends it. Asked for
-                // once the replay is out: a live keyframe to everyone, requested now, would compete with it.
-                if (!s.cache.isGopOpen()) {
+                // Unless the replay ends in a growing GOP or a keyframe still arriving, what follows the replayed
+                // keyframe has a gap for this receiver: a fresh keyframe ends it. Asked for once the replay is out:
+                // a live keyframe to everyone, requested now, would compete with it.
+                if (!s.cache.replayContinuesLive()) {
                     receiver.keyframesAfterReplay.add(s);
                 }
             } else {

@@ -10,6 +10,8 @@ import io.kfrelay.testing.TestRelay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -79,6 +81,29 @@ class KeyframeRequestTest {
         relay.settle();
         assertEquals(List.of(new ControlMessage.KeyframeRequest(pub.id(), 1)), requests(pub));
         assertEquals(3, joinerSink.media().stream().filter(RecordingSink.Media::replay).count());
+    }
+
+    @ParameterizedTest(name = "{0} mode")
+    @EnumSource(CacheMode.class)
+    @DisplayName("a joiner replayed a keyframe still arriving asks for no other: its rest and what follows come live")
+    void aReplayEndingInAKeyframeStillArrivingAsksNothing(CacheMode mode) throws Exception {
+        relay = new TestRelay(RelayConfig.builder().cacheMode(mode).build());
+        TestPeer pub = relay.join("r", "pub");
+        pub.keyframe(1, 2);
+        pub.delta(1);
+        pub.keyframeStart(1, 1, 3);
+        relay.settle();
+
+        RecordingSink joinerSink = new RecordingSink();
+        relay.joinAsync("r", "late", joinerSink);
+        relay.settle();
+        pub.keyframeRest(1, 1, 3);
+        pub.delta(1);
+        relay.settle();
+        assertTrue(requests(pub).isEmpty(), "asked " + requests(pub));
+        assertEquals(mode == CacheMode.GOP ? 4 : 3,
+                joinerSink.media().stream().filter(RecordingSink.Media::replay).count(),
+                "the cached keyframe (and GOP), then the first packet of the one arriving");
     }
 
     @Test
