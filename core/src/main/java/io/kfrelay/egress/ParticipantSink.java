@@ -38,6 +38,17 @@ public interface ParticipantSink {
     }
 
     /**
+     * Bytes for this receiver that have not left the relay yet: {@link #backlogBytes()} and what the transport below
+     * the sink still holds (a channel's outbound buffer, which fills up to its high-water mark before the sink's own
+     * queue grows, and empties into the queue's drain in steps). What the auto layer watches: a congested receiver
+     * shows here as one steady backlog, not as a queue that stays put while the transport works off its share.
+     * Any thread, approximate.
+     */
+    default long unsentBytes() {
+        return backlogBytes();
+    }
+
+    /**
      * Runs {@code wakeup} once, on any thread, when the backlog has fallen to {@code bytes} or below or the sink is
      * closing (at once if it already has). One waiter at a time: the participant's replay thread.
      */

@@ -9,7 +9,9 @@ import io.kfrelay.config.AutoLayerSettings;
  *
  * <p>Down: the backlog has been above the down mark for {@code downAfter}, and is not smaller than when it went
  * above it (a backlog that shrinks below that reference starts the wait again, from there): a link that drains a
- * burst, or what a higher layer left queued, is catching up, not failing. Up: the backlog has stayed at or below the
+ * burst, or what a higher layer left queued, is catching up, not failing. After a move down the wait starts again
+ * at the next look, from the backlog then, which includes the new layer's replay (the receiver's auto layer is not
+ * looked at while a replay runs). Up: the backlog has stayed at or below the
  * up mark for the subscription's current wait; the wait starts at {@code upAfter} and doubles (to at most
  * {@link AutoLayerSettings#MAX_UP_AFTER_FACTOR} times) whenever a move up is followed by a move down within twice
  * the wait, and is back to {@code upAfter} once a move up has held that long.
@@ -56,8 +58,9 @@ final class AutoLayer {
                     s.upAfterNanos = Math.min(maxUpAfterNanos, 2 * s.upAfterNanos); // the move up did not hold
                 }
                 s.lastDownNanos = now;
-                s.overSinceNanos = now; // what the higher layer left queued drains first
-                s.backlogAtOver = backlogBytes;
+                // The wait starts again at the next look, from the backlog then: what the higher layer left queued
+                // drains first, and the switch itself may add a burst (the new layer's replay) before that look.
+                s.overSinceNanos = NEVER;
                 return Move.DOWN;
             }
             return Move.STAY;

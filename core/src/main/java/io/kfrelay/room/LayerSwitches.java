@@ -293,7 +293,7 @@ final class LayerSwitches {
     private void auto(SourceSubscription s, PublishedStream layer, int lowest, long now) {
         SimulcastSource source = s.source;
         int current = layer.layer;
-        long backlog = s.receiver.sink.backlogBytes();
+        long backlog = s.receiver.sink.unsentBytes();
         switch (autoLayer.decide(s, backlog, now, current > lowest, s.ceiling < source.top())) {
             case DOWN -> {
                 s.ceiling = Math.max(0, current - 1);

@@ -66,6 +66,19 @@ class AutoLayerTest {
     }
 
     @Test
+    @DisplayName("after a down, the new layer's replay raises the queue: the next wait is measured from the first look after it")
+    void afterDownTheSwitchsReplayIsNotCongestion() {
+        policy.decide(s, 300_000, 0, true, false);
+        assertEquals(DOWN, policy.decide(s, 360_000, S, true, false));
+        assertEquals(STAY, policy.decide(s, 500_000, S + S / 10, true, false), "the replay of the new layer's GOP queued");
+        assertEquals(STAY, policy.decide(s, 500_000, S + S / 2, true, false));
+        assertEquals(STAY, policy.decide(s, 490_000, 2 * S + S / 5, true, false),
+                "above the backlog at the down for longer than the wait, but not above the first look after it");
+        assertEquals(STAY, policy.decide(s, 495_000, 3 * S, true, false), "growing again, from 490 000: a new wait");
+        assertEquals(DOWN, policy.decide(s, 500_000, 3 * S + S / 5 + S, true, false), "growing for the whole wait");
+    }
+
+    @Test
     @DisplayName("up only after the queue stayed drained for the whole wait; any look above the up mark starts it again")
     void upAfterDrained() {
         assertEquals(STAY, policy.decide(s, 0, 0, false, true), "the wait starts");

@@ -26,6 +26,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
@@ -50,6 +51,17 @@ public final class RelayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RelayServer.class.getName());
     /** Event loops get this long to finish their last tasks after every connection is closed. */
     private static final Duration LOOP_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Linux's TCP_NOTSENT_LOWAT (setsockopt IPPROTO_TCP, 25) on every WebSocket connection: the kernel takes more
+     * for a connection only while less than this is waiting unsent in its socket (what is in flight does not count,
+     * so a fast link's throughput is untouched). Without it the send buffer grows by autotuning to megabytes
+     * (tcp_wmem), seconds of media on a slow link that the relay can neither see nor drop: a congested receiver's
+     * backlog would show in the relay's queues (what its drop policy and the auto layer act on) only once the kernel
+     * has filled up. Epoll and io_uring only (NIO cannot set it).
+     */
+    private static final IntegerUnixChannelOption TCP_NOTSENT_LOWAT =
+            new IntegerUnixChannelOption("TCP_NOTSENT_LOWAT", 6, 25);
+    private static final int NOTSENT_LOWAT_BYTES = 64 * 1024;
 
     private enum State { NEW, RUNNING, CLOSED }
 
@@ -134,6 +146,9 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
                 .childHandler(new WsChannelInitializer(core, ws, metrics, connections, security()));
+        if (transport.kind() != TransportKind.NIO) {
+            bootstrap.childOption(TCP_NOTSENT_LOWAT, NOTSENT_LOWAT_BYTES);
+        }
         try {
             wsListener = bootstrap.bind(bindTo).syncUninterruptibly().channel();
             wsBound = (InetSocketAddress) wsListener.localAddress();

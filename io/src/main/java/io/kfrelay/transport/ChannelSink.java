@@ -25,6 +25,7 @@ import java.time.Duration;
  * control is owned.
  */
 public final class ChannelSink implements ParticipantSink {
+    private final EgressPort port;
     private final EgressQueue queue;
     private final MediaAdmission admission;
     private final StallWatch stall;
@@ -43,6 +44,7 @@ public final class ChannelSink implements ParticipantSink {
      */
     public ChannelSink(EgressPort port, SinkLimits limits, KeyframeRequester keyframes, TransportMetrics metrics,
                        Duration closeTimeout) {
+        this.port = port;
         this.queue = new EgressQueue(port, limits, metrics, closeTimeout, this::drained);
         this.admission = new MediaAdmission(limits, queue.budget(), keyframes, metrics);
         this.stall = new StallWatch(queue, port, limits, metrics);
@@ -81,6 +83,12 @@ public final class ChannelSink implements ParticipantSink {
     @Override
     public long backlogBytes() {
         return queue.budget().bytes();
+    }
+
+    /** The queue's bytes and what the port holds of what the drain wrote (a channel's outbound buffer). */
+    @Override
+    public long unsentBytes() {
+        return queue.budget().bytes() + port.heldBytes();
     }
 
     /** A replay waits for this receiver: the stall watch times the wait (a receiver that never reads is cut). */

@@ -3,6 +3,7 @@ package io.kfrelay.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 
 /**
@@ -38,6 +39,14 @@ public interface EgressPort {
 
     /** Cuts the connection off at once (slow receiver, drain timeout). */
     void close();
+
+    /**
+     * Bytes written to this port that the transport still holds, not yet handed to the operating system (a channel's
+     * outbound buffer). Any thread, approximate.
+     */
+    default long heldBytes() {
+        return 0;
+    }
 
     /** Where the sink allocates the messages it makes itself (the stall ERROR): the connection's allocator. */
     default ByteBufAllocator alloc() {
@@ -85,6 +94,12 @@ public interface EgressPort {
             @Override
             public void close() {
                 channel.close();
+            }
+
+            @Override
+            public long heldBytes() {
+                ChannelOutboundBuffer held = channel.unsafe().outboundBuffer();
+                return held == null ? 0 : held.totalPendingWriteBytes(); // null once closed
             }
 
             @Override

@@ -102,6 +102,15 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** Waits for the child to exit by itself and for its last stdout line; returns its exit status. */
+    int awaitExit(Duration limit) throws InterruptedException {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " did not exit within " + limit.toMillis() + " ms; " + transcript());
+        }
+        reader.join(EXIT_TIMEOUT.toMillis());
+        return process.exitValue();
+    }
+
     /** The stdout lines so far. */
     List<String> lines() {
         synchronized (lines) {

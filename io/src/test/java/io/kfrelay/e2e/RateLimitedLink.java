@@ -31,17 +31,21 @@ final class RateLimitedLink implements AutoCloseable {
     private final String remoteDevice;
     private final InetAddress hostAddress;
     private final InetAddress remoteAddress;
-    private final String qdisc;
+    private final int burstBytes;
+    private final Duration latency;
+    private volatile long bitsPerSecond;
     private final Thread cleanupOnSignal;
     private boolean closed;
 
-    private RateLimitedLink(int index, String qdisc) {
+    private RateLimitedLink(int index, long bitsPerSecond, int burstBytes, Duration latency) {
         this.namespace = "kflink" + index;
         this.hostDevice = "kfl" + index + "h";
         this.remoteDevice = "kfl" + index + "n";
         this.hostAddress = address(index, 1);
         this.remoteAddress = address(index, 2);
-        this.qdisc = qdisc;
+        this.bitsPerSecond = bitsPerSecond;
+        this.burstBytes = burstBytes;
+        this.latency = latency;
         this.cleanupOnSignal = new Thread(this::remove, "remove-" + namespace);
     }
 
@@ -50,11 +54,10 @@ final class RateLimitedLink implements AutoCloseable {
      * {@code burstBytes} and at most {@code latency} of queue (tbf's own words: what waits longer is dropped).
      */
     static RateLimitedLink open(long bitsPerSecond, int burstBytes, Duration latency) {
-        String qdisc = "tbf rate " + bitsPerSecond + "bit burst " + burstBytes + " latency " + latency.toMillis() + "ms";
         ExternalCommand probe = null;
         for (int attempt = 0; attempt < 20; attempt++) {
             int index = ThreadLocalRandom.current().nextInt(INDEXES);
-            RateLimitedLink link = new RateLimitedLink(index, qdisc);
+            RateLimitedLink link = new RateLimitedLink(index, bitsPerSecond, burstBytes, latency);
             probe = ExternalCommand.run(IP_TIMEOUT, "ip", "netns", "add", link.namespace);
             if (probe.ok()) {
                 Runtime.getRuntime().addShutdownHook(link.cleanupOnSignal);
@@ -80,9 +83,26 @@ final class RateLimitedLink implements AutoCloseable {
         ip("-n", namespace, "addr", "add", remoteAddress.getHostAddress() + "/30", "dev", remoteDevice);
         ip("-n", namespace, "link", "set", remoteDevice, "up");
         ip("-n", namespace, "link", "set", "lo", "up");
-        List<String> tc = new ArrayList<>(List.of("tc", "qdisc", "add", "dev", hostDevice, "root"));
-        tc.addAll(List.of(qdisc.split(" ")));
-        ExternalCommand.require(IP_TIMEOUT, tc.toArray(String[]::new));
+        tc("add", bitsPerSecond);
+    }
+
+    /**
+     * Changes the link's rate in place ({@code tc qdisc change}: same bucket and queue, what is queued stays), as a
+     * real link's capacity changes under a connection that stays up.
+     */
+    void setRate(long bitsPerSecond) {
+        tc("change", bitsPerSecond);
+        this.bitsPerSecond = bitsPerSecond;
+    }
+
+    /** The rate towards the namespace now, bits per second. */
+    long rate() {
+        return bitsPerSecond;
+    }
+
+    private void tc(String verb, long rate) {
+        ExternalCommand.require(IP_TIMEOUT, "tc", "qdisc", verb, "dev", hostDevice, "root", "tbf", "rate", rate + "bit",
+                "burst", Integer.toString(burstBytes), "latency", latency.toMillis() + "ms");
     }
 
     /** The host's end: where a relay listens for receivers in the namespace. */
@@ -160,7 +180,7 @@ final class RateLimitedLink implements AutoCloseable {
 
     @Override
     public String toString() {
-        return namespace + " (" + hostAddress.getHostAddress() + " -> " + remoteAddress.getHostAddress() + ", "
-                + qdisc + ")";
+        return namespace + " (" + hostAddress.getHostAddress() + " -> " + remoteAddress.getHostAddress() + ", tbf rate "
+                + bitsPerSecond + "bit burst " + burstBytes + " latency " + latency.toMillis() + "ms)";
     }
 }

@@ -48,8 +48,15 @@ final class RecorderProcess implements AutoCloseable {
      */
     static RecorderProcess start(UnaryOperator<List<String>> wrap, URI url, String pin, String room, Path out,
                                  Duration duration, Path logDir) throws Exception {
-        List<String> args = List.of(url.toString(), pin == null ? "-" : pin, room, out.toString(),
-                duration.toMillis() + "ms");
+        return start(wrap, url, pin, room, out, duration, List.of(), logDir);
+    }
+
+    /** The same, with more {@code kfrelay record} options (e.g. {@code --layer auto}) for the real recording. */
+    static RecorderProcess start(UnaryOperator<List<String>> wrap, URI url, String pin, String room, Path out,
+                                 Duration duration, List<String> options, Path logDir) throws Exception {
+        List<String> args = new ArrayList<>(List.of(url.toString(), pin == null ? "-" : pin, room, out.toString(),
+                duration.toMillis() + "ms"));
+        args.addAll(options);
         ChildJvm jvm = ChildJvm.start("recorder", wrap, List.of("-Xmx512m"), Child.class, args, logDir);
         try {
             jvm.awaitLine("ready", READY_TIMEOUT);
@@ -68,14 +75,28 @@ final class RecorderProcess implements AutoCloseable {
 
     /** Waits for the recording to end (its duration and a margin). */
     Run finish() throws Exception {
-        long start = micros(jvm.awaitLine("start ", Duration.ofSeconds(5)));
         String exit = jvm.awaitLine("exit ", duration.plusSeconds(15));
+        return run(Integer.parseInt(exit.substring("exit ".length()).strip()));
+    }
+
+    /**
+     * Ends the recording before its duration, as Ctrl-C does ({@code kfrelay record} writes out what it has and
+     * prints its summary, exit status 0); returns when the JVM has exited.
+     */
+    Run stop() throws Exception {
+        jvm.awaitLine("start ", Duration.ofSeconds(5));
+        jvm.send("stop");
+        return run(jvm.awaitExit(Duration.ofSeconds(15)));
+    }
+
+    private Run run(int status) throws InterruptedException {
+        long start = micros(jvm.awaitLine("start ", Duration.ofSeconds(5)));
         List<String> lines = jvm.lines();
         long joinedMicros = lines.stream().filter(l -> l.startsWith("err ") && l.contains(" recording room "))
                 .mapToLong(RecorderProcess::micros).findFirst().orElse(-1);
         String summary = lines.stream().filter(l -> l.startsWith("out ")).map(l -> l.split(" ", 3)[2]).findFirst()
                 .orElse("(no summary)");
-        return new Run(start, joinedMicros, Integer.parseInt(exit.substring("exit ".length()).strip()), summary);
+        return new Run(start, joinedMicros, status, summary);
     }
 
     String transcript() {
@@ -97,9 +118,10 @@ final class RecorderProcess implements AutoCloseable {
     }
 
     /**
-     * The child's main: URL PIN|- ROOM OUT DURATION. Prints "ready" after the warm-up, waits for "go", prints
-     * "start MICROS", runs {@code kfrelay record} printing each of its lines as "out|err MICROS LINE", then
-     * "exit STATUS".
+     * The child's main: URL PIN|- ROOM OUT DURATION [OPTION...]. Prints "ready" after the warm-up, waits for "go",
+     * prints "start MICROS", runs {@code kfrelay record} printing each of its lines as "out|err MICROS LINE", then
+     * "exit STATUS". A "stop" from the parent during the recording exits the JVM at once, which stops the recording
+     * as a signal would.
      */
     public static final class Child {
         public static void main(String[] a) throws InterruptedException {
@@ -109,7 +131,7 @@ final class RecorderProcess implements AutoCloseable {
             Path out = Path.of(a[3]);
             Writer discard = Writer.nullWriter();
             int warm = Main.run(command(url, pin, "warm-up-" + a[2], out.resolveSibling(out.getFileName() + "-warm-up"),
-                    "300ms"), Map.of(), new PrintWriter(discard), new PrintWriter(discard));
+                    "300ms", List.of()), Map.of(), new PrintWriter(discard), new PrintWriter(discard));
             if (warm != 0) {
                 System.out.println("warm-up failed with status " + warm);
                 System.exit(1);
@@ -118,8 +140,19 @@ final class RecorderProcess implements AutoCloseable {
             while (!parent.take().equals("go")) {
                 // only "go" starts it
             }
+            Thread.ofPlatform().daemon().name("stop").start(() -> {
+                try {
+                    while (!parent.take().equals("stop")) {
+                        // only "stop" stops it
+                    }
+                    System.exit(0); // kfrelay record's shutdown hook stops the recording and halts with 0
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
             System.out.println("start " + nowMicros());
-            int status = Main.run(command(url, pin, a[2], out, a[4]), Map.of(),
+            List<String> options = List.of(a).subList(5, a.length);
+            int status = Main.run(command(url, pin, a[2], out, a[4], options), Map.of(),
                     new PrintWriter(new StampedLines("out"), true),
                     new PrintWriter(new StampedLines("err"), true));
             System.out.println("exit " + status);
@@ -127,12 +160,14 @@ final class RecorderProcess implements AutoCloseable {
             System.exit(0);
         }
 
-        private static String[] command(String url, String pin, String room, Path out, String duration) {
+        private static String[] command(String url, String pin, String room, Path out, String duration,
+                                        List<String> options) {
             List<String> c = new ArrayList<>(List.of("record", "--url", url, "--room", room, "--out", out.toString(),
                     "--duration", duration));
             if (!pin.equals("-")) {
                 c.addAll(List.of("--pin", pin));
             }
+            c.addAll(options);
             return c.toArray(String[]::new);
         }
     }

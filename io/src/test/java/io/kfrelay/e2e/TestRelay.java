@@ -14,21 +14,26 @@ import io.kfrelay.server.ServerConfig;
 import io.kfrelay.transport.TransportMetrics;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real relay on 127.0.0.1 with ephemeral ports, a WebSocket and a QUIC listener (self-signed; QUIC clients pin its
- * fingerprint), and the clients a test connects to it (closed with it).
+ * A real relay on 127.0.0.1 (or another address of this host) with ephemeral ports, a WebSocket and a QUIC listener
+ * (self-signed; QUIC clients pin its fingerprint), and the clients a test connects to it (closed with it).
  */
 final class TestRelay implements AutoCloseable {
+    private static final String LOOPBACK = "127.0.0.1";
+
     private final RelayServer server;
+    private final String host;
     private final List<KfRelayClient> clients = new ArrayList<>();
 
-    private TestRelay(RelayServer server) {
+    private TestRelay(RelayServer server, String host) {
         this.server = server;
+        this.host = host;
     }
 
     static TestRelay start(CacheMode mode) throws IOException {
@@ -36,12 +41,23 @@ final class TestRelay implements AutoCloseable {
     }
 
     static TestRelay start(RelayConfig relay) throws IOException {
-        return start(relay, QuicConfig.builder().listen("127.0.0.1", 0).build());
+        return start(relay, QuicConfig.builder().listen(LOOPBACK, 0).build());
     }
 
     static TestRelay start(RelayConfig relay, QuicConfig quic) throws IOException {
-        ServerConfig net = ServerConfig.builder().wsListen("127.0.0.1", 0).eventLoopThreads(2).build();
-        return new TestRelay(new RelayServer(net, relay).withQuic(quic).start());
+        ServerConfig net = ServerConfig.builder().wsListen(LOOPBACK, 0).eventLoopThreads(2).build();
+        return new TestRelay(new RelayServer(net, relay).withQuic(quic).start(), LOOPBACK);
+    }
+
+    /**
+     * Both listeners on {@code host} instead of loopback: e.g. the host's end of a {@link RateLimitedLink}, which
+     * clients in its namespace reach through the link and clients on this host directly.
+     */
+    static TestRelay startOn(InetAddress host, RelayConfig relay) throws IOException {
+        String address = host.getHostAddress();
+        ServerConfig net = ServerConfig.builder().wsListen(address, 0).eventLoopThreads(2).build();
+        QuicConfig quic = QuicConfig.builder().listen(address, 0).build();
+        return new TestRelay(new RelayServer(net, relay).withQuic(quic).start(), address);
     }
 
     /**
@@ -49,19 +65,19 @@ final class TestRelay implements AutoCloseable {
      * 127.0.0.1, which a real relay would count as one host).
      */
     static TestRelay startForCrowds(RelayConfig relay) throws IOException {
-        ServerConfig net = ServerConfig.builder().wsListen("127.0.0.1", 0).eventLoopThreads(2).build();
+        ServerConfig net = ServerConfig.builder().wsListen(LOOPBACK, 0).eventLoopThreads(2).build();
         SecurityConfig crowd = SecurityConfig.builder().joinsPerSecondPerAddress(10_000).maxPendingPerAddress(10_000)
                 .ingressPacketsPerSecond(1_000_000).ingressBytesPerSecond(1L << 30)
                 .build();
-        return new TestRelay(new RelayServer(net, relay).withQuic(QuicConfig.builder().listen("127.0.0.1", 0).build())
-                .withSecurity(crowd).start());
+        return new TestRelay(new RelayServer(net, relay).withQuic(QuicConfig.builder().listen(LOOPBACK, 0).build())
+                .withSecurity(crowd).start(), LOOPBACK);
     }
 
     /** The relay's URL for {@code transport}. */
     URI url(Transport transport) {
         return switch (transport) {
             case WS -> url();
-            case QUIC -> URI.create("quic://127.0.0.1:" + server.quic().address().getPort());
+            case QUIC -> URI.create("quic://" + host + ":" + server.quic().address().getPort());
         };
     }
 
@@ -113,9 +129,9 @@ final class TestRelay implements AutoCloseable {
         return c;
     }
 
-    /** ws://127.0.0.1:PORT, no path: the relay upgrades / as well as its configured path. */
+    /** ws://127.0.0.1:PORT (or the address it listens on), no path: the relay upgrades / as well as its configured path. */
     URI url() {
-        return URI.create("ws://127.0.0.1:" + server.wsPort());
+        return URI.create("ws://" + host + ":" + server.wsPort());
     }
 
     RelayServer server() {

@@ -124,6 +124,22 @@ class ChannelSinkTest {
     }
 
     @Test
+    void unsentBytesAreTheQueuesAndWhatTheChannelStillHolds() {
+        unwritable();
+        send(video(DELTA, 1, 1, 0));
+        sink.flush();
+        channel.runPendingTasks();
+        long queued = sink.backlogBytes();
+        assertEquals(MediaHeader.LENGTH + 100, queued, "queued: the channel is unwritable");
+        assertEquals(queued, sink.unsentBytes(), "the channel holds nothing yet");
+
+        channel.write(Unpooled.buffer(1000).writeZero(1000)); // taken by the channel, not by its socket yet
+        assertEquals(queued, sink.backlogBytes(), "the queue alone (what a replay paces itself by)");
+        assertTrue(sink.unsentBytes() >= queued + 1000, "the queue and the channel's outbound buffer: "
+                + sink.unsentBytes());
+    }
+
+    @Test
     void queuedMediaIsADuplicateSoTheSharedPacketIsUntouched() {
         ByteBuf packet = video(KEYFRAME_START, 1, 1, 7);
         int readerIndex = packet.readerIndex();
