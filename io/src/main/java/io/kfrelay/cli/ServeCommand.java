@@ -169,13 +169,13 @@ final class ServeCommand implements Callable<Integer> {
     // ---------------------------------------------------------------- simulcast auto layer
 
     @Option(names = "--layer-down-backlog", paramLabel = "SIZE", defaultValue = "256k", converter = Converters.Bytes.class,
-            description = "A receiver on a simulcast source's auto layer moves down one layer when its egress queue "
-                    + "(what its transport has not taken yet) has held more than this for --layer-down-after without "
+            description = "A receiver on a simulcast source's auto layer moves down one layer when what it "
+                    + "has not been sent yet (its egress queue and its connection's outbound buffer) has held more than this for --layer-down-after without "
                     + "shrinking; keep it well below --sink-queue-bytes, so it moves down before it loses packets.")
     long layerDownBacklog;
 
     @Option(names = "--layer-up-backlog", paramLabel = "SIZE", defaultValue = "16k", converter = Converters.Bytes.class,
-            description = "An auto-layer receiver whose egress queue stays at or below this counts as drained.")
+            description = "An auto-layer receiver whose unsent bytes stay at or below this counts as drained.")
     long layerUpBacklog;
 
     @Option(names = "--layer-up-after", paramLabel = "DURATION", defaultValue = "4s", converter = Converters.Time.class,
@@ -184,7 +184,7 @@ final class ServeCommand implements Callable<Integer> {
     Duration layerUpAfter;
 
     @Option(names = "--layer-down-after", paramLabel = "DURATION", defaultValue = "1s", converter = Converters.Time.class,
-            description = "How long an auto-layer receiver's egress queue must stay above --layer-down-backlog, not "
+            description = "How long an auto-layer receiver's unsent bytes must stay above --layer-down-backlog, not "
                     + "shrinking, before it moves down one layer (a queue that drains is a link catching up).")
     Duration layerDownAfter;
 
