@@ -1,0 +1,200 @@
+package io.kfrelay.e2e;
+
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import io.kfrelay.cli.Recorder;
+import io.kfrelay.client.ClientOptions;
+import io.kfrelay.config.CacheMode;
+import io.kfrelay.media.h264.AccessUnits;
+import io.kfrelay.media.h264.SampleStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Spec (issue 14): the page {@code kfrelay serve} serves on its WebSocket port watches and publishes in a real
+ * browser (Debian's headless Chromium, WebCodecs). A browser joining a room mid-GOP shows a picture at once (pixels
+ * of its canvas, not black), its time from JOIN to first picture measured; in gop mode its decoder reports no error.
+ * A browser publishing its (fake) camera and microphone is recorded by {@code kfrelay record} into H.264 that ffmpeg
+ * decodes and an audio stream, and a second browser joining late sees its picture. Screenshots are kept under
+ * {@code io/target/browser-artifacts/}.
+ */
+@Timeout(180)
+class BrowserIT {
+    static final Path ARTIFACTS = Path.of("target", "browser-artifacts");
+    private static final String ROOM = "lobby";
+    /** Late joins measured per mode for docs/PERFORMANCE.md. */
+    private static final int JOINS = 20;
+    private static final double PICTURE_TIMEOUT_MS = 20_000;
+
+    private static Browser browser;
+
+    @TempDir
+    Path out;
+
+    @BeforeAll
+    static void launch() throws Exception {
+        Files.createDirectories(ARTIFACTS);
+        browser = Browser.launch();
+    }
+
+    @AfterAll
+    static void close() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    /** The room page on the relay's WebSocket port (same origin), joining at once. */
+    static String roomPage(RelayProcess relay, String name, String extra) {
+        URI ws = relay.url(Transport.WS);
+        return "http://" + ws.getHost() + ":" + ws.getPort() + "/room.html?room=" + ROOM + "&name=" + name
+                + "&autojoin=1" + extra;
+    }
+
+    @ParameterizedTest(name = "{0} mode")
+    @EnumSource(CacheMode.class)
+    void aBrowserJoiningMidGopShowsAPictureAtOnce(CacheMode mode) throws Exception {
+        try (RelayProcess relay = RelayProcess.start(InetAddress.getLoopbackAddress(),
+                List.of("--cache-mode", mode.name().toLowerCase()), out);
+             SamplePublisher camera = SamplePublisher.video(AccessUnits.of(SampleStream.bytes()),
+                     relay.url(Transport.WS), ClientOptions.defaults(), ROOM, "camera")) {
+            Thread.sleep(1500); // the sample has a keyframe every second: half a GOP in
+
+            Page page = browser.newPage();
+            page.navigate(roomPage(relay, "viewer", ""));
+            Map<String, Object> tile = firstPicture(page, camera.client.participantId());
+            Picture picture = Picture.of(page, camera.client.participantId(), SamplePublisher.VIDEO);
+            page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("room-" + mode.name().toLowerCase() + ".png")));
+            List<?> errors = (List<?>) page.evaluate("() => window.kfrelay.decoderErrors()");
+
+            List<Double> firsts = new ArrayList<>();
+            for (int i = 0; i < JOINS; i++) {
+                Thread.sleep(ThreadLocalRandom.current().nextInt(100, 1000)); // anywhere in the GOP
+                Page late = browser.newPage();
+                try {
+                    late.navigate(roomPage(relay, "late-" + i, ""));
+                    firsts.add(number(firstPicture(late, camera.client.participantId()), "firstPictureMs"));
+                } finally {
+                    late.context().close();
+                }
+            }
+            page.context().close();
+            List<Double> sorted = firsts.stream().sorted().toList();
+            String report = String.format("browser late join, %s mode: first picture %.0f ms after JOIN (%s replayed "
+                            + "frames, %dx%d, %.0f %% of the canvas lit), decoder errors %s; %d more joins: p50 %.0f ms, "
+                            + "p99 %.0f ms, max %.0f ms; Chromium %s", mode, number(tile, "firstPictureMs"),
+                    tile.get("framesReplayed"), picture.width(), picture.height(), picture.lit() * 100, errors, JOINS,
+                    percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.getLast(), browser.version());
+            System.out.println(report);
+            Files.writeString(ARTIFACTS.resolve("late-join-" + mode.name().toLowerCase() + ".txt"),
+                    report + "\n" + firsts + "\n");
+            assertAll(report,
+                    () -> assertTrue(picture.lit() > 0.5, "the canvas shows the test pattern, not black"),
+                    () -> assertTrue(number(tile, "framesReplayed") >= 1, "the first picture came from the cache"),
+                    () -> assertEquals(JOINS, firsts.size(), "every late joiner saw a picture"),
+                    () -> assertTrue(mode != CacheMode.GOP || errors.isEmpty(), "gop mode: no decoder error"),
+                    () -> assertTrue(mode != CacheMode.GOP || number(tile, "decodeErrors") == 0));
+        }
+    }
+
+    @Test
+    void aBrowserPublishesCameraAndMicrophoneRecordedAndSeenByALateBrowser() throws Exception {
+        try (RelayProcess relay = RelayProcess.start(InetAddress.getLoopbackAddress(), List.of("--cache-mode", "gop"), out)) {
+            Page publisher = browser.newPage();
+            publisher.navigate(roomPage(relay, "browser-cam", "&publish=camera,mic"));
+            publisher.waitForFunction("() => window.kfrelay && window.kfrelay.joined "
+                    + "&& window.kfrelay.publishing().filter(p => p.packetsSent > 0).length === 2", null,
+                    new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            long publisherId = number(publisher.evaluate("() => ({id: window.kfrelay.participantId})"), "id").longValue();
+
+            StringWriter log = new StringWriter();
+            Path dir = out.resolve("recording");
+            Recorder recorder = Recorder.start(relay.url(Transport.WS), ROOM, "recorder", "", dir,
+                    ClientOptions.defaults(), new PrintWriter(log, true));
+            Thread.sleep(4000);
+            Page late = browser.newPage();
+            late.navigate(roomPage(relay, "late", ""));
+            Map<String, Object> tile = firstPicture(late, publisherId);
+            Picture picture = Picture.of(late, publisherId, 1);
+            late.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("room-browser-publisher.png")));
+            Recorder.Summary summary = recorder.stop();
+            Object published = publisher.evaluate("() => window.kfrelay.publishing()");
+            publisher.context().close();
+            late.context().close();
+
+            RecordedPackets packets = RecordedPackets.read(dir.resolve("packets.jsonl"));
+            List<RecordedPackets.Packet> audio = packets.packets().stream()
+                    .filter(p -> p.sender() == publisherId && !p.video()).toList();
+            Recorder.StreamFile video = summary.files().get(publisherId + "-1");
+            Decoding decoding = video == null ? null : Decoding.of(video.path());
+            String report = String.format("browser publisher %d: %s; recorded %s; video %s; audio %d packets; "
+                            + "late browser: first picture %.0f ms after JOIN, %.0f %% lit, %dx%d",
+                    publisherId, published, summary, decoding, audio.size(), number(tile, "firstPictureMs"),
+                    picture.lit() * 100, picture.width(), picture.height());
+            System.out.println(report);
+            assertAll(report,
+                    () -> assertTrue(decoding != null && decoding.frames() >= 30, "seconds of the camera recorded"),
+                    () -> assertTrue(decoding != null && decoding.clean(), "ffmpeg decodes it without an error"),
+                    () -> assertTrue(audio.size() >= 100, "the microphone's Opus packets (20 ms each) recorded"),
+                    () -> assertTrue(picture.lit() > 0.2, "the late browser sees the fake camera's picture"));
+        }
+    }
+
+    /** Waits for the page's first decoded picture of {@code participant}'s video; its tile's stats. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> firstPicture(Page page, long participant) {
+        page.waitForFunction("p => window.kfrelay && window.kfrelay.tiles().some(t => t.participant === p "
+                        + "&& t.kind === 'video' && t.firstPictureMs !== null)", participant,
+                new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+        page.locator("canvas[data-participant=\"" + participant + "\"]").first()
+                .waitFor(new com.microsoft.playwright.Locator.WaitForOptions().setState(WaitForSelectorState.ATTACHED));
+        return (Map<String, Object>) page.evaluate("p => window.kfrelay.tiles().find(t => t.participant === p "
+                + "&& t.kind === 'video')", participant);
+    }
+
+    static Double number(Object map, String key) {
+        Object v = ((Map<?, ?>) map).get(key);
+        return v == null ? null : ((Number) v).doubleValue();
+    }
+
+    static double percentile(List<Double> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    /** What a video canvas shows: its size and the share of its pixels that are not (nearly) black. */
+    record Picture(int width, int height, double lit) {
+        static Picture of(Page page, long participant, int stream) {
+            Map<?, ?> m = (Map<?, ?>) page.evaluate("([p, s]) => {"
+                    + "const c = document.querySelector(`canvas[data-participant=\"${p}\"][data-stream=\"${s}\"]`);"
+                    + "if (!c || !c.width) return {width: 0, height: 0, lit: 0};"
+                    + "const copy = document.createElement('canvas'); copy.width = c.width; copy.height = c.height;"
+                    + "const g = copy.getContext('2d'); g.drawImage(c, 0, 0);"
+                    + "const d = g.getImageData(0, 0, c.width, c.height).data; let lit = 0;"
+                    + "for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;"
+                    + "return {width: c.width, height: c.height, lit: lit / (d.length / 4)}; }",
+                    List.of(participant, stream));
+            return new Picture(((Number) m.get("width")).intValue(), ((Number) m.get("height")).intValue(),
+                    ((Number) m.get("lit")).doubleValue());
+        }
+    }
+}
