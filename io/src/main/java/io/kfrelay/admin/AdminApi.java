@@ -39,13 +39,14 @@ final class AdminApi {
             case AdminRoute.Ready r -> done(ready());
             case AdminRoute.Metrics m -> done(AdminResponse.metrics(metrics.scrape()));
             case AdminRoute.Rooms r -> query(core.rooms().thenApply(this::rooms));
+            case AdminRoute.Stats s -> done(AdminResponse.ok(StatsJson.stats(core)));
             case AdminRoute.Room r -> query(core.room(r.name()).thenApply(info -> info == null
                     ? AdminResponse.error(404, "no room '" + r.name() + "'")
                     : AdminResponse.ok(RoomJson.room(info, core.shardIndex(info.name())))));
             case AdminRoute.Kick k -> done(kick(k));
             case AdminRoute.Drain d -> done(drain(d.start()));
             case AdminRoute.NotFound n -> done(AdminResponse.error(404, "nothing at " + n.path()
-                    + " (try /metrics, /healthz, /readyz, /api/rooms)"));
+                    + " (try /, /metrics, /healthz, /readyz, /api/rooms, /api/stats)"));
             case AdminRoute.MethodNotAllowed m -> done(AdminResponse.error(405, "use " + m.allowed()));
         };
     }

@@ -1,5 +1,6 @@
 package io.kfrelay.admin;
 
+import io.kfrelay.web.WebHeaders;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -62,6 +63,8 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
                 .set(HttpHeaderNames.CONTENT_TYPE, r.contentType())
                 .set(HttpHeaderNames.CONTENT_LENGTH, head ? r.body().getBytes(StandardCharsets.UTF_8).length : body.readableBytes())
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        // The live page reads these: the same headers as its files (nothing here is to be sniffed, framed or run).
+        WebHeaders.secure(response.headers(), WebHeaders.contentSecurityPolicy("'self'"));
         if (r.status() == 401) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"kfrelay-admin\"");
         }

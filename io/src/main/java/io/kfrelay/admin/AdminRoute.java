@@ -24,6 +24,10 @@ sealed interface AdminRoute {
     record Rooms() implements AdminRoute {
     }
 
+    /** The relay-wide figures the live page charts ({@code /api/stats}). */
+    record Stats() implements AdminRoute {
+    }
+
     record Room(String name) implements AdminRoute {
     }
 
@@ -63,6 +67,7 @@ sealed interface AdminRoute {
             };
             case 2 -> switch (path.get(0) + "/" + path.get(1)) {
                 case "api/rooms" -> get ? new Rooms() : new MethodNotAllowed("GET");
+                case "api/stats" -> get ? new Stats() : new MethodNotAllowed("GET");
                 case "api/drain" -> post ? new Drain(true) : get ? new Drain(false) : new MethodNotAllowed("GET, POST");
                 default -> new NotFound(raw);
             };

@@ -6,6 +6,9 @@ import io.kfrelay.telemetry.EventLoopLagProbe;
 import io.kfrelay.telemetry.JvmMetricsSource;
 import io.kfrelay.telemetry.MetricsRegistry;
 import io.kfrelay.telemetry.RelayMetricsSource;
+import io.kfrelay.web.StaticFileHandler;
+import io.kfrelay.web.StaticFiles;
+import io.kfrelay.web.WebHeaders;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -32,12 +35,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * takes time from the media loops, and probes still answer while those are busy.
  *
  * <p>Pipeline per connection: {@code http} (codec) → {@code http-aggregator} (small: requests have no body to
- * speak of) → {@code read-timeout} (idle keep-alive connections go) → {@code admin} ({@link AdminHttpHandler}).
+ * speak of) → {@code read-timeout} (idle keep-alive connections go) → {@code admin-ui} (the live page's files, from
+ * the class-path folder {@value #UI_ROOT}: {@code /} and what it loads; they hold no data, so they need no token)
+ * → {@code admin} ({@link AdminHttpHandler}: everything else, the page's data included, behind the token).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     private static final int MAX_REQUEST_BYTES = 16 * 1024;
     private static final int IDLE_SECONDS = 60;
+    static final String UI_ROOT = "admin-ui";
 
     private final EventLoopGroup group;
     private final Channel listener;
@@ -76,6 +82,7 @@ public final class AdminServer implements AutoCloseable {
         AtomicBoolean stopping = new AtomicBoolean();
         AdminApi api = new AdminApi(core, metrics, stopping::get);
         AdminAuth auth = new AdminAuth(config.token());
+        StaticFiles ui = StaticFiles.load(UI_ROOT, AdminServer.class.getClassLoader());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -86,6 +93,8 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("http-aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
                                 .addLast("read-timeout", new ReadTimeoutHandler(IDLE_SECONDS))
+                                .addLast("admin-ui", new StaticFileHandler(ui, request -> ui.at(request.uri()) == null,
+                                        WebHeaders::sameOriginPolicy))
                                 .addLast("admin", new AdminHttpHandler(api, auth));
                     }
                 });

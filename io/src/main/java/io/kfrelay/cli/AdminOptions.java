@@ -69,7 +69,7 @@ final class AdminOptions {
     static void printAddress(PrintWriter out, RelayServer server) {
         InetSocketAddress at = server.adminAddress();
         if (at != null) {
-            out.printf("kfrelay admin on http://%s (/metrics, /healthz, /readyz, /api/rooms)%n",
+            out.printf("kfrelay admin on http://%s (live page /, /metrics, /healthz, /readyz, /api/rooms, /api/stats)%n",
                     new ListenAddress(at.getAddress().getHostAddress(), at.getPort()));
         }
     }

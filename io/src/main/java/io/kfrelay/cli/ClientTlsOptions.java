@@ -6,16 +6,16 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-/** How {@code publish} and {@code record} trust a {@code quic://} relay (a picocli mixin). */
+/** How {@code publish} and {@code record} trust a {@code quic://} or {@code wss://} relay (a picocli mixin). */
 final class ClientTlsOptions {
 
     @Option(names = "--pin", paramLabel = "SHA256", converter = PinConverter.class,
-            description = "quic:// only: accept only the relay certificate with this SHA-256 fingerprint (as "
+            description = "quic:// and wss://: accept only the relay certificate with this SHA-256 fingerprint (as "
                     + "'kfrelay serve' prints it), e.g. for its self-signed certificate.")
     CertificatePin pin;
 
     @Option(names = "--insecure",
-            description = "quic:// only: accept any relay certificate (no authentication; for tests on your own machine).")
+            description = "quic:// and wss://: accept any relay certificate (no authentication; for tests on your own machine).")
     boolean insecure;
 
     /** The QUIC client settings these options describe. */

@@ -179,7 +179,7 @@ final class Converters {
         }
     }
 
-    /** A relay URL: ws://HOST:PORT[/path] or quic://HOST:PORT. */
+    /** A relay URL: ws://HOST:PORT[/path], wss://HOST:PORT[/path] or quic://HOST:PORT. */
     static final class RelayUrl implements ITypeConverter<URI> {
         @Override
         public URI convert(String value) {
@@ -189,9 +189,11 @@ final class Converters {
             } catch (URISyntaxException e) {
                 throw new TypeConversionException("'" + value + "' is not a URL: " + e.getMessage());
             }
-            boolean known = "ws".equalsIgnoreCase(uri.getScheme()) || "quic".equalsIgnoreCase(uri.getScheme());
+            boolean known = "ws".equalsIgnoreCase(uri.getScheme()) || "wss".equalsIgnoreCase(uri.getScheme())
+                    || "quic".equalsIgnoreCase(uri.getScheme());
             if (!known || uri.getHost() == null || uri.getPort() < 0) {
-                throw new TypeConversionException("'" + value + "' is not a relay URL: use ws://HOST:PORT[/path] or quic://HOST:PORT");
+                throw new TypeConversionException("'" + value + "' is not a relay URL: use ws://HOST:PORT[/path], "
+                        + "wss://HOST:PORT[/path] or quic://HOST:PORT");
             }
             return uri;
         }

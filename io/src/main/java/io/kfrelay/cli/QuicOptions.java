@@ -6,7 +6,6 @@ import io.kfrelay.server.QuicConfig;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 /** {@code serve}'s QUIC options (a picocli mixin); environment and config file work for them like for the others. */
@@ -18,14 +17,6 @@ final class QuicOptions {
                     + "ALPN kfrelay); off for none. Unless named: 127.0.0.1:4433 without --auth-secret, 0.0.0.0:4433 "
                     + "with it.")
     String listen;
-
-    @Option(names = "--tls-cert", paramLabel = "FILE",
-            description = "PEM certificate chain for QUIC; with --tls-key. Without both, a self-signed certificate "
-                    + "is made at start-up and its SHA-256 fingerprint printed (clients: --pin).")
-    Path tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key of --tls-cert.")
-    Path tlsKey;
 
     @Option(names = "--quic-idle-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.Time.class,
             description = "A QUIC peer silent this long is dropped and leaves its room.")
@@ -64,7 +55,6 @@ final class QuicOptions {
         return QuicConfig.builder()
                 .enabled(!off)
                 .listen(off ? null : listenAddress())
-                .tls(tlsCert, tlsKey)
                 .idleTimeout(idleTimeout)
                 .keepAlive(keepAlive)
                 .maxUdpPayloadBytes(maxUdpPayload)

@@ -35,12 +35,12 @@ final class RecordCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** --pin, --insecure: trusting a quic:// relay. */
+    /** --pin, --insecure: trusting a quic:// or wss:// relay. */
     @Mixin
     ClientTlsOptions tls;
 
     @Option(names = "--url", required = true, paramLabel = "URL", converter = Converters.RelayUrl.class,
-            description = "Relay to record from: ws://HOST:PORT[/path] (no path means /) or quic://HOST:PORT.")
+            description = "Relay to record from: ws://HOST:PORT[/path] (no path means /), wss://HOST:PORT[/path] or quic://HOST:PORT.")
     URI url;
 
     @Option(names = "--room", required = true, paramLabel = "ROOM", description = "Room to join.")

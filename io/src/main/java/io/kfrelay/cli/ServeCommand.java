@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** --quic-listen, --tls-cert, --tls-key, --quic-*: the QUIC listener. */
+    /** --quic-listen, --quic-*: the QUIC listener. */
     @Mixin
     QuicOptions quic;
 
@@ -84,6 +84,21 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--ws-path", paramLabel = "PATH", defaultValue = "/kfrelay",
             description = "WebSocket URL path (the relay also upgrades /).")
     String wsPath;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (leaf first); with --tls-key the WebSocket port serves https:// and "
+                    + "wss:// and QUIC presents the same certificate. Without both: plain http:// and ws:// (browsers "
+                    + "need https except on localhost), and QUIC makes a self-signed certificate at start-up and "
+                    + "prints its SHA-256 fingerprint (clients: --pin).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key of --tls-cert (PKCS#8, or EC/RSA).")
+    Path tlsKey;
+
+    @Option(names = "--no-web", defaultValue = "false", arity = "0..1", paramLabel = "BOOL",
+            description = "Do not serve the browser client on the WebSocket port (then it answers WebSocket upgrades "
+                    + "only).")
+    boolean noWeb;
 
     @Option(names = "--transport", paramLabel = "KIND", defaultValue = "auto", converter = Converters.Transport.class,
             description = "Socket transport: auto (io_uring, else epoll, else nio), epoll, io_uring or nio. Naming a "
@@ -237,6 +252,8 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig.Builder b = ServerConfig.builder()
                 .wsListen(wsListen)
                 .wsPath(wsPath)
+                .tls(tlsCert, tlsKey)
+                .webRoot(noWeb ? null : ServerConfig.DEFAULT_WEB_ROOT)
                 .transport(transport)
                 .maxFrameBytes(maxFrameBytes)
                 .sinkQueueMessages(sinkQueueMessages)
@@ -320,9 +337,12 @@ final class ServeCommand implements Callable<Integer> {
             err.println("kfrelay serve: " + e.getMessage());
             return 1;
         }
-        out.printf("kfrelay serving ws://%s%s (transport %s, cache %s, %d shard%s)%n",
-                relayServer.wsListen(), server.wsPath(), lower(relayServer.transport()), lower(relay.cacheMode()),
+        out.printf("kfrelay serving %s (transport %s, cache %s, %d shard%s)%n",
+                relayServer.wsUrl(), lower(relayServer.transport()), lower(relay.cacheMode()),
                 relay.shards(), relay.shards() == 1 ? "" : "s");
+        if (relayServer.webUrl() != null) {
+            out.printf("  web app: %s%n", relayServer.webUrl());
+        }
         QuicListenerInfo.print(out, relayServer);
         if (relayServer.startupWarning() != null) {
             out.println(relayServer.startupWarning());

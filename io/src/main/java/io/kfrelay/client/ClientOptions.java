@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param eventLoopGroup         I/O threads to use: an NIO group ({@code MultiThreadIoEventLoopGroup} with
  *                               {@code NioIoHandler}), or null for a small shared group of daemon threads
  * @param allocator              where outgoing packets are allocated
- * @param quic                   QUIC settings (trust, timeouts) for {@code quic://} URLs
+ * @param quic                   QUIC settings (trust, timeouts) for {@code quic://} URLs; its trust (pin, insecure)
+ *                               applies to {@code wss://} URLs too
  * @param maxOutboundBytes       most bytes a client holds for a relay that does not take them: past this,
  *                               {@code publishFrame} refuses frames (returns 0). Default
  *                               {@value #DEFAULT_MAX_OUTBOUND_BYTES}

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * How a client's messages reach the relay: one protocol message per transport frame. WebSocket
- * ({@code ws://}) or QUIC ({@code quic://}: media as datagrams, control on a stream).
+ * ({@code ws://}, {@code wss://}) or QUIC ({@code quic://}: media as datagrams, control on a stream).
  *
  * <p>{@link #write} and {@link #flush} may be called from any thread, the I/O thread included: every write
  * takes the same path ({@link OutboundQueue}), so messages leave in the order the write calls happened.
@@ -62,16 +62,15 @@ public interface ClientTransport {
      */
     CompletableFuture<Void> close();
 
-    /** Connects by URL scheme: {@code ws://host:port[/path]} or {@code quic://host:port}. */
+    /** Connects by URL scheme: {@code ws://host:port[/path]}, {@code wss://host:port[/path]} or {@code quic://host:port}. */
     static CompletableFuture<ClientTransport> connect(URI url, ClientOptions options, Inbound inbound) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         return switch (scheme) {
-            case "ws" -> WebSocketClientTransport.connect(url, options, inbound);
+            case "ws", "wss" -> WebSocketClientTransport.connect(url, options, inbound);
             case "quic" -> QuicClientTransport.connect(url, options, inbound);
-            case "wss" -> CompletableFuture.failedFuture(new IllegalArgumentException(
-                    scheme + ":// is not supported yet; use ws://HOST:PORT[/path] or quic://HOST:PORT"));
             default -> CompletableFuture.failedFuture(new IllegalArgumentException(
-                    "relay URL must look like ws://HOST:PORT[/path] or quic://HOST:PORT, not '" + url + "'"));
+                    "relay URL must look like ws://HOST:PORT[/path], wss://HOST:PORT[/path] or quic://HOST:PORT, not '"
+                            + url + "'"));
         };
     }
 }

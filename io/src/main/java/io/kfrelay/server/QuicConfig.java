@@ -1,18 +1,16 @@
 package io.kfrelay.server;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * Configuration of the relay's QUIC listener ({@link RelayServer#withQuic}). Media travels in QUIC DATAGRAM
  * frames (RFC 9221), control on one bidirectional stream, peers spread over {@link #eventLoopCount()} UDP sockets on one port; see docs/PROTOCOL.md §7.
+ * Its certificate is the relay's ({@link TlsConfig}, in {@link ServerConfig#tls()}); without one, QUIC makes a
+ * self-signed certificate at start-up and logs its SHA-256 fingerprint (clients pin it).
  *
  * @param enabled           whether there is a QUIC listener at all; default true ({@link #disabled()}: none)
  * @param listen            where the UDP socket binds; null (the default): port 4433 on loopback without an auth
  *                          secret, on every interface with one ({@link ListenPolicy})
- * @param certFile          PEM certificate chain; with {@code keyFile}, or neither: then a self-signed certificate
- *                          is made at start-up and its SHA-256 fingerprint logged (clients pin it)
- * @param keyFile           PEM private key (PKCS#8) of {@code certFile}
  * @param idleTimeout       a connection that hears nothing from its peer for this long is closed, and its
  *                          participant leaves as with LEAVE; default 30 s (the peers agree on the smaller of theirs)
  * @param keepAlive         the relay sends a PING on the control stream this often, so a quiet but healthy peer
@@ -32,7 +30,7 @@ import java.time.Duration;
  * @param congestion        the congestion controller of every connection; default {@link QuicCongestion#BBR}, which
  *                          keeps a slow link's queue short so datagrams are not dropped there
  */
-public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, Path keyFile, Duration idleTimeout,
+public record QuicConfig(boolean enabled, ListenAddress listen, Duration idleTimeout,
                          Duration keepAlive, int maxUdpPayloadBytes, int datagramQueue, boolean gso, int eventLoops,
                          QuicCongestion congestion) {
 
@@ -49,8 +47,6 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
     public static final String ALPN = "kfrelay";
 
     public QuicConfig {
-        require((certFile == null) == (keyFile == null),
-                "tls-cert and tls-key go together: give both, or neither for a self-signed certificate");
         require(idleTimeout != null && idleTimeout.toMillis() >= 100, "quic-idle-timeout must be at least 100ms");
         require(keepAlive != null && !keepAlive.isNegative() && (keepAlive.isZero() || keepAlive.compareTo(idleTimeout) < 0),
                 "quic-keep-alive must be 0 (off) or shorter than quic-idle-timeout (" + idleTimeout.toMillis() + " ms)");
@@ -74,11 +70,6 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
         }
     }
 
-    /** Whether the certificate is made at start-up rather than read from files. */
-    public boolean selfSigned() {
-        return certFile == null;
-    }
-
     public static QuicConfig defaults() {
         return builder().build();
     }
@@ -93,7 +84,7 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
     }
 
     public Builder toBuilder() {
-        return new Builder().enabled(enabled).listen(listen).tls(certFile, keyFile).idleTimeout(idleTimeout)
+        return new Builder().enabled(enabled).listen(listen).idleTimeout(idleTimeout)
                 .keepAlive(keepAlive).maxUdpPayloadBytes(maxUdpPayloadBytes).datagramQueue(datagramQueue).gso(gso)
                 .eventLoops(eventLoops).congestion(congestion);
     }
@@ -102,8 +93,6 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
     public static final class Builder {
         private boolean enabled = true;
         private ListenAddress listen; // null: ListenPolicy decides at start
-        private Path certFile;
-        private Path keyFile;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private Duration keepAlive = DEFAULT_KEEP_ALIVE;
         private int maxUdpPayloadBytes = DEFAULT_MAX_UDP_PAYLOAD_BYTES;
@@ -120,7 +109,6 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
         /** Null: not named, {@link ListenPolicy} decides. */
         public Builder listen(ListenAddress v) { listen = v; return this; }
         public Builder listen(String host, int port) { listen = new ListenAddress(host, port); return this; }
-        public Builder tls(Path cert, Path key) { certFile = cert; keyFile = key; return this; }
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder keepAlive(Duration v) { keepAlive = v; return this; }
         public Builder maxUdpPayloadBytes(int v) { maxUdpPayloadBytes = v; return this; }
@@ -131,7 +119,7 @@ public record QuicConfig(boolean enabled, ListenAddress listen, Path certFile, P
         public Builder congestion(QuicCongestion v) { congestion = v; return this; }
 
         public QuicConfig build() {
-            return new QuicConfig(enabled, listen, certFile, keyFile, idleTimeout, keepAlive, maxUdpPayloadBytes,
+            return new QuicConfig(enabled, listen, idleTimeout, keepAlive, maxUdpPayloadBytes,
                     datagramQueue, gso, eventLoops, congestion);
         }
     }

@@ -11,6 +11,7 @@ import io.kfrelay.telemetry.MetricSource;
 import io.kfrelay.telemetry.MetricsRegistry;
 import io.kfrelay.telemetry.TransportMetricsSource;
 import io.kfrelay.transport.NettyTransport;
+import io.kfrelay.transport.ServerTls;
 import io.kfrelay.transport.TransportKind;
 import io.kfrelay.security.SecurityGate;
 import io.kfrelay.transport.TransportMetrics;
@@ -19,6 +20,7 @@ import io.kfrelay.transport.quic.QuicMetrics;
 import io.kfrelay.transport.quic.QuicSettings;
 import io.kfrelay.transport.ws.WsChannelInitializer;
 import io.kfrelay.transport.ws.WsSettings;
+import io.kfrelay.web.StaticFiles;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -30,6 +32,7 @@ import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,6 +93,10 @@ public final class RelayServer implements AutoCloseable {
     private QuicConfig quicConfig = QuicConfig.disabled();
     private final QuicMetrics quicMetrics = new QuicMetrics();
     private volatile QuicListener quicListener;
+    // The relay's certificate (ServerConfig.tls), read once for both listeners; null: plain WebSocket, self-signed QUIC.
+    private volatile ServerTls tls;
+    // The browser client's files served on the WebSocket port; null with the web app off.
+    private volatile StaticFiles webApp;
     // Admission control for every transport (docs/SECURITY.md): default limits, open mode, unless withSecurity.
     private SecurityGate security;
 
@@ -129,6 +136,13 @@ public final class RelayServer implements AutoCloseable {
         if (bindTo.isUnresolved()) {
             throw new IOException("cannot listen on " + wsAt + ": unknown host " + wsAt.host());
         }
+        // Before anything runs: a bad certificate or an unreadable bundle stops start-up with nothing to undo.
+        tls = ServerTls.of(config.tls());
+        try {
+            webApp = config.webApp() ? StaticFiles.load(config.webRoot(), RelayServer.class.getClassLoader()) : null;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
         state = State.RUNNING;
         core = RelayCore.start(relayConfig);
         loops = transport.newEventLoopGroup(config.eventLoopThreads(), "kfrelay-io");
@@ -145,7 +159,8 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true) // media is latency-bound; writes are batched anyway
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
-                .childHandler(new WsChannelInitializer(core, ws, metrics, connections, security()));
+                .childHandler(new WsChannelInitializer(core, ws, metrics, connections, security(),
+                        tls == null ? null : tls.tcpContext(), webApp));
         if (transport.kind() != TransportKind.NIO) {
             bootstrap.childOption(TCP_NOTSENT_LOWAT, NOTSENT_LOWAT_BYTES);
         }
@@ -166,7 +181,7 @@ public final class RelayServer implements AutoCloseable {
                     .listen(ListenPolicy.resolve(quicConfig.listen(), ListenPolicy.DEFAULT_QUIC_PORT, security().config()))
                     .build();
             try {
-                quicListener = QuicListener.start(core, quic, quicSettings(), quicMetrics,
+                quicListener = QuicListener.start(core, quic, tls, quicSettings(), quicMetrics,
                         transport.kind() != TransportKind.NIO, security());
                 quicListen = new ListenAddress(quic.listen().host(), quicListener.address().getPort());
                 listeners.add(quicListener.address());
@@ -195,9 +210,12 @@ public final class RelayServer implements AutoCloseable {
         if (startupWarning != null) {
             LOG.log(System.Logger.Level.WARNING, startupWarning);
         }
-        LOG.log(System.Logger.Level.INFO, () -> "kfrelay listening on ws://" + wsListen + config.wsPath() + " (" + transport
+        LOG.log(System.Logger.Level.INFO, () -> "kfrelay listening on " + wsUrl() + " (" + transport
                 + ", " + config.eventLoopThreads() + " event loops, " + config.allocator().label() + " allocator, "
-                + config.wsFraming().label() + " framing)");
+                + config.wsFraming().label() + " framing" + (tls == null ? "" : ", TLS") + ")");
+        if (webApp != null) {
+            LOG.log(System.Logger.Level.INFO, () -> "web app at " + webUrl() + " (" + webApp.names().size() + " files)");
+        }
         return this;
     }
 
@@ -239,6 +257,23 @@ public final class RelayServer implements AutoCloseable {
         return new QuicSettings(config.sinkLimits(), config.maxFrameBytes(), config.joinTimeout(),
                 config.drainTimeout(), quicConfig.keepAlive(), 128L * quicConfig.datagramQueue(),
                 quicConfig.datagramQueue() / 2, config.allocator().instance());
+    }
+
+    /** {@code ws://HOST:PORT/PATH}, or {@code wss://} with a certificate: where clients connect. */
+    public String wsUrl() {
+        requireStarted();
+        return (tls == null ? "ws://" : "wss://") + wsListen + config.wsPath();
+    }
+
+    /** {@code http://HOST:PORT/}, or {@code https://} with a certificate: the web app's page; null without it. */
+    public String webUrl() {
+        requireStarted();
+        return webApp == null ? null : (tls == null ? "http://" : "https://") + wsListen + "/";
+    }
+
+    /** The certificate both listeners present, when one is configured ({@link ServerConfig#tls()}); else null. */
+    public ServerTls tls() {
+        return tls;
     }
 
     /** The QUIC listener, or null when there is none (not configured, or not started). */

@@ -5,6 +5,7 @@ import io.kfrelay.transport.SinkLimits;
 import io.kfrelay.transport.TransportKind;
 import io.kfrelay.transport.ws.WsFramingKind;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -43,6 +44,12 @@ import java.time.Duration;
  *                                  messages, frame headers); default {@link AllocatorKind#ADAPTIVE}
  * @param wsFraming                 how WebSocket egress frames each message; default {@link WsFramingKind#HEADERS}
  *                                  (header bytes written by the relay, one slab per drain)
+ * @param tls                       the relay's certificate and key ({@link TlsConfig}); with them the WebSocket port
+ *                                  speaks https/wss and QUIC presents the same certificate. Default
+ *                                  {@link TlsConfig#NONE}: plain http/ws, self-signed QUIC
+ * @param webRoot                   the class-path folder whose files the WebSocket port serves to browsers (the web
+ *                                  app: {@code /} is its {@code index.html}); default {@value #DEFAULT_WEB_ROOT}.
+ *                                  Null: no web app, the port answers nothing but WebSocket upgrades
  */
 public record ServerConfig(
         ListenAddress wsListen,
@@ -59,7 +66,9 @@ public record ServerConfig(
         Duration drainTimeout,
         Duration stallTimeout,
         AllocatorKind allocator,
-        WsFramingKind wsFraming) {
+        WsFramingKind wsFraming,
+        TlsConfig tls,
+        String webRoot) {
 
     public static final String DEFAULT_WS_PATH = "/kfrelay";
     public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -76,6 +85,8 @@ public record ServerConfig(
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
     public static final AllocatorKind DEFAULT_ALLOCATOR = AllocatorKind.ADAPTIVE;
     public static final WsFramingKind DEFAULT_WS_FRAMING = WsFramingKind.HEADERS;
+    /** The browser client bundled in the jar (io/src/main/resources/web/). */
+    public static final String DEFAULT_WEB_ROOT = "web";
 
     public ServerConfig {
         require(wsPath != null && wsPath.startsWith("/") && wsPath.length() <= 256
@@ -98,6 +109,16 @@ public record ServerConfig(
         require(stallTimeout != null && !stallTimeout.isNegative(), "stall-timeout must not be negative (0 = off)");
         require(allocator != null, "allocator is required");
         require(wsFraming != null, "ws-framing is required");
+        require(tls != null, "tls is required (TlsConfig.NONE for none)");
+        require(webRoot == null || (!webRoot.isEmpty() && !webRoot.startsWith("/") && !webRoot.endsWith("/")
+                        && !webRoot.contains("..")),
+                "web root must be a class-path folder such as 'web' (no leading or trailing '/', no '..'), was '"
+                        + webRoot + "'");
+    }
+
+    /** Whether the WebSocket port serves the web app. */
+    public boolean webApp() {
+        return webRoot != null;
     }
 
     private static void require(boolean ok, String message) {
@@ -145,6 +166,8 @@ public record ServerConfig(
         private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
         private AllocatorKind allocator = DEFAULT_ALLOCATOR;
         private WsFramingKind wsFraming = DEFAULT_WS_FRAMING;
+        private TlsConfig tls = TlsConfig.NONE;
+        private String webRoot = DEFAULT_WEB_ROOT;
 
         private Builder() {
         }
@@ -165,6 +188,8 @@ public record ServerConfig(
             stallTimeout = c.stallTimeout;
             allocator = c.allocator;
             wsFraming = c.wsFraming;
+            tls = c.tls;
+            webRoot = c.webRoot;
         }
 
         /** Null: not named, {@link ListenPolicy} decides. */
@@ -186,11 +211,19 @@ public record ServerConfig(
         public Builder stallTimeout(Duration v) { stallTimeout = v; return this; }
         public Builder allocator(AllocatorKind v) { allocator = v; return this; }
         public Builder wsFraming(WsFramingKind v) { wsFraming = v; return this; }
+        public Builder tls(TlsConfig v) { tls = v; return this; }
+        /** Both or neither (null, null). */
+        public Builder tls(Path certFile, Path keyFile) {
+            tls = new TlsConfig(certFile, keyFile);
+            return this;
+        }
+        /** A class-path folder, or null for no web app. */
+        public Builder webRoot(String v) { webRoot = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(wsListen, wsPath, transport, eventLoopThreads, maxFrameBytes, sinkQueueMessages,
                     sinkQueueBytes, sinkHardCapMessages, sinkHardCapBytes, writeBufferHighWaterMark, joinTimeout,
-                    drainTimeout, stallTimeout, allocator, wsFraming);
+                    drainTimeout, stallTimeout, allocator, wsFraming, tls, webRoot);
         }
     }
 }

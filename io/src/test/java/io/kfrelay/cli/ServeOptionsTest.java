@@ -5,6 +5,7 @@ import io.kfrelay.config.RelayConfig;
 import io.kfrelay.config.WaitStrategyKind;
 import io.kfrelay.server.ListenAddress;
 import io.kfrelay.server.ServerConfig;
+import io.kfrelay.server.TlsConfig;
 import io.kfrelay.transport.TransportKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,6 +138,29 @@ class ServeOptionsTest {
     }
 
     @Test
+    void theWebAppIsOnUnlessNoWebAndTheCertificateServesEveryListener() throws IOException {
+        assertEquals(ServerConfig.DEFAULT_WEB_ROOT, parse(Map.of()).serverConfig().webRoot());
+        assertNull(parse(Map.of(), "--no-web").serverConfig().webRoot());
+        assertNull(parse(Map.of("KFRELAY_NO_WEB", "true")).serverConfig().webRoot());
+        assertNull(parse(Map.of(), "--config", configFile("no-web=true").toString()).serverConfig().webRoot());
+        assertEquals("web", parse(Map.of("KFRELAY_NO_WEB", "true"), "--no-web=false").serverConfig().webRoot(),
+                "the command line beats the environment");
+
+        assertEquals(TlsConfig.NONE, parse(Map.of()).serverConfig().tls());
+        TlsConfig files = new TlsConfig(Path.of("/etc/kfrelay/cert.pem"), Path.of("/etc/kfrelay/key.pem"));
+        assertEquals(files, parse(Map.of(), "--tls-cert", "/etc/kfrelay/cert.pem", "--tls-key", "/etc/kfrelay/key.pem")
+                .serverConfig().tls());
+        assertEquals(files, parse(Map.of("KFRELAY_TLS_CERT", "/etc/kfrelay/cert.pem",
+                "KFRELAY_TLS_KEY", "/etc/kfrelay/key.pem")).serverConfig().tls());
+
+        StringWriter out = new StringWriter();
+        int status = Main.run(new String[] {"serve", "--tls-cert", "/etc/kfrelay/cert.pem"}, Map.of(),
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(2, status, "a certificate without its key is refused before anything starts");
+        assertTrue(err.toString().contains("tls-key"), err.toString());
+    }
+
+    @Test
     void theConfigFileCanComeFromTheEnvironment() throws IOException {
         Path f = configFile("max-streams=3");
         assertEquals(3, parse(Map.of("KFRELAY_CONFIG", f.toString())).relayConfig().maxStreamsPerParticipant());
@@ -195,7 +219,7 @@ class ServeOptionsTest {
                 "--keyframe-request-interval", "--shards", "--ring-size", "--wait-strategy", "--replay-window",
                 "--cache-budget", "--batch-events", "--ring-bytes", "--ring-work", "--max-streams", "--sink-queue-messages", "--sink-queue-bytes",
                 "--sink-hard-cap-messages", "--sink-hard-cap-bytes", "--write-buffer-high-water-mark",
-                "--join-timeout", "--drain-timeout"}) {
+                "--join-timeout", "--drain-timeout", "--tls-cert", "--tls-key", "--no-web"}) {
             assertTrue(help.contains(option), "help lists " + option + "\n" + help);
         }
         assertEquals("", err.toString(), "help renders without warnings");

@@ -2,7 +2,6 @@ package io.kfrelay.server;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +18,6 @@ class QuicConfigTest {
         QuicConfig c = QuicConfig.defaults();
         assertTrue(c.enabled());
         assertNull(c.listen(), "not named: ListenPolicy decides at start (loopback without an auth secret)");
-        assertTrue(c.selfSigned());
         assertEquals(Duration.ofSeconds(30), c.idleTimeout());
         assertEquals(1452, c.maxUdpPayloadBytes());
         assertFalse(QuicConfig.disabled().enabled());
@@ -39,7 +37,6 @@ class QuicConfigTest {
 
     @Test
     void badValuesNameTheirOption() {
-        assertMessage("tls-key", () -> QuicConfig.builder().tls(Path.of("cert.pem"), null).build());
         assertMessage("quic-keep-alive", () -> QuicConfig.builder().keepAlive(Duration.ofSeconds(30)).build());
         assertMessage("quic-max-udp-payload", () -> QuicConfig.builder().maxUdpPayloadBytes(1000).build());
         assertMessage("quic-idle-timeout", () -> QuicConfig.builder().idleTimeout(Duration.ofMillis(10)).build());

@@ -3,9 +3,11 @@ package io.kfrelay.server;
 import io.kfrelay.transport.TransportKind;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +30,21 @@ class ServerConfigTest {
         assertEquals(c, c.toBuilder().build());
         assertEquals(3072, c.sinkLimits().deltaMessages());
         assertEquals(c.writeBufferHighWaterMark() / 2, c.writeBufferLowWaterMark());
+        assertEquals(TlsConfig.NONE, c.tls(), "plain ws:// unless a certificate is given");
+        assertEquals("web", c.webRoot(), "the bundled browser client");
+        assertTrue(c.webApp());
+    }
+
+    @Test
+    void theWebAppCanBeTurnedOffOrServedFromAnotherFolderButNotFromOutsideTheClassPath() {
+        assertFalse(ServerConfig.builder().webRoot(null).build().webApp());
+        assertEquals("web-test", ServerConfig.builder().webRoot("web-test").build().toBuilder().build().webRoot());
+        for (String bad : new String[] {"", "/web", "web/", "../web", "web/../io"}) {
+            assertMessage("web root", ServerConfig.builder().webRoot(bad));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerConfig.builder().tls(Path.of("a.crt"), null));
+        assertTrue(e.getMessage().contains("tls-key"), e.getMessage());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.kfrelay.client.quic;
 
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.ClientTransport;
+import io.kfrelay.client.PinnedTrustManager;
 import io.kfrelay.client.QuicClientOptions;
 import io.kfrelay.client.QueuedClientTransport;
 import io.kfrelay.protocol.ControlCodec;

@@ -2,6 +2,8 @@ package io.kfrelay.client.ws;
 
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.ClientTransport;
+import io.kfrelay.client.PinnedTrustManager;
+import io.kfrelay.client.QuicClientOptions;
 import io.kfrelay.client.QueuedClientTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -23,16 +25,24 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.Locale;
+import javax.net.ssl.SSLException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@link ClientTransport} over a WebSocket: each protocol message is one binary frame (docs/PROTOCOL.md §1).
- * Plain {@code ws://} only. An empty URL path upgrades {@code /}.
+ * {@code ws://}, or {@code wss://} over TLS, trusting the relay as {@link ClientOptions#quic()} says for QUIC: its
+ * pinned fingerprint, anything ({@code insecure}), or by default the JVM's trusted roots and the host name. An empty
+ * URL path upgrades {@code /}.
  */
 public final class WebSocketClientTransport extends QueuedClientTransport {
     private final Channel channel;
@@ -46,6 +56,12 @@ public final class WebSocketClientTransport extends QueuedClientTransport {
         if (url.getHost() == null || url.getPort() < 0) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "relay URL needs a host and a port: ws://HOST:PORT[/path], not '" + url + "'"));
+        }
+        SslContext tls;
+        try {
+            tls = "wss".equals(url.getScheme().toLowerCase(Locale.ROOT)) ? sslContext(options.quic()) : null;
+        } catch (SSLException e) {
+            return CompletableFuture.failedFuture(new IOException("cannot set up TLS for " + url + ": " + e.getMessage(), e));
         }
         CompletableFuture<ClientTransport> connected = new CompletableFuture<>();
         EventLoopGroup group = options.eventLoopGroup() != null ? options.eventLoopGroup() : SharedClientLoop.group();
@@ -68,6 +84,10 @@ public final class WebSocketClientTransport extends QueuedClientTransport {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            // With the host, so the engine sends SNI and checks the name (unless pinned or insecure).
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), url.getHost(), url.getPort()));
+                        }
                         ch.pipeline().addLast(
                                 new HttpClientCodec(),
                                 new HttpObjectAggregator(8192),
@@ -84,6 +104,18 @@ public final class WebSocketClientTransport extends QueuedClientTransport {
             }
         });
         return connected;
+    }
+
+    private static SslContext sslContext(QuicClientOptions trust) throws SSLException {
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3", "TLSv1.2");
+        if (trust.pin() != null) {
+            b.trustManager(new PinnedTrustManager(trust.pin())).endpointIdentificationAlgorithm(null);
+        } else if (trust.insecure()) {
+            b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+        } else {
+            b.endpointIdentificationAlgorithm("HTTPS");
+        }
+        return b.build();
     }
 
     // ------------------------------------------------------------------ one binary frame per message

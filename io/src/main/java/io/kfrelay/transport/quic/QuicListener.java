@@ -5,6 +5,7 @@ import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.security.SecurityGate;
 import io.kfrelay.server.ListenAddress;
 import io.kfrelay.server.QuicConfig;
+import io.kfrelay.transport.ServerTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -82,18 +83,20 @@ public final class QuicListener implements AutoCloseable {
     /**
      * Binds the UDP sockets and starts accepting connections.
      *
+     * @param tls         the relay's certificate ({@link ServerTls#of}), or null for a self-signed one made now
      * @param preferEpoll use epoll (sendmmsg, GSO, several sockets) if it is available here, else NIO (one socket)
-     * @throws IOException if the certificate cannot be read or a socket cannot bind; nothing is left running
+     * @throws IOException if a socket cannot bind; nothing is left running
      */
-    public static QuicListener start(RelayCore core, QuicConfig config, QuicSettings settings, QuicMetrics metrics,
-                                     boolean preferEpoll) throws IOException {
-        return start(core, config, settings, metrics, preferEpoll, SecurityGate.defaults(settings.maxControlMessageBytes()));
+    public static QuicListener start(RelayCore core, QuicConfig config, ServerTls tls, QuicSettings settings,
+                                     QuicMetrics metrics, boolean preferEpoll) throws IOException {
+        return start(core, config, tls, settings, metrics, preferEpoll,
+                SecurityGate.defaults(settings.maxControlMessageBytes()));
     }
 
     /** The same, with {@code gate} admitting connections and JOINs and limiting each connection's ingress. */
-    public static QuicListener start(RelayCore core, QuicConfig config, QuicSettings settings, QuicMetrics metrics,
-                                     boolean preferEpoll, SecurityGate gate) throws IOException {
-        ServerTls tls = ServerTls.of(config);
+    public static QuicListener start(RelayCore core, QuicConfig config, ServerTls configured, QuicSettings settings,
+                                     QuicMetrics metrics, boolean preferEpoll, SecurityGate gate) throws IOException {
+        ServerTls tls = configured != null ? configured : ServerTls.selfSigned();
         ListenAddress at = config.listen();
         InetSocketAddress bindTo = new InetSocketAddress(at.host(), at.port());
         if (bindTo.isUnresolved()) {
@@ -173,7 +176,7 @@ public final class QuicListener implements AutoCloseable {
     private static ChannelHandler codec(RelayCore core, QuicConfig config, QuicSettings settings, QuicMetrics metrics,
                                         ServerTls tls, ChannelGroup connections, boolean epoll, SecurityGate gate) {
         QuicServerCodecBuilder b = new QuicServerCodecBuilder()
-                .sslContext(tls.sslContext())
+                .sslContext(tls.quicContext())
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .congestionControlAlgorithm(config.congestion().algorithm())
                 .maxSendUdpPayloadSize(config.maxUdpPayloadBytes())

@@ -17,6 +17,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
@@ -98,8 +99,10 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            metrics.increment(Counter.IO_ERRORS); // reset by peer and the like: routine, not worth a log line
+        if (cause instanceof IOException || cause.getCause() instanceof SSLException) {
+            // Reset by peer and the like, and on a TLS port failed handshakes (a client that does not trust the
+            // certificate, plain http to https): routine, not worth a log line.
+            metrics.increment(Counter.IO_ERRORS);
         } else {
             metrics.increment(Counter.INTERNAL_ERRORS);
             LOG.log(System.Logger.Level.WARNING, "closing " + ctx.channel() + " after an unexpected error", cause);

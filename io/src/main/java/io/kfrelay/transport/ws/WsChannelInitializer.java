@@ -6,27 +6,41 @@ import io.kfrelay.transport.TransportMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
+import io.kfrelay.web.StaticFileHandler;
+import io.kfrelay.web.StaticFiles;
+import io.kfrelay.web.WebHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
 
 /**
  * The pipeline of one WebSocket connection, small handlers in order:
  * <ol>
- *   <li>{@code http}, {@code http-aggregator}: the HTTP upgrade request (both removed by the upgrade);</li>
+ *   <li>{@code tls} (only with a certificate): https and wss;</li>
+ *   <li>{@code http}, {@code http-aggregator}: HTTP requests, the upgrade and page fetches (both removed by the
+ *   upgrade);</li>
+ *   <li>{@code web-app} (unless turned off): the browser client's files, for requests that are not a WebSocket
+ *   upgrade nor on the relay's path ({@link StaticFileHandler}); removed by the upgrade;</li>
  *   <li>{@code ws-upgrade}: path check and handshake, which puts the WebSocket frame codec in their place;</li>
  *   <li>{@code ws-frames}: binary frames to protocol messages, WebSocket control frames, frame-level refusals;</li>
  *   <li>{@code relay-session}: the kfrelay session (JOIN, media, control) and the connection's egress sink.</li>
  * </ol>
  */
 public final class WsChannelInitializer extends ChannelInitializer<Channel> {
-    /** The upgrade request has no body: anything bigger is not a kfrelay client. */
+    /** Neither the upgrade nor a page fetch has a body: anything bigger is not a kfrelay client. */
     private static final int MAX_UPGRADE_REQUEST_BYTES = 8 * 1024;
+    /** The web app's handler, by name: the upgrade removes it (nothing after it on this connection is HTTP). */
+    static final String WEB_APP = "web-app";
 
     private final RelayCore core;
     private final WsSettings settings;
     private final TransportMetrics metrics;
     private final ChannelGroup channels;
     private final SecurityGate gate;
+    private final SslContext tls;
+    private final StaticFiles webApp;
 
     /** {@code channels} collects every connection, for shutdown. */
     public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels) {
@@ -36,7 +50,18 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
     /** {@code gate} admits connections and JOINs and limits each connection's ingress (docs/SECURITY.md). */
     public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels,
                                 SecurityGate gate) {
+        this(core, settings, metrics, channels, gate, null, null);
+    }
+
+    /**
+     * @param tls    the port's TLS context (https, wss), or null for plain http and ws
+     * @param webApp the browser client's files, served on this port, or null for none
+     */
+    public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels,
+                                SecurityGate gate, SslContext tls, StaticFiles webApp) {
         this.gate = gate;
+        this.tls = tls;
+        this.webApp = webApp;
         this.core = core;
         this.settings = settings;
         this.metrics = metrics;
@@ -46,12 +71,24 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         channels.add(ch);
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+        }
         ch.pipeline()
                 .addLast("http", new HttpServerCodec())
-                .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
+                .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES));
+        if (webApp != null) {
+            ch.pipeline().addLast(WEB_APP, new StaticFileHandler(webApp, this::forTheRelay, WebHeaders::webAppPolicy));
+        }
+        ch.pipeline()
                 .addLast("ws-upgrade", new WsUpgradeHandler(settings.path(), settings.maxFrameBytes(), metrics))
                 .addLast("ws-frames", new WsFrameHandler(settings.maxFrameBytes(), metrics))
                 .addLast("relay-session", new RelaySessionHandler(core, settings, metrics, gate));
+    }
+
+    /** Requests the web app leaves to the upgrade handler: every WebSocket upgrade, and anything on the relay's path. */
+    private boolean forTheRelay(HttpRequest request) {
+        return WsUpgradeHandler.isUpgrade(request) || new QueryStringDecoder(request.uri()).path().equals(settings.path());
     }
 
     /**

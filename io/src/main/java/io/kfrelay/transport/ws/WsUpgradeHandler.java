@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -21,11 +22,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * Upgrades the one HTTP request of a connection to a WebSocket, on the relay's path or on "/" (so that
- * {@code ws://host:port} works). Anything else gets a short plain-text 4xx and a close. Once the upgrade
- * is done this handler is gone and the pipeline carries WebSocket frames.
+ * {@code ws://host:port} works). Anything else that reaches it (the web app, when there is one, answers page
+ * fetches before it) gets a short plain-text 4xx and a close. Once the upgrade is done this handler and the web
+ * app's are gone and the pipeline carries WebSocket frames.
  */
 final class WsUpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final String path;
@@ -56,12 +59,14 @@ final class WsUpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest
             refuse(ctx, HttpResponseStatus.NOT_FOUND, "no kfrelay endpoint at " + requested + ": connect to " + path);
             return;
         }
-        if (!HttpMethod.GET.equals(req.method())
-                || !req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-            refuse(ctx, HttpResponseStatus.UPGRADE_REQUIRED, "kfrelay speaks WebSocket: connect to ws://HOST:PORT" + path);
+        boolean secure = ctx.pipeline().get(SslHandler.class) != null;
+        String scheme = secure ? "wss://" : "ws://";
+        if (!HttpMethod.GET.equals(req.method()) || !isUpgrade(req)) {
+            refuse(ctx, HttpResponseStatus.UPGRADE_REQUIRED, "kfrelay speaks WebSocket: connect to " + scheme
+                    + "HOST:PORT" + path);
             return;
         }
-        String location = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + path;
+        String location = scheme + req.headers().get(HttpHeaderNames.HOST, "localhost") + path;
         WebSocketServerHandshaker handshaker =
                 new WebSocketServerHandshakerFactory(location, null, decoderConfig).newHandshaker(req);
         if (handshaker == null) {
@@ -79,6 +84,9 @@ final class WsUpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest
             return;
         }
         pipeline.remove(this);
+        if (pipeline.get(WsChannelInitializer.WEB_APP) != null) {
+            pipeline.remove(WsChannelInitializer.WEB_APP);
+        }
         done.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 pipeline.fireUserEventTriggered(HandshakeComplete.INSTANCE);
@@ -86,6 +94,11 @@ final class WsUpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest
                 f.channel().close();
             }
         });
+    }
+
+    /** Whether a request asks to become a WebSocket ({@code Upgrade: websocket}). */
+    static boolean isUpgrade(HttpRequest req) {
+        return req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }
 
     private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {

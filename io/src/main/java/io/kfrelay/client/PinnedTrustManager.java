@@ -1,16 +1,17 @@
-package io.kfrelay.client.quic;
-
-import io.kfrelay.client.CertificatePin;
+package io.kfrelay.client;
 
 import javax.net.ssl.X509TrustManager;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 
-/** Trusts exactly one server certificate, by its SHA-256 fingerprint, whoever signed it and whatever it names. */
-final class PinnedTrustManager implements X509TrustManager {
+/**
+ * Trusts exactly one server certificate, by its SHA-256 fingerprint, whoever signed it and whatever it names (QUIC and
+ * wss:// clients with a pin).
+ */
+public final class PinnedTrustManager implements X509TrustManager {
     private final CertificatePin pin;
 
-    PinnedTrustManager(CertificatePin pin) {
+    public PinnedTrustManager(CertificatePin pin) {
         this.pin = pin;
     }
 
