@@ -16,4 +16,5 @@ if [ "$major" -lt 18 ]; then
   echo "kfrelay: the browser client's tests need Node.js 18 or later, found $(node --version)" >&2
   exit 1
 fi
-exec node --test "$dir"
+# dot: one character per test, the failures in full at the end (TAP would print every test into the Maven log)
+exec node --test --test-reporter=dot "$dir"

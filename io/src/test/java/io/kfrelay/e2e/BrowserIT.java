@@ -82,7 +82,9 @@ class BrowserIT {
 
             Page page = browser.newPage();
             page.navigate(roomPage(relay, "viewer", ""));
-            Map<String, Object> tile = firstPicture(page, camera.client.participantId());
+            Map<String, Object> first = firstPicture(page, camera.client.participantId());
+            Thread.sleep(1000); // the rest of the replay (gop mode) and some live frames
+            Map<String, Object> tile = tile(page, camera.client.participantId());
             Picture picture = Picture.of(page, camera.client.participantId(), SamplePublisher.VIDEO);
             page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("room-" + mode.name().toLowerCase() + ".png")));
             List<?> errors = (List<?>) page.evaluate("() => window.kfrelay.decoderErrors()");
@@ -100,17 +102,20 @@ class BrowserIT {
             }
             page.context().close();
             List<Double> sorted = firsts.stream().sorted().toList();
-            String report = String.format("browser late join, %s mode: first picture %.0f ms after JOIN (%s replayed "
-                            + "frames, %dx%d, %.0f %% of the canvas lit), decoder errors %s; %d more joins: p50 %.0f ms, "
-                            + "p99 %.0f ms, max %.0f ms; Chromium %s", mode, number(tile, "firstPictureMs"),
-                    tile.get("framesReplayed"), picture.width(), picture.height(), picture.lit() * 100, errors, JOINS,
+            String report = String.format("browser late join, %s mode: first picture %.0f ms after JOIN; a second "
+                            + "later %s frames decoded, %s of them replayed, %s dropped, %s keyframe requests; %dx%d, "
+                            + "%.0f %% of the canvas lit; decoder errors %s; %d more joins: p50 %.0f ms, p99 %.0f ms, "
+                            + "max %.0f ms; Chromium %s", mode, number(first, "firstPictureMs"),
+                    tile.get("framesDecoded"), tile.get("framesReplayed"), tile.get("framesDropped"),
+                    tile.get("keyframeRequests"), picture.width(), picture.height(), picture.lit() * 100, errors, JOINS,
                     percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.getLast(), browser.version());
             System.out.println(report);
             Files.writeString(ARTIFACTS.resolve("late-join-" + mode.name().toLowerCase() + ".txt"),
                     report + "\n" + firsts + "\n");
             assertAll(report,
                     () -> assertTrue(picture.lit() > 0.5, "the canvas shows the test pattern, not black"),
-                    () -> assertTrue(number(tile, "framesReplayed") >= 1, "the first picture came from the cache"),
+                    () -> assertTrue(number(tile, "framesReplayed") >= (mode == CacheMode.GOP ? 2 : 1),
+                            "the first picture came from the cache (gop mode: with the GOP since)"),
                     () -> assertEquals(JOINS, firsts.size(), "every late joiner saw a picture"),
                     () -> assertTrue(mode != CacheMode.GOP || errors.isEmpty(), "gop mode: no decoder error"),
                     () -> assertTrue(mode != CacheMode.GOP || number(tile, "decodeErrors") == 0));
@@ -137,6 +142,14 @@ class BrowserIT {
             Map<String, Object> tile = firstPicture(late, publisherId);
             Picture picture = Picture.of(late, publisherId, 1);
             late.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("room-browser-publisher.png")));
+            Page admin = browser.newPage();
+            admin.navigate(relay.admin().resolve("/").toString());
+            admin.waitForFunction("() => document.querySelector('#room-rows')?.textContent.includes('" + ROOM + "')",
+                    null, new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            Thread.sleep(3000); // a few points on the chart
+            admin.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("admin.png")));
+            String adminRooms = admin.locator("#room-rows").textContent();
+            admin.context().close();
             Recorder.Summary summary = recorder.stop();
             Object published = publisher.evaluate("() => window.kfrelay.publishing()");
             publisher.context().close();
@@ -156,20 +169,25 @@ class BrowserIT {
                     () -> assertTrue(decoding != null && decoding.frames() >= 30, "seconds of the camera recorded"),
                     () -> assertTrue(decoding != null && decoding.clean(), "ffmpeg decodes it without an error"),
                     () -> assertTrue(audio.size() >= 100, "the microphone's Opus packets (20 ms each) recorded"),
-                    () -> assertTrue(picture.lit() > 0.2, "the late browser sees the fake camera's picture"));
+                    () -> assertTrue(picture.lit() > 0.2, "the late browser sees the fake camera's picture"),
+                    () -> assertTrue(adminRooms.contains(ROOM), "the admin page lists the room: " + adminRooms));
         }
     }
 
     /** Waits for the page's first decoded picture of {@code participant}'s video; its tile's stats. */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> firstPicture(Page page, long participant) {
         page.waitForFunction("p => window.kfrelay && window.kfrelay.tiles().some(t => t.participant === p "
-                        + "&& t.kind === 'video' && t.firstPictureMs !== null)", participant,
+                        + "&& t.kind === 'video' && t.firstPictureMs !== null)", (int) participant, // Playwright takes no long
                 new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
         page.locator("canvas[data-participant=\"" + participant + "\"]").first()
                 .waitFor(new com.microsoft.playwright.Locator.WaitForOptions().setState(WaitForSelectorState.ATTACHED));
+        return tile(page, participant);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> tile(Page page, long participant) {
         return (Map<String, Object>) page.evaluate("p => window.kfrelay.tiles().find(t => t.participant === p "
-                + "&& t.kind === 'video')", participant);
+                + "&& t.kind === 'video')", (int) participant);
     }
 
     static Double number(Object map, String key) {
@@ -192,7 +210,7 @@ class BrowserIT {
                     + "const d = g.getImageData(0, 0, c.width, c.height).data; let lit = 0;"
                     + "for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;"
                     + "return {width: c.width, height: c.height, lit: lit / (d.length / 4)}; }",
-                    List.of(participant, stream));
+                    List.of((int) participant, stream));
             return new Picture(((Number) m.get("width")).intValue(), ((Number) m.get("height")).intValue(),
                     ((Number) m.get("lit")).doubleValue());
         }

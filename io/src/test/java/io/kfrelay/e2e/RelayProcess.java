@@ -66,6 +66,11 @@ final class RelayProcess implements AutoCloseable {
         return transport == Transport.QUIC ? quic : ws;
     }
 
+    /** Its admin port's base URL (the live page at /, the JSON API under /api/). */
+    URI admin() {
+        return admin;
+    }
+
     /** The SHA-256 fingerprint of its self-signed QUIC certificate, as clients pin it. */
     String pin() {
         return pin;
