@@ -136,17 +136,16 @@ class BrowserIT {
             Path dir = out.resolve("recording");
             Recorder recorder = Recorder.start(relay.url(Transport.WS), ROOM, "recorder", "", dir,
                     ClientOptions.defaults(), new PrintWriter(log, true));
+            Page admin = browser.newPage(); // open all along, so its chart has a few points
+            admin.navigate(relay.admin().resolve("/").toString());
             Thread.sleep(4000);
             Page late = browser.newPage();
             late.navigate(roomPage(relay, "late", ""));
             Map<String, Object> tile = firstPicture(late, publisherId);
             Picture picture = Picture.of(late, publisherId, 1);
             late.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("room-browser-publisher.png")));
-            Page admin = browser.newPage();
-            admin.navigate(relay.admin().resolve("/").toString());
             admin.waitForFunction("() => document.querySelector('#room-rows')?.textContent.includes('" + ROOM + "')",
                     null, new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
-            Thread.sleep(3000); // a few points on the chart
             admin.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("admin.png")));
             String adminRooms = admin.locator("#room-rows").textContent();
             admin.context().close();
