@@ -99,17 +99,19 @@ public final class OggOpusWriter implements AutoCloseable {
 
     /**
      * Fills {@code samples} of lost (or not transmitted) audio with packets of zero-length frames shaped like the
-     * last packet written (its mode, bandwidth, channels, frame duration), as many whole frames as fit: a decoder
-     * conceals them. Nothing before the first packet (there is no shape to copy).
+     * last packet written (its mode, bandwidth, channels, frame duration): a decoder conceals them. A gap is
+     * whole frames (RFC 7845 §4.1: only multiples of 2.5 ms are repairable); {@code samples} measured from
+     * timestamps that jitter is rounded to the nearest number of frames, so less than half a frame fills nothing.
+     * Nothing before the first packet (there is no shape to copy).
      *
-     * @return the samples filled: {@code samples} rounded down to whole frames, 0 if no packet came yet
+     * @return the samples filled: {@code samples} rounded to whole frames, 0 if no packet came yet
      */
     public long conceal(long samples) throws IOException {
         if (lastToc < 0 || samples <= 0) {
             return 0;
         }
         int frame = OpusPacket.frameSamples(lastToc);
-        long frames = samples / frame;
+        long frames = (samples + frame / 2) / frame;
         int perPacket = OpusPacket.MAX_SAMPLES / frame;
         for (long left = frames; left > 0; ) {
             int n = (int) Math.min(left, perPacket);

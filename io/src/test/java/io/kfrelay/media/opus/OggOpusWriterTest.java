@@ -143,8 +143,8 @@ class OggOpusWriterTest {
         try (OggOpusWriter w = new OggOpusWriter(out, 1)) {
             assertEquals(0, w.conceal(960), "nothing before the first packet");
             w.write(new byte[] {(byte) silkWb20Stereo, 1, 2});
-            assertEquals(7 * 960, w.conceal(7 * 960 + 959), "whole 20 ms frames");
-            assertEquals(0, w.conceal(500), "less than a frame: nothing");
+            assertEquals(7 * 960, w.conceal(7 * 960 - 479), "the nearest whole number of 20 ms frames");
+            assertEquals(0, w.conceal(479), "less than half a frame: nothing");
             assertEquals(8 * 960, w.granule());
             assertEquals(7 * 960, w.concealedSamples());
             assertEquals(1, w.packets(), "fillers are not counted as packets");
