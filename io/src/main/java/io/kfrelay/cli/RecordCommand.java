@@ -24,7 +24,8 @@ import java.util.concurrent.TimeoutException;
 
 @Command(name = "record", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Join a room as a subscriber and record what arrives: each video stream as "
-                + "DIR/<sender>-<stream>.h264 (Annex-B, complete frames in arrival order) and every packet as a line "
+                + "DIR/<sender>-<stream>.h264 (Annex-B, complete frames in arrival order), each audio stream as "
+                + "DIR/<sender>-<stream>.opus (Ogg Opus; lost audio filled by concealment) and every packet as a line "
                 + "of DIR/packets.jsonl (arrival time in epoch microseconds, sender, stream, kind, seq, flags, size).",
                 "A simulcast source is recorded as one file, DIR/<sender>-<source>.h264, across its layer switches "
                 + "(each at a keyframe with SPS/PPS); DIR/layers.jsonl logs the layers asked for and the relay's LAYER "

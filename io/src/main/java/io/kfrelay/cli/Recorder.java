@@ -6,13 +6,17 @@ import io.kfrelay.client.FrameAssembler;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.client.MediaPacket;
 import io.kfrelay.client.RelayErrorException;
+import io.kfrelay.media.opus.OggOpusWriter;
+import io.kfrelay.media.opus.OpusPacket;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ControlMessage.Joined;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.protocol.LayerCause;
+import io.kfrelay.protocol.MediaHeader;
 import io.kfrelay.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 
 import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
@@ -44,8 +48,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Joins a room as a subscriber and records what arrives: every video stream as {@code DIR/<sender>-<stream>.h264}
- * (the Annex-B frames in arrival order, complete frames only, written as received) and every packet as one
- * line of {@code DIR/packets.jsonl}:
+ * (the Annex-B frames in arrival order, complete frames only, written as received), every audio stream as
+ * {@code DIR/<sender>-<stream>.opus} (see below) and every packet as one line of {@code DIR/packets.jsonl}:
  * <pre>{"t":1732460000123456,"sender":3,"stream":1,"kind":"video","seq":17,"flags":11,"size":1200}</pre>
  * {@code t} is the arrival time in microseconds since the epoch, {@code flags} the media flag byte, {@code size}
  * the whole packet in bytes (20-byte header included).
@@ -60,6 +64,18 @@ import java.util.concurrent.TimeoutException;
  * <pre>{"t":1732460002000123,"event":"request","sender":3,"source":1,"layer":0}
  * {"t":1732460002001456,"event":"layer","sender":3,"source":1,"stream":1,"layer":0,"cause":"requested"}</pre>
  *
+ * <p><b>Audio.</b> Each audio frame is taken for one raw Opus packet (what a WebCodecs {@code AudioEncoder} emits,
+ * see docs/PROTOCOL.md) and written into an Ogg Opus file ({@link OggOpusWriter}: two channels, pre-skip 0), its
+ * duration read from the packet's TOC byte. A frame that is not a well-formed Opus packet is left out and counted
+ * ({@link AudioStreamFile#invalidPackets}); so is a frame older (by sequence number) than one already written
+ * ({@link AudioStreamFile#latePackets}). Lost time is filled, as RFC 7845 §4.1 asks: when a frame's 48 kHz
+ * timestamp is ahead of where the previous one ended by half a frame or more (packets lost, or not sent: DTX),
+ * packets of zero-length frames that a decoder conceals fill the gap first, the nearest whole number of frames of
+ * the previous packet's size ({@link AudioStreamFile#concealedMillis}). A jump of more than
+ * {@value #MAX_CONCEALED_SECONDS} s is taken for a new timeline (the publisher restarted its clock), not filled.
+ * So the file lasts as long as the timestamps say (an invalid packet's time too is filled by concealment, when the
+ * next good one comes). A stream whose frames are all invalid still gets its file: the two header pages, no audio.
+ *
  * <p><b>What it subscribes to</b> ({@link Selection}): by default it joins like any client, subscribed to every
  * stream and, at the auto layer, to every source. Given a fixed layer or named streams it joins with
  * MANUAL_SUBSCRIBE and subscribes itself: to every stream (or the named ones) as it learns of them, to each source at
@@ -72,6 +88,8 @@ import java.util.concurrent.TimeoutException;
  * released then (it can never complete) and counted as dropped.
  */
 public final class Recorder implements AutoCloseable {
+    /** Longest gap in an audio stream filled by concealment; a longer jump of the timestamps is not filled. */
+    static final int MAX_CONCEALED_SECONDS = 10;
     private final Path dir;
     private final PrintWriter log;
     private final Clock clock;
@@ -80,6 +98,7 @@ public final class Recorder implements AutoCloseable {
     private final BufferedWriter layerLog;
     private final Selection selection;
     private final Map<String, OpenFile> files = new LinkedHashMap<>();
+    private final Map<String, OpenAudio> audioFiles = new LinkedHashMap<>();
     /** Every layer stream of every source the recorder knows of, by {@link #key}(sender, stream). */
     private final Map<Long, Source> sources = new HashMap<>();
     /** Identities of the others who joined after the recorder, by participant id (PARTICIPANT_JOINED). */
@@ -197,11 +216,28 @@ public final class Recorder implements AutoCloseable {
     }
 
     /**
+     * What one audio stream's Ogg Opus file got.
+     *
+     * @param packets         Opus packets written (the fillers of gaps not counted)
+     * @param durationMillis  how long the file plays: every packet's duration, gaps filled included
+     * @param concealedMillis of that, the gaps filled with packets the decoder conceals
+     * @param invalidPackets  frames left out because they are not well-formed Opus packets
+     * @param latePackets     frames left out because they came after a later one of the stream had been written
+     * @param bytes           size of the file
+     */
+    public record AudioStreamFile(Path path, long packets, long durationMillis, long concealedMillis,
+                                  long invalidPackets, long latePackets, long bytes) {
+    }
+
+    /**
      * @param packets          packets received (all streams, audio included)
      * @param framesDropped    video and audio frames that arrived incomplete and were not written
      * @param framesLeftBehind whole frames of a simulcast layer the recording had already switched away from
+     * @param files            the video files, by {@code <sender>-<stream>} (for a simulcast source its source id)
+     * @param audioFiles       the audio files, by {@code <sender>-<stream>}
      */
-    public record Summary(long packets, long framesDropped, long framesLeftBehind, Map<String, StreamFile> files) {
+    public record Summary(long packets, long framesDropped, long framesLeftBehind, Map<String, StreamFile> files,
+                          Map<String, AudioStreamFile> audioFiles) {
         @Override
         public String toString() {
             StringBuilder s = new StringBuilder().append(packets).append(" packets, ").append(files.size())
@@ -212,6 +248,23 @@ public final class Recorder implements AutoCloseable {
                 if (f.streams().size() > 1) {
                     s.append(", streams ").append(f.streams().stream().map(String::valueOf)
                             .collect(java.util.stream.Collectors.joining(" then ")));
+                }
+            });
+            if (!audioFiles.isEmpty()) {
+                s.append("; ").append(audioFiles.size()).append(" audio stream").append(audioFiles.size() == 1 ? "" : "s");
+            }
+            audioFiles.forEach((name, a) -> {
+                s.append("; ").append(a.path()).append(": ").append(a.packets()).append(" Opus packets, ")
+                        .append(a.durationMillis()).append(" ms");
+                if (a.concealedMillis() > 0) {
+                    s.append(" (").append(a.concealedMillis()).append(" ms of it lost and concealed)");
+                }
+                s.append(", ").append(a.bytes()).append(" bytes");
+                if (a.invalidPackets() > 0) {
+                    s.append(", ").append(a.invalidPackets()).append(" invalid Opus packets not written");
+                }
+                if (a.latePackets() > 0) {
+                    s.append(", ").append(a.latePackets()).append(" late packets not written");
                 }
             });
             if (framesDropped > 0) {
@@ -370,6 +423,15 @@ public final class Recorder implements AutoCloseable {
         for (Map.Entry<String, OpenFile> e : files.entrySet()) {
             done.put(e.getKey(), e.getValue().finish());
         }
+        Map<String, AudioStreamFile> audioDone = new LinkedHashMap<>();
+        for (Map.Entry<String, OpenAudio> e : audioFiles.entrySet()) {
+            try {
+                e.getValue().ogg.close(); // the last page, flagged end-of-stream
+            } catch (IOException ex) {
+                failure = failure == null ? ex : failure;
+            }
+            audioDone.put(e.getKey(), e.getValue().finish());
+        }
         for (var w : List.of(packetLog, layerLog)) {
             try {
                 w.close();
@@ -377,14 +439,18 @@ public final class Recorder implements AutoCloseable {
                 failure = failure == null ? e : failure;
             }
         }
-        for (OpenFile f : files.values()) {
+        List<OutputStream> outs = new ArrayList<>();
+        files.values().forEach(f -> outs.add(f.out));
+        audioFiles.values().forEach(a -> outs.add(a.out));
+        for (OutputStream out : outs) {
             try {
-                f.out.close();
+                out.close();
             } catch (IOException e) {
                 failure = failure == null ? e : failure;
             }
         }
-        summary = new Summary(packets, assembler.framesDropped(), framesLeftBehind, Collections.unmodifiableMap(done));
+        summary = new Summary(packets, assembler.framesDropped(), framesLeftBehind, Collections.unmodifiableMap(done),
+                Collections.unmodifiableMap(audioDone));
         if (failure != null) {
             throw new UncheckedIOException("recording into " + dir + " failed", failure);
         }
@@ -641,6 +707,10 @@ public final class Recorder implements AutoCloseable {
 
     /** Called by the assembler (inside onPacket, so under the lock) with each complete frame. */
     private void onFrame(FrameAssembler.Frame frame) {
+        if (frame.kind() == Protocol.KIND_AUDIO) {
+            onAudioFrame(frame);
+            return;
+        }
         if (frame.kind() != Protocol.KIND_VIDEO) {
             return;
         }
@@ -659,6 +729,73 @@ public final class Recorder implements AutoCloseable {
             f.write(frame);
         } catch (IOException e) {
             writeFailure = writeFailure == null ? e : writeFailure;
+        }
+    }
+
+    private void onAudioFrame(FrameAssembler.Frame frame) {
+        String name = frame.senderId() + "-" + frame.streamId();
+        try {
+            OpenAudio a = audioFiles.get(name);
+            if (a == null) {
+                a = new OpenAudio(dir.resolve(name + ".opus"), (int) key(frame.senderId(), frame.streamId()));
+                audioFiles.put(name, a);
+            }
+            a.write(frame);
+        } catch (IOException e) {
+            writeFailure = writeFailure == null ? e : writeFailure;
+        }
+    }
+
+    /** One open .opus file, where its stream has got to, and what went into it. */
+    private static final class OpenAudio {
+        final Path path;
+        final OutputStream out;
+        final OggOpusWriter ogg;
+        /** Sequence number after the last frame written, and the timestamp where its audio ends; valid once written. */
+        long nextSequence;
+        long nextTimestamp;
+        boolean written;
+        long late;
+
+        OpenAudio(Path path, int serial) throws IOException {
+            this.path = path;
+            this.out = new BufferedOutputStream(Files.newOutputStream(path), 16 * 1024);
+            this.ogg = new OggOpusWriter(out, serial);
+        }
+
+        void write(FrameAssembler.Frame frame) throws IOException {
+            if (written && MediaHeader.seqDelta(nextSequence, frame.firstSequence()) < 0) {
+                late++; // reordered: its place in the file is taken (and, if it was missing, concealed)
+                return;
+            }
+            byte[] packet = ByteBufUtil.getBytes(frame.data());
+            int samples = OpusPacket.samples(packet);
+            if (samples < 0) {
+                ogg.write(packet); // refused and counted as invalid
+                return;
+            }
+            if (written) {
+                long gap = MediaHeader.seqDelta(nextTimestamp, frame.timestamp()); // timestamps wrap like sequences
+                if (gap > 0 && gap <= MAX_CONCEALED_SECONDS * 48_000L) {
+                    ogg.conceal(gap); // whole frames: less than half a frame of timestamp jitter fills nothing
+                }
+            }
+            ogg.write(packet);
+            written = true;
+            nextSequence = (frame.firstSequence() + frame.packets()) & 0xFFFFFFFFL;
+            nextTimestamp = (frame.timestamp() + samples) & 0xFFFFFFFFL;
+        }
+
+        AudioStreamFile finish() {
+            long bytes;
+            try {
+                out.flush();
+                bytes = Files.size(path);
+            } catch (IOException e) {
+                bytes = ogg.bytesWritten();
+            }
+            return new AudioStreamFile(path, ogg.packets(), ogg.durationMillis(), ogg.concealedSamples() / 48,
+                    ogg.invalidPackets(), late, bytes);
         }
     }
 

@@ -2,6 +2,7 @@ package io.kfrelay.cli;
 
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.FakeRelay;
+import io.kfrelay.media.opus.OggReader;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.LayerCause;
 import io.kfrelay.protocol.Protocol;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -107,6 +109,53 @@ class RecorderTest {
                     "\\{\"t\":\\d+,\"event\":\"layer\",\"sender\":5,\"source\":1,\"stream\":1,\"layer\":0,"
                             + "\"cause\":\"requested\"}\n"), "the LAYER is logged");
             assertTrue(log.toString().contains("layer 0 (stream 1)"), log.toString());
+        }
+    }
+
+    @Test
+    void eachAudioStreamIsAnOggOpusFileWithItsGapsConcealedAndBadPacketsLeftOut() throws Exception {
+        int one = Protocol.FLAG_FRAME_START | Protocol.FLAG_FRAME_END;
+        byte[] opus = {(byte) (31 << 3), 1, 2, 3}; // CELT FB, 20 ms
+        try (FakeRelay relay = FakeRelay.start()) {
+            Recorder recorder = start(relay, ClientOptions.defaults());
+            relay.sendMedia(one, Protocol.KIND_AUDIO, 5, 2, 100, 48_000, opus);
+            relay.sendMedia(one, Protocol.KIND_AUDIO, 5, 2, 101, 48_960, opus);
+            // 102 and 103 lost: 40 ms; 104 arrives 3 samples early (timestamp jitter: nothing to fill)
+            relay.sendMedia(one, Protocol.KIND_AUDIO, 5, 2, 104, 48_960 + 3 * 960 - 3, opus);
+            relay.sendMedia(one, Protocol.KIND_AUDIO, 5, 2, 103, 48_960 + 2 * 960, opus); // late: its time is filled
+            relay.sendMedia(one, Protocol.KIND_AUDIO, 5, 2, 105, 48_960 + 4 * 960, new byte[] {(byte) 0xFB}); // code 3, no count
+            relay.sendMedia(one, Protocol.KIND_AUDIO, 5, 2, 106, 48_960 + 5 * 960, opus); // after the invalid one: filled
+            relay.sendMedia(one, Protocol.KIND_AUDIO, 6, 2, 0, 0, new byte[0]); // another sender: nothing valid
+            relay.sendMedia(one, Protocol.KIND_VIDEO, 5, 1, 0, 0, bytes("V"));
+            within("all eight packets are in", () -> recorder.packetsReceived() == 8);
+
+            Recorder.Summary summary = recorder.stop();
+            assertEquals(List.of("5-1"), List.copyOf(summary.files().keySet()), "files() is the video files");
+            assertEquals(List.of("5-2", "6-2"), List.copyOf(summary.audioFiles().keySet()));
+            Recorder.AudioStreamFile a = summary.audioFiles().get("5-2");
+            assertEquals(dir.resolve("5-2.opus"), a.path());
+            assertEquals(4, a.packets());
+            assertEquals(1, a.invalidPackets());
+            assertEquals(1, a.latePackets());
+            assertEquals(140, a.durationMillis(), "7 x 20 ms: 4 packets, 2 lost, 1 invalid");
+            assertEquals(60, a.concealedMillis());
+            assertEquals(Files.size(a.path()), a.bytes());
+
+            OggReader.Stream ogg = OggReader.read(Files.readAllBytes(a.path()));
+            List<byte[]> packets = ogg.audioPackets();
+            assertEquals(6, packets.size(), "opus, opus, a filler of 2 frames, opus, a filler of 1, opus");
+            assertArrayEquals(new byte[] {(byte) (31 << 3 | 3), 2}, packets.get(2));
+            assertArrayEquals(new byte[] {(byte) (31 << 3 | 3), 1}, packets.get(4));
+            assertEquals(7 * 960, ogg.pages().getLast().granule());
+            assertTrue((ogg.pages().getLast().flags() & 0x04) != 0, "end of stream");
+
+            Recorder.AudioStreamFile empty = summary.audioFiles().get("6-2");
+            assertEquals(0, empty.packets());
+            assertEquals(1, empty.invalidPackets());
+            assertEquals(0, OggReader.read(Files.readAllBytes(empty.path())).audioPackets().size());
+            assertTrue(summary.toString().contains(a.path() + ": 4 Opus packets, 140 ms (60 ms of it lost and "
+                    + "concealed), " + a.bytes() + " bytes, 1 invalid Opus packets not written, 1 late packets not "
+                    + "written"), summary.toString());
         }
     }
 

@@ -29,6 +29,22 @@ final class Ffmpeg {
         return c.ok() ? c.output() : c.toString();
     }
 
+    /**
+     * What {@code ffmpeg -v error -i FILE -f null -} says about an Ogg Opus file (the container and every packet
+     * demuxed and decoded by ffmpeg's own Opus decoder): nothing when all is well.
+     */
+    static String audioDecodeErrors(Path oggOpus) {
+        ExternalCommand c = ExternalCommand.run(Duration.ofSeconds(60), "ffmpeg", "-nostdin", "-v", "error",
+                "-i", oggOpus.toString(), "-f", "null", "-");
+        return c.ok() ? c.output() : c.toString();
+    }
+
+    /** The duration ffprobe gives a file (its container's), in seconds. */
+    static double durationSeconds(Path file) {
+        return Double.parseDouble(ExternalCommand.require(Duration.ofSeconds(30), "ffprobe", "-v", "error",
+                "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", file.toString()).trim());
+    }
+
     /** Runs ffmpeg with {@code args} (quietly, without a terminal) and fails unless it succeeds. */
     static void run(Duration limit, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-nostdin", "-v", "error", "-y"));

@@ -47,6 +47,11 @@ class RecordingIT {
             assertEquals(List.of(name), List.copyOf(summary.files().keySet()), "one file per video stream, none for audio");
             assertEquals(out.resolve(name + ".h264"), file.path());
             assertTrue(file.frames() >= 60, "2 s at 30 fps plus the replayed GOP, got " + file.frames());
+            // The sample publisher's audio chunks are 160 zero bytes: by chance a well-formed Opus packet (TOC 0:
+            // SILK narrowband, 10 ms, one frame), so they are written; their timestamps step 20 ms, the rest is filled.
+            String audio = carol.id() + "-" + SamplePublisher.AUDIO;
+            assertEquals(List.of(audio), List.copyOf(summary.audioFiles().keySet()), "one .opus file per audio stream");
+            assertEquals(0, summary.audioFiles().get(audio).invalidPackets());
 
             H264Validator.Report report = H264Validator.validate(Files.readAllBytes(file.path()));
             assertTrue(report.valid(), "recording: " + report);
