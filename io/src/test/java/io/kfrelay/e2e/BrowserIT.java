@@ -159,15 +159,20 @@ class BrowserIT {
                     .filter(p -> p.sender() == publisherId && !p.video()).toList();
             Recorder.StreamFile video = summary.files().get(publisherId + "-1");
             Decoding decoding = video == null ? null : Decoding.of(video.path());
-            String report = String.format("browser publisher %d: %s; recorded %s; video %s; audio %d packets; "
-                            + "late browser: first picture %.0f ms after JOIN, %.0f %% lit, %dx%d",
-                    publisherId, published, summary, decoding, audio.size(), number(tile, "firstPictureMs"),
+            Recorder.AudioStreamFile mic = summary.audioFiles().get(publisherId + "-2");
+            String micErrors = mic == null ? "no file" : Ffmpeg.audioDecodeErrors(mic.path());
+            String report = String.format("browser publisher %d: %s; recorded %s; video %s; audio %d packets, "
+                            + "file %s, ffmpeg: '%s'; late browser: first picture %.0f ms after JOIN, %.0f %% lit, %dx%d",
+                    publisherId, published, summary, decoding, audio.size(), mic, micErrors.strip(), number(tile, "firstPictureMs"),
                     picture.lit() * 100, picture.width(), picture.height());
             System.out.println(report);
             assertAll(report,
                     () -> assertTrue(decoding != null && decoding.frames() >= 30, "seconds of the camera recorded"),
                     () -> assertTrue(decoding != null && decoding.clean(), "ffmpeg decodes it without an error"),
                     () -> assertTrue(audio.size() >= 100, "the microphone's Opus packets (20 ms each) recorded"),
+                    () -> assertTrue(mic != null && mic.packets() >= 100 && mic.invalidPackets() == 0,
+                            "the microphone recorded as Ogg Opus, every packet valid Opus"),
+                    () -> assertEquals("", micErrors.strip(), "ffmpeg decodes the microphone's recording without an error"),
                     () -> assertTrue(picture.lit() > 0.2, "the late browser sees the fake camera's picture"),
                     () -> assertTrue(adminRooms.contains(ROOM), "the admin page lists the room: " + adminRooms));
         }
