@@ -48,6 +48,7 @@ function addTile(participant, sourceId, kind) {
     participant, sourceId, joinTime: state.joinTime,
     identity: state.participants.get(participant) ?? `#${participant}`,
     send: (m) => state.conn?.sendControl(m),
+    note,
     reportError: (e) => {
       state.decoderErrors.push(e);
       note(`decoder error ${e.participant}:${e.stream} ${e.name}: ${e.message}`);

@@ -17,6 +17,7 @@ export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
  * @property {number} joinTime      performance.now() when JOIN was sent
  * @property {(msg:object)=>void} send  sends a control message
  * @property {(e:object)=>void} reportError  records a decoder error for window.kfrelay
+ * @property {(text:string)=>void} [note]     adds a line to the page's event log (window.kfrelay.log())
  */
 
 export class Tile {
@@ -107,6 +108,7 @@ export class Tile {
     }
     this.lastRequest = now;
     this.stats.keyframeRequests++;
+    this.ctx.note?.(`keyframe request ${this.ctx.participant}:${this.currentStream}: ${why}`);
     this.ctx.send({ type: 'KEYFRAME_REQUEST', senderId: this.ctx.participant, streamId: this.currentStream });
   }
 

@@ -5,7 +5,10 @@ import com.microsoft.playwright.options.WaitForSelectorState;
 import io.kfrelay.cli.Recorder;
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.config.CacheMode;
+import io.kfrelay.media.h264.AccessUnit;
 import io.kfrelay.media.h264.AccessUnits;
+import io.kfrelay.media.h264.NalUnit;
+import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.media.h264.SampleStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -176,6 +179,97 @@ class BrowserIT {
                     () -> assertTrue(picture.lit() > 0.2, "the late browser sees the fake camera's picture"),
                     () -> assertTrue(adminRooms.contains(ROOM), "the admin page lists the room: " + adminRooms));
         }
+    }
+
+    /**
+     * The decoder traps (STACK.md): the publisher's clip starts mid-GOP, and its first IDR has no SPS/PPS, which would
+     * close a WebCodecs decoder fed as its first chunk. The relay asks the publisher for a keyframe for the page (in
+     * the room first, nothing cached) and holds the deltas back until one starts; the publisher answers with its next
+     * IDR, the bare one. The page does not feed it but asks for a keyframe, and the next whole one gives the first
+     * picture; no decoder error on the way.
+     */
+    @Test
+    void aPageThatGetsDeltasAndABareIdrFirstWaitsForAWholeKeyframe() throws Exception {
+        List<AccessUnit> sample = AccessUnits.of(SampleStream.bytes());
+        List<Integer> idrs = new ArrayList<>();
+        for (int i = 0; i < sample.size(); i++) {
+            if (sample.get(i).keyframe()) {
+                idrs.add(i);
+            }
+        }
+        assertTrue(idrs.size() >= 3 && sample.get(idrs.get(1)).hasParameterSets(), "precondition: the sample's IDRs carry SPS/PPS");
+        // From the middle of the first GOP, the second IDR without its parameter sets, the rest as it is.
+        List<AccessUnit> frames = new ArrayList<>(sample.subList(idrs.get(0) + 10, sample.size()));
+        int bare = idrs.get(1) - idrs.get(0) - 10;
+        frames.set(bare, withoutParameterSets(frames.get(bare)));
+        try (RelayProcess relay = RelayProcess.start(InetAddress.getLoopbackAddress(), List.of(), out)) {
+            Page page = browser.newPage();
+            page.navigate(roomPage(relay, "early", ""));
+            page.waitForFunction("() => window.kfrelay && window.kfrelay.joined", null,
+                    new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            try (SamplePublisher camera = SamplePublisher.video(frames, relay.url(Transport.WS),
+                    ClientOptions.defaults(), ROOM, "camera")) {
+                Map<String, Object> tile = firstPicture(page, camera.client.participantId());
+                Picture picture = Picture.of(page, camera.client.participantId(), SamplePublisher.VIDEO);
+                List<?> errors = (List<?>) page.evaluate("() => window.kfrelay.decoderErrors()");
+                List<?> events = (List<?>) page.evaluate("() => window.kfrelay.log()");
+                String report = String.format("page in the room before the publisher: %s; %.0f %% lit; decoder errors %s; "
+                        + "publisher asked for %d keyframes; page log %s", tile, picture.lit() * 100, errors,
+                        camera.keyframeRequests(1), events);
+                System.out.println(report);
+                page.context().close();
+                assertAll(report,
+                        () -> assertTrue(picture.lit() > 0.5, "a picture"),
+                        () -> assertTrue(events.stream().anyMatch(e -> e.toString().contains("IDR without SPS/PPS")),
+                                "the page got the bare IDR first and asked for a keyframe instead of feeding it"),
+                        () -> assertTrue(camera.keyframeRequests(1) >= 1, "the relay passed it on to the publisher"),
+                        () -> assertEquals(List.of(), errors, "no decoder error: the bare IDR was not fed"));
+            }
+        }
+    }
+
+    /**
+     * A relay that requires tokens: the page joins with the token in its URL (and then drops it from the address
+     * bar, holding no secret), and without one it shows the relay's refusal.
+     */
+    @Test
+    void aRelayRequiringTokensAdmitsThePageWithOneInItsUrlAndRefusesItWithout() throws Exception {
+        String secret = "browser-test-secret-" + "0123456789abcdef0123456789";
+        try (RelayProcess relay = RelayProcess.start(InetAddress.getLoopbackAddress(),
+                List.of("--auth-secret", secret, "--require-auth", "--admin-token", "admin-" + secret), out)) {
+            CliRun token = CliRun.of("token", "--secret", secret, "--room", ROOM, "--identity", "viewer", "--subscribe",
+                    "--ttl", "5m");
+            assertEquals(0, token.status(), token.err());
+            String jwt = token.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+
+            Page without = browser.newPage();
+            without.navigate(roomPage(relay, "viewer", ""));
+            without.waitForFunction("() => window.kfrelay && window.kfrelay.relayError !== null", null,
+                    new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            Map<?, ?> refused = (Map<?, ?>) without.evaluate("() => window.kfrelay.relayError");
+            without.context().close();
+
+            Page with = browser.newPage();
+            with.navigate(roomPage(relay, "viewer", "&token=" + jwt));
+            with.waitForFunction("() => window.kfrelay && window.kfrelay.joined", null,
+                    new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            String address = with.url();
+            with.context().close();
+            assertAll("refused: " + refused + "; joined at " + address,
+                    () -> assertEquals(ErrorCodes.TOKEN_REQUIRED, ((Number) refused.get("code")).intValue(),
+                            "without a token: TOKEN_REQUIRED"),
+                    () -> assertTrue(!address.contains(jwt), "the token is gone from the address bar"));
+        }
+    }
+
+    private static AccessUnit withoutParameterSets(AccessUnit au) {
+        List<NalUnit> nals = au.nals();
+        int first = 0;
+        while (nals.get(first).type() == NalUnit.SPS || nals.get(first).type() == NalUnit.PPS) {
+            first++;
+        }
+        assertTrue(first > 0, "the IDR's access unit starts with its parameter sets");
+        return new AccessUnit(nals.subList(first, nals.size()), true);
     }
 
     /** Waits for the page's first decoded picture of {@code participant}'s video; its tile's stats. */
