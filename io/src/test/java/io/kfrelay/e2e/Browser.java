@@ -56,8 +56,13 @@ final class Browser implements AutoCloseable {
 
     /** A new page (its own context: own storage, own connections) whose console lines are kept for reports. */
     Page newPage() {
+        return newPage(false);
+    }
+
+    /** The same; {@code trustAnyCertificate} for a relay with a self-signed certificate (https, wss). */
+    Page newPage(boolean trustAnyCertificate) {
         BrowserContext context = browser.newContext(new com.microsoft.playwright.Browser.NewContextOptions()
-                .setViewportSize(1280, 800));
+                .setViewportSize(1280, 800).setIgnoreHTTPSErrors(trustAnyCertificate));
         Page page = context.newPage();
         page.onConsoleMessage(m -> {
             synchronized (console) {

@@ -9,6 +9,8 @@ import io.kfrelay.media.h264.AccessUnit;
 import io.kfrelay.media.h264.AccessUnits;
 import io.kfrelay.media.h264.NalUnit;
 import io.kfrelay.protocol.ErrorCodes;
+import io.kfrelay.client.KfRelayClient;
+import io.kfrelay.server.TestCertificate;
 import io.kfrelay.media.h264.SampleStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,13 +23,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,11 +69,9 @@ class BrowserIT {
         }
     }
 
-    /** The room page on the relay's WebSocket port (same origin), joining at once. */
+    /** The room page on the relay's WebSocket port (same origin, http or https as it serves), joining at once. */
     static String roomPage(RelayProcess relay, String name, String extra) {
-        URI ws = relay.url(Transport.WS);
-        return "http://" + ws.getHost() + ":" + ws.getPort() + "/room.html?room=" + ROOM + "&name=" + name
-                + "&autojoin=1" + extra;
+        return relay.web().resolve("/room.html?room=" + ROOM + "&name=" + name + "&autojoin=1" + extra).toString();
     }
 
     @ParameterizedTest(name = "{0} mode")
@@ -225,6 +225,74 @@ class BrowserIT {
                         () -> assertTrue(camera.keyframeRequests(1) >= 1, "the relay passed it on to the publisher"),
                         () -> assertEquals(List.of(), errors, "no decoder error: the bare IDR was not fed"));
             }
+        }
+    }
+
+    /**
+     * Off loopback WebCodecs needs https: with --tls-cert/--tls-key the same port serves the page over https and the
+     * page connects with wss. One page publishes its camera, a second one sees it (the browser trusts the test's
+     * self-signed certificate by its context's ignoreHTTPSErrors, as a user would by installing it).
+     */
+    @Test
+    void overHttpsThePagePublishesAndWatchesOverWss() throws Exception {
+        TestCertificate cert = TestCertificate.write(out, "relay");
+        try (RelayProcess relay = RelayProcess.start(InetAddress.getLoopbackAddress(),
+                List.of("--tls-cert", cert.certFile().toString(), "--tls-key", cert.keyFile().toString()), out)) {
+            assertTrue(relay.web().getScheme().equals("https") && relay.url(Transport.WS).getScheme().equals("wss"),
+                    "https and wss on the WebSocket port: " + relay.web() + ", " + relay.url(Transport.WS));
+            Page publisher = browser.newPage(true);
+            publisher.navigate(roomPage(relay, "secure-cam", "&publish=camera"));
+            publisher.waitForFunction("() => window.kfrelay && window.kfrelay.joined "
+                            + "&& window.kfrelay.publishing().some(p => p.packetsSent > 0)", null,
+                    new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            long publisherId = number(publisher.evaluate("() => ({id: window.kfrelay.participantId})"), "id").longValue();
+            Page viewer = browser.newPage(true);
+            viewer.navigate(roomPage(relay, "secure-viewer", ""));
+            Map<String, Object> tile = firstPicture(viewer, publisherId);
+            Picture picture = Picture.of(viewer, publisherId, 1);
+            String origin = (String) viewer.evaluate("() => location.origin + ' ' + window.isSecureContext");
+            publisher.context().close();
+            viewer.context().close();
+            assertAll("over " + origin + ": " + tile,
+                    () -> assertTrue(origin.startsWith("https://") && origin.endsWith("true"), "a secure context"),
+                    () -> assertTrue(picture.lit() > 0.2, "the viewer sees the camera"));
+        }
+    }
+
+    /**
+     * A simulcast source is one tile; the viewer picks a layer on it (SUBSCRIBE with that layer) and the relay
+     * switches it from its cache: the tile's layer and picture size follow, with no decoder error.
+     */
+    @Test
+    void aViewerPicksASimulcastLayerOnItsTile() throws Exception {
+        List<List<AccessUnit>> layers = TestVideo.SIMULCAST.stream().map(TestVideo::accessUnits).toList();
+        try (RelayProcess relay = RelayProcess.start(InetAddress.getLoopbackAddress(), List.of("--cache-mode", "gop"), out);
+             SamplePublisher camera = SamplePublisher.simulcast(layers, "camera", l -> {
+                 KfRelayClient c = KfRelayClient.connect(relay.url(Transport.WS), ClientOptions.defaults(), l)
+                         .get(5, TimeUnit.SECONDS);
+                 c.join(ROOM, "camera", "").get(5, TimeUnit.SECONDS);
+                 return c;
+             })) {
+            Page page = browser.newPage();
+            page.navigate(roomPage(relay, "viewer", ""));
+            long id = camera.client.participantId();
+            firstPicture(page, id);
+            page.waitForFunction("p => window.kfrelay.tiles().some(t => t.participant === p && t.layer === 2 "
+                    + "&& t.width === 1280)", (int) id, new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            long tiles = ((List<?>) page.evaluate("() => window.kfrelay.tiles()")).size();
+
+            page.selectOption("figure.tile[data-participant=\"" + id + "\"] .controls select", "0");
+            page.waitForFunction("p => window.kfrelay.tiles().some(t => t.participant === p && t.layer === 0 "
+                    + "&& t.width === 320)", (int) id, new Page.WaitForFunctionOptions().setTimeout(PICTURE_TIMEOUT_MS));
+            Thread.sleep(500);
+            Map<String, Object> tile = tile(page, id);
+            Picture picture = Picture.of(page, id, 1);
+            List<?> errors = (List<?>) page.evaluate("() => window.kfrelay.decoderErrors()");
+            page.context().close();
+            assertAll("after picking layer 0: " + tile + "; errors " + errors,
+                    () -> assertEquals(1, tiles, "three layers, one tile"),
+                    () -> assertTrue(picture.lit() > 0.5, "a picture at 320x180"),
+                    () -> assertEquals(List.of(), errors, "no decoder error across the switch"));
         }
     }
 

@@ -23,8 +23,9 @@ import java.util.stream.Collectors;
  */
 final class RelayProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern WS = Pattern.compile("kfrelay serving (ws://\\S+)");
+    private static final Pattern WS = Pattern.compile("kfrelay serving (wss?://\\S+)");
     private static final Pattern QUIC = Pattern.compile("kfrelay serving (quic://\\S+)");
+    private static final Pattern WEB = Pattern.compile("web app: (https?://\\S+)");
     private static final Pattern PIN = Pattern.compile("certificate SHA-256 (\\S+)");
     private static final Pattern ADMIN = Pattern.compile("kfrelay admin on (http://\\S+)");
     /** The metric families a late-join failure is explained by. */
@@ -64,6 +65,11 @@ final class RelayProcess implements AutoCloseable {
 
     URI url(Transport transport) {
         return transport == Transport.QUIC ? quic : ws;
+    }
+
+    /** Its web app's base URL ({@code http://HOST:PORT/}, or https with --tls-cert), as it printed it. */
+    URI web() {
+        return URI.create(find(WEB, jvm.transcript()));
     }
 
     /** Its admin port's base URL (the live page at /, the JSON API under /api/). */
