@@ -84,7 +84,7 @@ class AutoLayerIT {
                      l -> relay.join(ROOM, "camera", l, Transport.WS));
              RecorderProcess recorder = RecorderProcess.start(link::inside, relay.url(Transport.WS), null, ROOM,
                      recording, Duration.ofSeconds(60), List.of("--layer", "auto"), dir)) {
-            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> startedLayers(relay) == 3);
+            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> relay.startedLayers(ROOM) == 3);
             SendQueuePeak sendQueue = SendQueuePeak.start(link);
             long slowAt;
             long downAt;
@@ -153,7 +153,7 @@ class AutoLayerIT {
                             legs.stream().map(l -> l.getFirst().stream()).toList(),
                             "the recorder got the layers it was told of, in that order"),
                     () -> assertLegsWhole(legs),
-                    () -> assertEquals(List.of(file.getFileName().toString()), h264Files(recording),
+                    () -> assertEquals(List.of(file.getFileName().toString()), RecordedLayers.h264Files(recording),
                             "one file for the source, across its layers"),
                     () -> assertTrue(decoding.clean(), "the recording decodes across the switches: " + decoding),
                     () -> assertEquals(0, sent.skipped(), "the publisher sent every frame on time"));
@@ -268,29 +268,10 @@ class AutoLayerIT {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
-    private static List<String> h264Files(Path dir) throws java.io.IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".h264")).sorted().toList();
-        }
-    }
-
-    private static RoomInfo room(TestRelay relay) {
-        try {
-            RoomInfo room = relay.core().room(ROOM).get(5, TimeUnit.SECONDS);
-            return room == null ? new RoomInfo(ROOM, List.of()) : room;
-        } catch (Exception e) {
-            throw new AssertionError("cannot read the room", e);
-        }
-    }
-
-    private static long startedLayers(TestRelay relay) {
-        return room(relay).participants().stream().flatMap(p -> p.sources().stream())
-                .flatMap(s -> s.started().stream()).filter(b -> b).count();
-    }
 
     /** The layer the relay sends the recorder (the one receiver of the source) now; -1: none. */
     private static int layerSent(TestRelay relay) {
-        return room(relay).participants().stream().flatMap(p -> p.subscriptions().stream())
+        return relay.room(ROOM).participants().stream().flatMap(p -> p.subscriptions().stream())
                 .filter(RoomInfo.SubscriptionInfo::simulcast).mapToInt(RoomInfo.SubscriptionInfo::layer)
                 .findFirst().orElse(-1);
     }

@@ -28,6 +28,13 @@ record RecordedLayers(List<Event> events) {
     }
 
     /** Reads the file; a line that is not in the documented format fails the test. */
+    /** The names of a recording directory's .h264 files, sorted. */
+    static List<String> h264Files(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".h264")).sorted().toList();
+        }
+    }
+
     static RecordedLayers read(Path file) throws IOException {
         List<Event> events = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {

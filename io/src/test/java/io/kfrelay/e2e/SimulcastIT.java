@@ -64,7 +64,7 @@ class SimulcastIT {
             publish.addAll(tls);
             layers.forEach(f -> publish.addAll(List.of("--file", f.toString())));
             CompletableFuture<CliRun> publishing = CompletableFuture.supplyAsync(() -> CliRun.of(publish.toArray(String[]::new)));
-            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> startedLayers(relay) == 3);
+            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> relay.startedLayers(ROOM) == 3);
             long publishStart = RecordedPackets.epochMicros(Instant.now());
             // The recorder joins 1.8 s into the 6 s clip and switches 1.2 s later: 3 s in, mid-GOP (an IDR every 2 s).
             Thread.sleep(1800);
@@ -105,7 +105,7 @@ class SimulcastIT {
             System.out.println(report);
 
             assertAll(report,
-                    () -> assertEquals(List.of(file.getFileName().toString()), h264Files(dir),
+                    () -> assertEquals(List.of(file.getFileName().toString()), RecordedLayers.h264Files(dir),
                             "one file for the source, across its layers"),
                     () -> assertTrue(recorded.out().contains(", streams 3 then 1"), "720p, then 180p"),
                     () -> assertTrue(decoding.clean(), "the recording decodes across the switch: " + decoding),
@@ -143,7 +143,7 @@ class SimulcastIT {
             try (SamplePublisher camera = SamplePublisher.simulcast(frames, "camera",
                     l -> relay.join(ROOM, "camera", l, Transport.WS))) {
                 Eventually.within(Duration.ofSeconds(5), "the recorder gets the 180p layer, all three layers started",
-                        () -> startedLayers(relay) == 3 && layerSent(relay, recorder) == 0);
+                        () -> relay.startedLayers(ROOM) == 3 && layerSent(relay, recorder) == 0);
                 Thread.sleep(300);
                 RoomInfo.StreamInfo cached720 = stream(relay, camera.id(), 3);
                 assertTrue(!cached720.hasKeyframe() && cached720.cachedPackets() == 0,
@@ -194,7 +194,7 @@ class SimulcastIT {
         try (TestRelay relay = TestRelay.start(CacheMode.GOP);
              SamplePublisher camera = SamplePublisher.simulcast(List.of(sample, sample, sample), "camera",
                      l -> relay.join(ROOM, "camera", l, transport))) {
-            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> startedLayers(relay) == 3);
+            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> relay.startedLayers(ROOM) == 3);
             Thread.sleep(1400); // mid-GOP
             Received viewer = new Received();
             relay.join(ROOM, "viewer", viewer, transport);
@@ -221,7 +221,7 @@ class SimulcastIT {
              SamplePublisher alice = SamplePublisher.videoAndAudio(relay, ROOM, "alice", Transport.WS);
              SamplePublisher carol = SamplePublisher.simulcast(List.of(sample, sample, sample), "carol",
                      l -> relay.join(ROOM, "carol", l, Transport.WS))) {
-            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> startedLayers(relay) == 3);
+            Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> relay.startedLayers(ROOM) == 3);
             Path all = out.resolve("all");
             CliRun atLayer1 = CliRun.of("record", "--url", relay.url().toString(), "--room", ROOM, "--out", all.toString(),
                     "--duration", "1500ms", "--layer", "1");
@@ -235,14 +235,14 @@ class SimulcastIT {
                     .map(p -> p.sender() + "/" + p.stream()).distinct().sorted().toList();
             assertEquals(List.of(alice.id() + "/1", alice.id() + "/2", carol.id() + "/2"), streams,
                     "--layer 1: alice's video and audio (plain streams), layer 1 of carol's source; " + atLayer1.err());
-            assertEquals(List.of(alice.id() + "-1.h264", carol.id() + "-1.h264"), h264Files(all));
+            assertEquals(List.of(alice.id() + "-1.h264", carol.id() + "-1.h264"), RecordedLayers.h264Files(all));
             assertTrue(!atLayer1.err().contains("refused"), "nothing refused that it did not handle: " + atLayer1.err());
             var carolsOnly = RecordedPackets.read(named.resolve("packets.jsonl")).packets().stream()
                     .map(p -> p.sender() + "/" + p.stream()).distinct().toList();
             assertEquals(List.of(carol.id() + "/3"), carolsOnly,
                     "--subscribe carol/3: carol's source, at the auto layer (the top one, on loopback); " + onlyCarol.err());
             for (Path dir : List.of(all, named)) {
-                for (String f : h264Files(dir)) {
+                for (String f : RecordedLayers.h264Files(dir)) {
                     Decoding d = Decoding.of(dir.resolve(f));
                     assertTrue(d.clean(), dir.resolve(f) + ": " + d);
                 }
@@ -279,7 +279,7 @@ class SimulcastIT {
                 }
             });
             try {
-                Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> startedLayers(relay) == 3);
+                Eventually.within(Duration.ofSeconds(5), "the three layers start", () -> relay.startedLayers(ROOM) == 3);
                 Thread.sleep(500);
                 Received viewer = new Received();
                 relay.join(ROOM, "viewer", viewer, Transport.WS);
@@ -325,35 +325,15 @@ class SimulcastIT {
         return Long.parseLong(m.group(1));
     }
 
-    private static List<String> h264Files(Path dir) throws java.io.IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".h264")).sorted().toList();
-        }
-    }
-
-    private static RoomInfo room(TestRelay relay) {
-        try {
-            RoomInfo room = relay.core().room(ROOM).get(5, TimeUnit.SECONDS);
-            return room == null ? new RoomInfo(ROOM, List.of()) : room;
-        } catch (Exception e) {
-            throw new AssertionError("cannot read the room", e);
-        }
-    }
-
-    /** How many layers of the room's simulcast sources are being published. */
-    private static long startedLayers(TestRelay relay) {
-        return room(relay).participants().stream().flatMap(p -> p.sources().stream())
-                .flatMap(s -> s.started().stream()).filter(b -> b).count();
-    }
 
     private static RoomInfo.StreamInfo stream(TestRelay relay, long publisher, int streamId) {
-        return room(relay).participants().stream().filter(p -> p.id() == publisher).flatMap(p -> p.streams().stream())
+        return relay.room(ROOM).participants().stream().filter(p -> p.id() == publisher).flatMap(p -> p.streams().stream())
                 .filter(s -> s.streamId() == streamId).findFirst().orElseThrow();
     }
 
     /** The layer the relay sends the recorder now (-1: none). */
     private static int layerSent(TestRelay relay, Recorder recorder) {
-        return room(relay).participants().stream().filter(p -> p.id() == recorder.participantId())
+        return relay.room(ROOM).participants().stream().filter(p -> p.id() == recorder.participantId())
                 .flatMap(p -> p.subscriptions().stream()).filter(RoomInfo.SubscriptionInfo::simulcast)
                 .mapToInt(RoomInfo.SubscriptionInfo::layer).findFirst().orElse(-1);
     }

@@ -10,6 +10,7 @@ import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.server.QuicConfig;
 import io.kfrelay.server.RelayServer;
 import io.kfrelay.server.SecurityConfig;
+import io.kfrelay.room.RoomInfo;
 import io.kfrelay.server.ServerConfig;
 import io.kfrelay.transport.TransportMetrics;
 
@@ -127,6 +128,22 @@ final class TestRelay implements AutoCloseable {
         }
         c.join(room, identity, "", joinOptions).get(5, TimeUnit.SECONDS);
         return c;
+    }
+
+    /** What the shard knows of {@code name} now (an empty room when there is none). */
+    RoomInfo room(String name) {
+        try {
+            RoomInfo room = server.core().room(name).get(5, TimeUnit.SECONDS);
+            return room == null ? new RoomInfo(name, List.of()) : room;
+        } catch (Exception e) {
+            throw new AssertionError("cannot read room " + name, e);
+        }
+    }
+
+    /** How many layers of the room's simulcast sources are being published. */
+    long startedLayers(String room) {
+        return room(room).participants().stream().flatMap(p -> p.sources().stream())
+                .flatMap(s -> s.started().stream()).filter(b -> b).count();
     }
 
     /** ws://127.0.0.1:PORT (or the address it listens on), no path: the relay upgrades / as well as its configured path. */
