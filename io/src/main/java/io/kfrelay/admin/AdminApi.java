@@ -1,5 +1,8 @@
 package io.kfrelay.admin;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kfrelay.json.JsonSupport;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.room.RoomInfo;
@@ -59,9 +62,11 @@ final class AdminApi {
     }
 
     private AdminResponse rooms(List<RoomInfo> rooms) {
-        List<Object> out = rooms.stream().sorted(Comparator.comparing(RoomInfo::name))
-                .map(r -> (Object) RoomJson.room(r, core.shardIndex(r.name()))).toList();
-        return AdminResponse.ok(Json.object("roomCount", out.size(), "rooms", out));
+        ObjectNode out = JsonSupport.object().put("roomCount", rooms.size());
+        ArrayNode list = out.putArray("rooms");
+        rooms.stream().sorted(Comparator.comparing(RoomInfo::name))
+                .forEach(r -> list.add(RoomJson.room(r, core.shardIndex(r.name()))));
+        return AdminResponse.ok(out);
     }
 
     private AdminResponse kick(AdminRoute.Kick k) {
@@ -69,7 +74,8 @@ final class AdminApi {
             return AdminResponse.error(404, "no participant " + k.participantId() + " in room '" + k.room() + "'");
         }
         LOG.info("event=kick room={} participant={}", k.room(), k.participantId());
-        return AdminResponse.ok(Json.object("room", k.room(), "participant", k.participantId(), "kicked", true));
+        return AdminResponse.ok(JsonSupport.object()
+                .put("room", k.room()).put("participant", k.participantId()).put("kicked", true));
     }
 
     private AdminResponse drain(boolean start) {
@@ -77,7 +83,7 @@ final class AdminApi {
             core.drain();
             LOG.info("event=draining: new joins are refused, running rooms go on");
         }
-        return AdminResponse.ok(Json.object("draining", core.isDraining()));
+        return AdminResponse.ok(JsonSupport.object().put("draining", core.isDraining()));
     }
 
     private static CompletableFuture<AdminResponse> query(CompletableFuture<AdminResponse> answer) {

@@ -1,5 +1,7 @@
 package io.kfrelay.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kfrelay.json.JsonSupport;
 import io.kfrelay.telemetry.PrometheusText;
 
 /** What the admin server answers: a status, a content type and a body. */
@@ -7,16 +9,17 @@ record AdminResponse(int status, String contentType, String body) {
     static final String JSON = "application/json; charset=utf-8";
     static final String TEXT = "text/plain; charset=utf-8";
 
-    static AdminResponse json(int status, Object value) {
-        return new AdminResponse(status, JSON, Json.write(value) + "\n");
+    /** {@code value} as compact JSON (io.kfrelay.json.JsonSupport) and a newline. */
+    static AdminResponse json(int status, JsonNode value) {
+        return new AdminResponse(status, JSON, JsonSupport.write(value) + "\n");
     }
 
-    static AdminResponse ok(Object value) {
+    static AdminResponse ok(JsonNode value) {
         return json(200, value);
     }
 
     static AdminResponse error(int status, String message) {
-        return json(status, Json.object("error", message));
+        return json(status, JsonSupport.object().put("error", message));
     }
 
     static AdminResponse text(int status, String body) {

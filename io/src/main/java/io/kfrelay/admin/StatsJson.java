@@ -1,13 +1,14 @@
 package io.kfrelay.admin;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kfrelay.cache.CacheBudget;
+import io.kfrelay.json.JsonSupport;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.pipeline.RelayCore;
 
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * {@code /api/stats}: the relay-wide counters and gauges the admin page charts, read without asking the shards (each
@@ -18,9 +19,9 @@ final class StatsJson {
     private StatsJson() {
     }
 
-    static Map<String, Object> stats(RelayCore core) {
+    static ObjectNode stats(RelayCore core) {
         RelayMetrics m = core.metrics();
-        Map<String, Object> drops = Json.object();
+        ObjectNode drops = JsonSupport.object();
         long dropped = 0;
         for (DropReason r : DropReason.values()) {
             long n = m.drops(r);
@@ -28,28 +29,28 @@ final class StatsJson {
             drops.put(r.name().toLowerCase(Locale.ROOT), n);
         }
         CacheBudget budget = core.cacheBudget();
-        return Json.object(
-                "timeMs", System.currentTimeMillis(),
-                "cacheMode", core.config().cacheMode(),
-                "draining", core.isDraining(),
-                "rooms", m.stat(Stat.ROOMS),
-                "participants", m.stat(Stat.PARTICIPANTS),
-                "streams", m.stat(Stat.STREAMS),
-                "joins", m.stat(Stat.JOINS),
-                "leaves", m.stat(Stat.LEAVES),
-                "ingressPackets", m.stat(Stat.INGRESS_PACKETS),
-                "ingressBytes", m.stat(Stat.INGRESS_BYTES),
-                "egressPackets", m.stat(Stat.EGRESS_PACKETS),
-                "egressBytes", m.stat(Stat.EGRESS_BYTES),
-                "drops", dropped,
-                "dropsByReason", drops,
-                "cacheBytes", m.stat(Stat.CACHE_BYTES),
-                "cacheEntries", m.stat(Stat.CACHE_ENTRIES),
-                "cacheBudgetBytes", budget.limit(),
-                "cacheBudgetUsedBytes", budget.reserved(),
-                "replays", m.stat(Stat.REPLAYS),
-                "replaysActive", m.stat(Stat.REPLAYS_ACTIVE),
-                "replayBytes", m.stat(Stat.REPLAY_BYTES),
-                "keyframeRequestsSent", m.stat(Stat.KEYFRAME_REQUESTS_SENT));
+        ObjectNode o = JsonSupport.object()
+                .put("timeMs", System.currentTimeMillis())
+                .put("cacheMode", core.config().cacheMode().name().toLowerCase(Locale.ROOT))
+                .put("draining", core.isDraining())
+                .put("rooms", m.stat(Stat.ROOMS))
+                .put("participants", m.stat(Stat.PARTICIPANTS))
+                .put("streams", m.stat(Stat.STREAMS))
+                .put("joins", m.stat(Stat.JOINS))
+                .put("leaves", m.stat(Stat.LEAVES))
+                .put("ingressPackets", m.stat(Stat.INGRESS_PACKETS))
+                .put("ingressBytes", m.stat(Stat.INGRESS_BYTES))
+                .put("egressPackets", m.stat(Stat.EGRESS_PACKETS))
+                .put("egressBytes", m.stat(Stat.EGRESS_BYTES))
+                .put("drops", dropped);
+        o.set("dropsByReason", drops);
+        return o.put("cacheBytes", m.stat(Stat.CACHE_BYTES))
+                .put("cacheEntries", m.stat(Stat.CACHE_ENTRIES))
+                .put("cacheBudgetBytes", budget.limit())
+                .put("cacheBudgetUsedBytes", budget.reserved())
+                .put("replays", m.stat(Stat.REPLAYS))
+                .put("replaysActive", m.stat(Stat.REPLAYS_ACTIVE))
+                .put("replayBytes", m.stat(Stat.REPLAY_BYTES))
+                .put("keyframeRequestsSent", m.stat(Stat.KEYFRAME_REQUESTS_SENT));
     }
 }

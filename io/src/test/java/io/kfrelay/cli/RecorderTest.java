@@ -108,6 +108,11 @@ class RecorderTest {
             assertTrue(Files.readString(dir.resolve("layers.jsonl")).matches(
                     "\\{\"t\":\\d+,\"event\":\"layer\",\"sender\":5,\"source\":1,\"stream\":1,\"layer\":0,"
                             + "\"cause\":\"requested\"}\n"), "the LAYER is logged");
+            List<String> lines = Files.readAllLines(dir.resolve("packets.jsonl"));
+            assertEquals(6, lines.size(), "a line per packet");
+            assertTrue(lines.getFirst().matches("\\{\"t\":\\d{16},\"sender\":5,\"stream\":3,\"kind\":\"video\",\"seq\":0,"
+                    + "\"flags\":" + key + ",\"size\":21}"), "the documented line, keys in order: " + lines.getFirst());
+            assertTrue(Files.readString(dir.resolve("packets.jsonl")).endsWith("}\n"), "each line ends in a newline");
             assertTrue(log.toString().contains("layer 0 (stream 1)"), log.toString());
         }
     }

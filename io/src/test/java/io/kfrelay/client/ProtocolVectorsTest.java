@@ -1,5 +1,15 @@
 package io.kfrelay.client;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.kfrelay.json.JsonSupport;
 import io.kfrelay.protocol.ControlCodec;
 import io.kfrelay.protocol.ControlCodec.Decoded;
 import io.kfrelay.protocol.ControlMessage;
@@ -262,91 +272,148 @@ class ProtocolVectorsTest {
     record Named<T>(String name, T value) {
     }
 
-    // -------------------------------------------------------------------------------------- JSON, by hand
+    // ------------------------------------------------------------------------------------- JSON, by Jackson
 
     /** The whole vectors file: deterministic, one vector per line, ASCII only. */
-    static String vectorsJson() {
-        StringBuilder out = new StringBuilder();
-        out.append("{\n  \"about\": ").append(str("Written by io/src/test/java/io/kfrelay/client/ProtocolVectorsTest.java"
-                + " from the Java codec; checked by it and by io/src/test/js/*.test.mjs. Do not edit by hand:"
-                + " regenerate with " + REGENERATE)).append(",\n");
+    static String vectorsJson() throws IOException {
+        ObjectNode out = JsonSupport.object().put("about",
+                "Written by io/src/test/java/io/kfrelay/client/ProtocolVectorsTest.java from the Java codec; checked by"
+                        + " it and by io/src/test/js/*.test.mjs. Do not edit by hand: regenerate with " + REGENERATE);
 
-        List<String> lines = new ArrayList<>();
+        ArrayNode control = out.putArray("control");
         for (Named<ControlMessage> n : controlSamples()) {
             byte[] bytes = encode(n.value());
             // Every sample must decode back to itself, or the file would record a lie.
             Decoded d = ControlCodec.decode(Unpooled.wrappedBuffer(bytes));
             assertEquals(new Decoded.Ok(n.value()), d, n.name());
-            lines.add("{\"name\": " + str(n.name()) + ", \"hex\": " + str(HEX.formatHex(bytes))
-                    + ", \"message\": " + message(n.value()) + "}");
+            control.addObject().put("name", n.name()).put("hex", HEX.formatHex(bytes)).set("message", message(n.value()));
         }
         for (Named<String> n : oddButValidControl()) {
             byte[] bytes = HEX.parseHex(n.value().replace(" ", ""));
             Decoded.Ok d = assertInstanceOf(Decoded.Ok.class, ControlCodec.decode(Unpooled.wrappedBuffer(bytes)), n.name());
-            lines.add("{\"name\": " + str(n.name()) + ", \"hex\": " + str(HEX.formatHex(bytes))
-                    + ", \"message\": " + message(d.message()) + "}");
+            control.addObject().put("name", n.name()).put("hex", HEX.formatHex(bytes)).set("message", message(d.message()));
         }
-        array(out, "control", lines, true);
 
-        lines = new ArrayList<>();
+        ArrayNode malformedControl = out.putArray("malformedControl");
         for (Named<String> n : malformedControl()) {
             byte[] bytes = HEX.parseHex(n.value().replace(" ", ""));
             Decoded.Rejected r = assertInstanceOf(Decoded.Rejected.class,
                     ControlCodec.decode(Unpooled.wrappedBuffer(bytes)), n.name());
-            lines.add("{\"name\": " + str(n.name()) + ", \"hex\": " + str(HEX.formatHex(bytes))
-                    + ", \"status\": " + str(r.reason().name()) + "}");
+            malformedControl.addObject().put("name", n.name()).put("hex", HEX.formatHex(bytes))
+                    .put("status", r.reason().name());
         }
-        array(out, "malformedControl", lines, true);
 
-        lines = new ArrayList<>();
+        ArrayNode media = out.putArray("media");
         MediaHeader h = new MediaHeader();
         for (Named<String> n : mediaSamples()) {
             ByteBuf buf = Unpooled.wrappedBuffer(HEX.parseHex(n.value()));
             assertEquals(DecodeStatus.OK, h.wrap(buf), n.name());
-            lines.add("{\"name\": " + str(n.name()) + ", \"hex\": " + str(n.value())
-                    + ", \"header\": {\"flags\": " + h.flags() + ", \"kind\": " + h.kind() + ", \"senderId\": "
-                    + h.senderId() + ", \"streamId\": " + h.streamId() + ", \"sequence\": " + h.sequence()
-                    + ", \"timestamp\": " + h.timestamp() + "}, \"payloadHex\": "
-                    + str(ByteBufUtil.hexDump(buf, h.payloadOffset(), h.payloadLength())) + "}");
+            ObjectNode v = media.addObject().put("name", n.name()).put("hex", n.value());
+            v.putObject("header").put("flags", h.flags()).put("kind", h.kind()).put("senderId", h.senderId())
+                    .put("streamId", h.streamId()).put("sequence", h.sequence()).put("timestamp", h.timestamp());
+            v.put("payloadHex", ByteBufUtil.hexDump(buf, h.payloadOffset(), h.payloadLength()));
         }
-        array(out, "media", lines, true);
 
-        lines = new ArrayList<>();
+        ArrayNode malformedMedia = out.putArray("malformedMedia");
         for (Named<String> n : malformedMedia()) {
             DecodeStatus status = h.wrap(Unpooled.wrappedBuffer(HEX.parseHex(n.value())));
             if (status == DecodeStatus.OK) {
                 fail(n.name() + " should be malformed");
             }
-            lines.add("{\"name\": " + str(n.name()) + ", \"hex\": " + str(n.value()) + ", \"status\": "
-                    + str(status.name()) + "}");
+            malformedMedia.addObject().put("name", n.name()).put("hex", n.value()).put("status", status.name());
         }
-        array(out, "malformedMedia", lines, true);
 
-        lines = new ArrayList<>();
+        ArrayNode packetizer = out.putArray("packetizer");
         for (PacketizerCase c : packetizerCases()) {
-            List<String> packets = new ArrayList<>();
+            ObjectNode v = packetizer.addObject().put("name", c.name()).put("streamId", c.streamId())
+                    .put("kind", c.kind()).put("maxPacketBytes", c.maxPacketBytes())
+                    .put("firstSequence", c.firstSequence()).put("keyframe", c.keyframe())
+                    .put("timestamp", c.timestamp()).put("frameLength", c.frameLength())
+                    .put("frameBytes", "(i * 31 + 7) & 0xff");
+            ArrayNode packets = v.putArray("packets");
             StreamPacketizer p = new StreamPacketizer(c.streamId(), c.kind(), c.maxPacketBytes(), c.firstSequence(),
                     UnpooledByteBufAllocator.DEFAULT);
             p.packetize(c.keyframe(), Unpooled.wrappedBuffer(frameBytes(c.frameLength())), c.timestamp(), 0, packet -> {
-                packets.add(str(ByteBufUtil.hexDump(packet)));
+                packets.add(ByteBufUtil.hexDump(packet));
                 packet.release();
             });
-            lines.add("{\"name\": " + str(c.name()) + ", \"streamId\": " + c.streamId() + ", \"kind\": " + c.kind()
-                    + ", \"maxPacketBytes\": " + c.maxPacketBytes() + ", \"firstSequence\": " + c.firstSequence()
-                    + ", \"keyframe\": " + c.keyframe() + ", \"timestamp\": " + c.timestamp()
-                    + ", \"frameLength\": " + c.frameLength() + ", \"frameBytes\": \"(i * 31 + 7) & 0xff\""
-                    + ", \"packets\": [" + String.join(", ", packets) + "]}");
         }
-        array(out, "packetizer", lines, false);
-        return out.append("}\n").toString();
+        return JsonSupport.MAPPER.writer(new VectorsPrinter()).with(JsonWriteFeature.ESCAPE_NON_ASCII)
+                .writeValueAsString(out) + "\n";
     }
 
-    private static void array(StringBuilder out, String key, List<String> lines, boolean more) {
-        out.append("  ").append(str(key)).append(": [\n");
-        for (int i = 0; i < lines.size(); i++) {
-            out.append("    ").append(lines.get(i)).append(i + 1 < lines.size() ? ",\n" : "\n");
+    /**
+     * The file's layout: the top object and its arrays indented two spaces, each vector (everything deeper) on one
+     * line as {@code {"name": "x", "hex": "01"}}, so a diff shows which vectors changed.
+     */
+    static final class VectorsPrinter extends DefaultPrettyPrinter {
+        VectorsPrinter() {
+            super(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+            indentArraysWith(new DefaultIndenter("  ", "\n"));
+            indentObjectsWith(new DefaultIndenter("  ", "\n"));
         }
-        out.append("  ]").append(more ? ",\n" : "\n");
+
+        @Override
+        public DefaultPrettyPrinter createInstance() {
+            return new VectorsPrinter();
+        }
+
+        /** Inside a vector: the file's object is level 1, its arrays level 2. */
+        private boolean inline() {
+            return _nesting > 2;
+        }
+
+        @Override
+        public void beforeObjectEntries(JsonGenerator g) throws IOException {
+            if (!inline()) {
+                super.beforeObjectEntries(g);
+            }
+        }
+
+        @Override
+        public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+            if (inline()) {
+                g.writeRaw(", ");
+            } else {
+                super.writeObjectEntrySeparator(g);
+            }
+        }
+
+        @Override
+        public void writeEndObject(JsonGenerator g, int entries) throws IOException {
+            if (inline()) {
+                _nesting--;
+                g.writeRaw('}');
+            } else {
+                super.writeEndObject(g, entries);
+            }
+        }
+
+        @Override
+        public void beforeArrayValues(JsonGenerator g) throws IOException {
+            if (!inline()) {
+                super.beforeArrayValues(g);
+            }
+        }
+
+        @Override
+        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+            if (inline()) {
+                g.writeRaw(", ");
+            } else {
+                super.writeArrayValueSeparator(g);
+            }
+        }
+
+        @Override
+        public void writeEndArray(JsonGenerator g, int values) throws IOException {
+            if (inline()) {
+                _nesting--;
+                g.writeRaw(']');
+            } else {
+                super.writeEndArray(g, values);
+            }
+        }
     }
 
     private static byte[] encode(ControlMessage m) {
@@ -359,12 +426,12 @@ class ProtocolVectorsTest {
     }
 
     /** A control message as JSON: its type name, then its record components (nonces as unsigned decimal strings). */
-    private static String message(ControlMessage m) {
-        StringBuilder b = new StringBuilder("{\"type\": ").append(str(m.type().name()));
+    private static ObjectNode message(ControlMessage m) {
+        ObjectNode o = JsonSupport.object().put("type", m.type().name());
         for (RecordComponent c : m.getClass().getRecordComponents()) {
-            b.append(", ").append(str(c.getName())).append(": ").append(value(c.getName(), component(c, m)));
+            o.set(c.getName(), value(c.getName(), component(c, m)));
         }
-        return b.append('}').toString();
+        return o;
     }
 
     private static Object component(RecordComponent c, Object record) {
@@ -375,45 +442,26 @@ class ProtocolVectorsTest {
         }
     }
 
-    private static String value(String name, Object v) {
+    private static JsonNode value(String name, Object v) {
         return switch (v) {
-            case String s -> str(s);
-            case Long l when name.equals("nonce") -> str(Long.toUnsignedString(l)); // u64: beyond JS numbers
-            case Number n -> n.toString();
+            case String s -> TextNode.valueOf(s);
+            case Long l when name.equals("nonce") -> TextNode.valueOf(Long.toUnsignedString(l)); // u64: beyond JS numbers
+            case Number n -> JsonSupport.MAPPER.valueToTree(n);
             case List<?> list -> {
-                List<String> items = new ArrayList<>();
+                ArrayNode items = JsonSupport.array();
                 for (Object o : list) {
                     items.add(value(name, o));
                 }
-                yield "[" + String.join(", ", items) + "]";
+                yield items;
             }
             case Record r -> {
-                StringBuilder b = new StringBuilder("{");
+                ObjectNode o = JsonSupport.object();
                 for (RecordComponent c : r.getClass().getRecordComponents()) {
-                    if (b.length() > 1) {
-                        b.append(", ");
-                    }
-                    b.append(str(c.getName())).append(": ").append(value(c.getName(), component(c, r)));
+                    o.set(c.getName(), value(c.getName(), component(c, r)));
                 }
-                yield b.append('}').toString();
+                yield o;
             }
             default -> throw new AssertionError("no JSON form for " + v.getClass());
         };
-    }
-
-    /** A JSON string, ASCII only: everything outside printable ASCII is a \\u escape. */
-    static String str(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20 || c > 0x7E) {
-                b.append("\\u%04x".formatted((int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -1,17 +1,14 @@
 package io.kfrelay.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** A recording's {@code layers.jsonl} (the layers asked for and the relay's LAYER messages), read back. */
 record RecordedLayers(List<Event> events) {
-    private static final Pattern LINE = Pattern.compile("\\{\"t\":(\\d{16}),\"event\":\"(request|layer)\",\"sender\":(\\d+),"
-            + "\"source\":(\\d+)(?:,\"stream\":(\\d+))?,\"layer\":(\\d+)(?:,\"cause\":\"([a-z]+)\")?}");
+    private static final List<String> KEYS = List.of("t", "event", "sender", "source", "stream", "layer", "cause");
 
     /**
      * One line: a SUBSCRIBE the recorder sent for a source ({@code request}; no stream, no cause) or a LAYER it got.
@@ -36,17 +33,21 @@ record RecordedLayers(List<Event> events) {
     }
 
     static RecordedLayers read(Path file) throws IOException {
-        List<Event> events = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            Matcher m = LINE.matcher(line);
-            if (!m.matches()) {
-                throw new AssertionError(file + ": not a well-formed line: " + line);
-            }
-            events.add(new Event(Long.parseLong(m.group(1)), m.group(2), Long.parseLong(m.group(3)),
-                    Integer.parseInt(m.group(4)), m.group(5) == null ? -1 : Integer.parseInt(m.group(5)),
-                    Integer.parseInt(m.group(6)), m.group(7)));
+        return new RecordedLayers(JsonLines.read(file, KEYS, List.of("stream", "cause")).stream()
+                .map(RecordedLayers::event).toList());
+    }
+
+    private static Event event(JsonNode l) {
+        String event = l.get("event").asText();
+        boolean layer = event.equals("layer");
+        // A LAYER has its stream and cause; a request neither.
+        if (!layer && !event.equals("request") || l.has("stream") != layer || l.has("cause") != layer
+                || layer && !l.get("cause").asText().matches("[a-z]+")) {
+            throw new AssertionError("not a well-formed line: " + l);
         }
-        return new RecordedLayers(List.copyOf(events));
+        return new Event(JsonLines.integer(l, "t"), event, JsonLines.integer(l, "sender"),
+                (int) JsonLines.integer(l, "source"), layer ? (int) JsonLines.integer(l, "stream") : -1,
+                (int) JsonLines.integer(l, "layer"), layer ? l.get("cause").asText() : null);
     }
 
     /** The last request for {@code layer}; fails the test if there is none. */

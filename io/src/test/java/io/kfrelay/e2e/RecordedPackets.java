@@ -1,19 +1,16 @@
 package io.kfrelay.e2e;
 
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** A recording's {@code packets.jsonl} (one line per packet, as {@code kfrelay record} writes it), read back. */
 record RecordedPackets(List<Packet> packets) {
-    private static final Pattern LINE = Pattern.compile(
-            "\\{\"t\":(\\d{16}),\"sender\":(\\d+),\"stream\":(\\d+),\"kind\":\"(video|audio)\",\"seq\":(\\d+),\"flags\":(\\d+),\"size\":(\\d+)}");
+    private static final List<String> KEYS = List.of("t", "sender", "stream", "kind", "seq", "flags", "size");
 
     /**
      * One packet as the recorder logged it.
@@ -34,16 +31,17 @@ record RecordedPackets(List<Packet> packets) {
 
     /** Reads the file; a line that is not in the documented format fails the test. */
     static RecordedPackets read(Path file) throws IOException {
-        List<Packet> packets = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            Matcher m = LINE.matcher(line);
-            if (!m.matches()) {
-                throw new AssertionError(file + ": not a well-formed line: " + line);
-            }
-            packets.add(new Packet(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)),
-                    m.group(4), Long.parseLong(m.group(5)), Integer.parseInt(m.group(6)), Integer.parseInt(m.group(7))));
+        List<Packet> packets = JsonLines.read(file, KEYS, List.of()).stream().map(RecordedPackets::packet).toList();
+        return new RecordedPackets(packets);
+    }
+
+    private static Packet packet(JsonNode l) {
+        String kind = l.get("kind").asText();
+        if (!kind.equals("video") && !kind.equals("audio") || JsonLines.integer(l, "t") < 1_000_000_000_000_000L) {
+            throw new AssertionError("not a well-formed line: " + l);
         }
-        return new RecordedPackets(List.copyOf(packets));
+        return new Packet(JsonLines.integer(l, "t"), JsonLines.integer(l, "sender"), (int) JsonLines.integer(l, "stream"),
+                kind, JsonLines.integer(l, "seq"), (int) JsonLines.integer(l, "flags"), (int) JsonLines.integer(l, "size"));
     }
 
     /** The packets of one (sender, stream), in arrival order. */

@@ -8,7 +8,6 @@ import io.kfrelay.perf.os.MetricsEndpoint;
 import io.kfrelay.perf.os.ProcStatus;
 import io.kfrelay.perf.os.RelayProcess;
 import io.kfrelay.perf.report.HtmlReport;
-import io.kfrelay.perf.report.Json;
 import io.kfrelay.perf.report.LatencySummary;
 import io.kfrelay.perf.report.ReportJson;
 import io.kfrelay.perf.report.RunReport;
@@ -178,7 +177,7 @@ final class PerfRun {
                 (System.nanoTime() - t0) / 1e9, setup(o, relay, javaOpts, metrics, ticks, clients, plan, keyframeDelay),
                 results,
                 headline, knee, gc, peakRss, problems, notes);
-        String text = Json.write(ReportJson.toMap(report));
+        String text = ReportJson.write(ReportJson.toMap(report));
         Files.writeString(json, text);
         Files.writeString(html, HtmlReport.render(report, text, Runtime.getRuntime().availableProcessors()));
         out.printf("results: %s%n         %s%n         (relay log %s, GC log %s)%n", rel(o, json), rel(o, html),

@@ -1,10 +1,25 @@
 package io.kfrelay.perf.report;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import io.kfrelay.json.JsonSupport;
 import io.kfrelay.perf.os.CpuSample.ThreadLoad;
 import io.kfrelay.perf.os.GcPauses;
 import io.kfrelay.perf.load.SyntheticStream;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +30,32 @@ import java.util.Map;
  * {@code relay_cpu_us_per_egress_packet}, {@code late_join_ms} {p50,p99}, {@code gc_pause_ms} {total,max},
  * {@code relay_rss_bytes}, {@code offheap_cache_bytes}. They appear per step and, for the headline step, at the
  * top level ({@code gc_pause_ms} at the top level covers the whole run).
+ *
+ * <p>Written by Jackson ({@link JsonSupport}'s settings: maps in their iteration order, enums in lower case,
+ * non-finite numbers as null) with the report's own layout: indented two spaces, one member per line, arrays of
+ * numbers on one line; a double without a fraction as an integer, any other rounded to six significant digits.
  */
 public final class ReportJson {
     public static final String SCHEMA = "kfrelay-perf/1";
 
+    private static final ObjectWriter WRITER = JsonSupport.builder().addModule(reportNumbers()).build()
+            .writer(new DefaultPrettyPrinter(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("")
+                    .withArrayEmptySeparator(""))
+                    .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+                    .withObjectIndenter(new DefaultIndenter("  ", "\n")));
+
     private ReportJson() {
+    }
+
+    /** The report's JSON text: {@code value} (from {@link #toMap}, or any part of it) and a newline. */
+    public static String write(Object value) {
+        try {
+            return WRITER.writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static Map<String, Object> toMap(RunReport r) {
@@ -176,5 +212,61 @@ public final class ReportJson {
         m.put("frames_skipped_late", c.skippedLate());
         m.put("window_packets", c.windowPackets());
         return m;
+    }
+
+    /** The report's number format, and arrays of numbers kept on one line. */
+    private static SimpleModule reportNumbers() {
+        JsonSerializer<Number> number = new JsonSerializer<>() {
+            @Override
+            public void serialize(Number n, JsonGenerator g, SerializerProvider p) throws IOException {
+                String text = number(n.doubleValue());
+                if (text == null) {
+                    g.writeNull();
+                } else {
+                    g.writeNumber(text);
+                }
+            }
+        };
+        JsonSerializer<Collection<?>> array = new JsonSerializer<>() {
+            @Override
+            public void serialize(Collection<?> c, JsonGenerator g, SerializerProvider p) throws IOException {
+                if (!c.isEmpty() && c.stream().allMatch(x -> x == null || x instanceof Number)) {
+                    List<String> items = new ArrayList<>();
+                    for (Object x : c) {
+                        String text = x instanceof Double || x instanceof Float ? number(((Number) x).doubleValue())
+                                : x == null ? null : x.toString();
+                        items.add(text == null ? "null" : text);
+                    }
+                    g.writeRawValue("[" + String.join(", ", items) + "]");
+                    return;
+                }
+                g.writeStartArray(c, c.size());
+                for (Object x : c) {
+                    p.defaultSerializeValue(x, g);
+                }
+                g.writeEndArray();
+            }
+        };
+        SimpleModule m = new SimpleModule("kfrelay-perf-report");
+        m.addSerializer(Double.class, number);
+        m.addSerializer(double.class, number);
+        m.addSerializer(Float.class, number);
+        m.addSerializer(float.class, number);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Class<Collection<?>> collection = (Class) Collection.class;
+        m.addSerializer(collection, array);
+        return m;
+    }
+
+    /** A double as the report writes it (whole numbers without a fraction, else 6 digits); null if not finite. */
+    private static String number(double d) {
+        if (!Double.isFinite(d)) {
+            return null;
+        }
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return Long.toString((long) d);
+        }
+        // Enough digits for any figure in the report, without binary noise like 0.30000000000000004.
+        return new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 }

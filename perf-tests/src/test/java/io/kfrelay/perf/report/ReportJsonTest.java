@@ -1,16 +1,25 @@
 package io.kfrelay.perf.report;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.kfrelay.json.JsonSupport;
 import io.kfrelay.perf.os.GcPauses;
 import io.kfrelay.perf.scenario.Knee;
 import io.kfrelay.perf.testing.Steps;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -115,8 +124,77 @@ class ReportJsonTest {
 
     @Test
     void theWholeReportSerializes() {
-        String json = Json.write(ReportJson.toMap(report(null)));
+        String json = ReportJson.write(ReportJson.toMap(report(null)));
         assertTrue(json.startsWith("{\n  \"schema\": \"kfrelay-perf/1\""));
         assertTrue(json.contains("\"offheap_cache_bytes\": 203400"));
+    }
+
+    @Test
+    void writesMapsInOrderWithEscapesAndNumbersInTheReportsLayout() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("s", "a\"b\\c\nd\u0001 \u00b5s \uD83C\uDFA5");
+        m.put("i", 42L);
+        m.put("d", 0.1 + 0.2);
+        m.put("whole", 3.0);
+        m.put("nan", Double.NaN);
+        m.put("inf", Float.POSITIVE_INFINITY);
+        m.put("null", null);
+        m.put("list", List.of(1, 2.5));
+        m.put("objs", List.of(Map.of("k", true)));
+        m.put("strings", List.of("a", "b"));
+        m.put("empty", Map.of());
+        m.put("none", List.of());
+        m.put("mode", Transport.WS);
+        assertEquals("""
+                {
+                  "s": "a\\"b\\\\c\\nd\\u0001 \u00b5s \uD83C\uDFA5",
+                  "i": 42,
+                  "d": 0.3,
+                  "whole": 3,
+                  "nan": null,
+                  "inf": null,
+                  "null": null,
+                  "list": [1, 2.5],
+                  "objs": [
+                    {
+                      "k": true
+                    }
+                  ],
+                  "strings": [
+                    "a",
+                    "b"
+                  ],
+                  "empty": {},
+                  "none": [],
+                  "mode": "ws"
+                }
+                """, ReportJson.write(m));
+    }
+
+    enum Transport { WS }
+
+    @Test
+    void keepsSixSignificantDigitsAndNullsInLists() {
+        assertEquals("[123457, 0.000123457, null]\n", ReportJson.write(Arrays.asList(123456.7, 0.0001234567, null)));
+        assertEquals("[0.0000001, 1000000000000000]\n", ReportJson.write(List.of(1e-7, 1e15)), "never an exponent");
+    }
+
+    /** Every committed result reads as JSON of this schema, and writing what was read gives the same text back. */
+    @Test
+    void theCommittedResultsReadAndWriteBackUnchanged() throws IOException {
+        String basedir = System.getProperty("basedir");
+        Path results = Path.of(basedir != null ? basedir : System.getProperty("user.dir")).resolve("results");
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(results)) {
+            files = walk.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+        }
+        assertFalse(files.isEmpty(), "no results under " + results);
+        for (Path f : files) {
+            String text = Files.readString(f);
+            Map<String, Object> read = JsonSupport.MAPPER.readValue(text, new TypeReference<Map<String, Object>>() {
+            });
+            assertEquals(ReportJson.SCHEMA, read.get("schema"), f.toString());
+            assertEquals(text, ReportJson.write(read), f + " is not what the report writer writes");
+        }
     }
 }
