@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
  * connection its {@link ConnectionGuard} with an ingress rate budget. Counts every refusal in
  * {@link #metrics()}. Thread-safe.
  */
-public final class SecurityGate {
+public final class SecurityGate implements AutoCloseable {
     private final SecurityConfig config;
     private final JoinAuthorizer authorizer;
     private final AddressJoinLimiter joins;
@@ -103,6 +103,12 @@ public final class SecurityGate {
 
     public SecurityMetrics metrics() {
         return metrics;
+    }
+
+    /** Stops what the token keys run in the background (a JWKS being watched). Idempotent. */
+    @Override
+    public void close() {
+        authorizer.close();
     }
 
     /**

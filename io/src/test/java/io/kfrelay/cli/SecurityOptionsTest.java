@@ -97,7 +97,7 @@ class SecurityOptionsTest {
 
     @Test
     void inconsistentSettingsAreRefusedWithTheOptionsName() {
-        assertEquals("require-auth needs an auth-secret to check tokens with", assertThrows(IllegalArgumentException.class,
+        assertEquals("require-auth needs an auth-secret (or auth-public-key, auth-jwks) to check tokens with", assertThrows(IllegalArgumentException.class,
                 () -> parse(Map.of(), "--require-auth").security.securityConfig()).getMessage());
         assertEquals("auth-secret must be at least 32 bytes (HS256 needs a 256-bit key)", assertThrows(
                 IllegalArgumentException.class, () -> parse(Map.of(), "--auth-secret", "short").security.securityConfig())
