@@ -132,7 +132,8 @@ public final class SecurityGate implements AutoCloseable {
                                 + "WARNING: set --auth-secret and --require-auth, or listen on loopback (name no "
                                 + "--ws-listen/--quic-listen, or 127.0.0.1).";
             }
-            case TOKENS_OPTIONAL -> "WARNING: --auth-secret without --require-auth: a JOIN without a token may watch any room "
+            case TOKENS_OPTIONAL -> "WARNING: " + (config.authSecret() != null ? "--auth-secret"
+                    : "--auth-public-key/--auth-jwks") + " without --require-auth: a JOIN without a token may watch any room "
                     + "that has no allow-list (subscribe only, never publish). Add --require-auth to make tokens mandatory.";
             case TOKENS_REQUIRED -> null;
         };
