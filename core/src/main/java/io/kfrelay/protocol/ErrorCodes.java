@@ -46,13 +46,13 @@ public final class ErrorCodes {
     /** The relay requires a join token and the JOIN carried none. */
     public static final int TOKEN_REQUIRED = 112;
 
-    /** The token is not a well-formed HS256 JWT with the claims the relay needs. */
+    /** The token is not a well-formed JWT (HS256, ES256 or EdDSA) with the claims the relay needs. */
     public static final int TOKEN_MALFORMED = 113;
 
-    /** The token's signature does not verify with the relay's secret. */
+    /** The token's signature does not verify with its key (the HS256 secret, or the public key its kid selects). */
     public static final int TOKEN_BAD_SIGNATURE = 114;
 
-    /** The token has expired (or is not valid yet). */
+    /** The token has expired ({@code exp}, beyond the clock skew). */
     public static final int TOKEN_EXPIRED = 115;
 
     /** The token does not grant the room the JOIN names. */
@@ -75,6 +75,15 @@ public final class ErrorCodes {
 
     /** Too many JOIN attempts from this source address in the last second. */
     public static final int TOO_MANY_JOINS = 122;
+
+    /** The token is not valid yet ({@code nbf} is later than now plus the clock skew). */
+    public static final int TOKEN_NOT_YET_VALID = 123;
+
+    /** The relay has no key for the token: its {@code kid} names none, or it has no kid and the relay no HS256 secret. */
+    public static final int TOKEN_UNKNOWN_KEY = 124;
+
+    /** The token's {@code alg} is not the algorithm of the key its kid selects (the key decides, never the token). */
+    public static final int TOKEN_WRONG_ALGORITHM = 125;
 
     // 130..139: why a SUBSCRIBE was refused (only in SUBSCRIBE_REFUSED; the connection stays open).
 

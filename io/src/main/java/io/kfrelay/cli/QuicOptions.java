@@ -15,7 +15,7 @@ final class QuicOptions {
     @Option(names = "--quic-listen", paramLabel = "HOST:PORT|off",
             description = "Where the QUIC listener's UDP socket binds (media in datagrams, control on a stream, "
                     + "ALPN kfrelay); off for none. Unless named: 127.0.0.1:4433 without --auth-secret, 0.0.0.0:4433 "
-                    + "with it.")
+                    + "with it (or with --auth-public-key, --auth-jwks: whenever tokens are checked).")
     String listen;
 
     @Option(names = "--quic-idle-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.Time.class,

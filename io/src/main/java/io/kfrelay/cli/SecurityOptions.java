@@ -7,7 +7,9 @@ import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,13 +21,35 @@ final class SecurityOptions {
 
     @Option(names = "--auth-secret", paramLabel = "SECRET", showDefaultValue = Visibility.NEVER,
             description = "HS256 secret join tokens are signed with (at least 32 bytes; prefer KFRELAY_AUTH_SECRET or the "
-                    + "config file to the command line). Without it the relay runs in OPEN DEVELOPMENT MODE: anyone may "
-                    + "join any room as anyone, so it listens on loopback unless --ws-listen/--quic-listen name an "
-                    + "address.")
+                    + "config file to the command line). It checks tokens without a kid. Without it, --auth-public-key "
+                    + "and --auth-jwks the relay runs in OPEN DEVELOPMENT MODE: anyone may join any room as anyone, so it "
+                    + "listens on loopback unless --ws-listen/--quic-listen name an address.")
     String authSecret;
 
+    @Option(names = "--auth-public-key", paramLabel = "[KID=]FILE", split = "\\s*,\\s*", showDefaultValue = Visibility.NEVER,
+            description = "A PEM public key tokens may be signed for (repeatable; comma-separated in the environment or "
+                    + "config file): EC P-256 checks ES256 tokens, Ed25519 EdDSA tokens. A token's kid selects it: KID, or "
+                    + "the file's name without its extension (backend-1.pem: backend-1).")
+    List<String> authPublicKeys = new ArrayList<>();
+
+    @Option(names = "--auth-jwks", paramLabel = "FILE|URL", showDefaultValue = Visibility.NEVER,
+            description = "A JWKS of public keys (EC P-256, Ed25519, each with a kid) tokens may be signed for: a file, "
+                    + "read again when it changes, or an https:// URL (http:// only to loopback), fetched again every "
+                    + "--auth-jwks-refresh. A set that cannot be loaded keeps the last good one.")
+    String authJwks;
+
+    @Option(names = "--auth-jwks-refresh", paramLabel = "DURATION", defaultValue = "5m", converter = Converters.Time.class,
+            description = "How often an --auth-jwks URL is fetched again (a shorter Cache-Control max-age, or a token "
+                    + "with an unknown kid, brings it forward; not more than every 30 s). A file is checked every 5 s.")
+    Duration authJwksRefresh;
+
+    @Option(names = "--auth-clock-skew", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.Time.class,
+            description = "How far the token issuer's clock may be from the relay's: a token is refused after exp plus "
+                    + "this (TOKEN_EXPIRED), and before nbf minus this (TOKEN_NOT_YET_VALID). At most 5m.")
+    Duration authClockSkew;
+
     @Option(names = "--require-auth", defaultValue = "false", arity = "0..1", paramLabel = "BOOL",
-            description = "Every JOIN must carry a valid token (needs --auth-secret). Without it, a JOIN without a "
+            description = "Every JOIN must carry a valid token (needs --auth-secret, --auth-public-key or --auth-jwks). Without it, a JOIN without a "
                     + "token may only watch (subscribe, never publish), and not rooms with an allow-list.")
     boolean requireAuth;
 
@@ -74,6 +98,10 @@ final class SecurityOptions {
     SecurityConfig securityConfig() {
         return SecurityConfig.builder()
                 .authSecret(authSecret)
+                .authPublicKeys(authPublicKeys)
+                .authJwks(authJwks)
+                .authJwksRefresh(authJwksRefresh)
+                .authClockSkew(authClockSkew)
                 .requireAuth(requireAuth)
                 .roomAcl(RoomAcl.parse(roomAcl))
                 .maxControlBytes(maxControlBytes)

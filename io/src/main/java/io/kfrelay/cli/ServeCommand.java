@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--ws-listen", paramLabel = "HOST:PORT", converter = Converters.Listen.class,
             description = "Where the WebSocket listener binds: HOST:PORT, [IPv6]:PORT or :PORT (every interface); "
                     + "port 0 picks a free port. Unless named: 127.0.0.1:8080 without --auth-secret, 0.0.0.0:8080 "
-                    + "with it.")
+                    + "with it (or with --auth-public-key, --auth-jwks: whenever tokens are checked).")
     ListenAddress wsListen;
 
     @Option(names = "--ws-path", paramLabel = "PATH", defaultValue = "/kfrelay",

@@ -19,17 +19,17 @@ import java.util.function.LongSupplier;
  * to that, so presenting one never loses what leaving it out would give. A token that is presented is always
  * checked: a bad one is refused with its code, never quietly treated as no token.
  */
-public final class JoinAuthorizer {
+public final class JoinAuthorizer implements AutoCloseable {
 
     /** What a JOIN without a token may do when the relay has a secret but does not require tokens: watch. */
     public static final Grants TOKENLESS = new Grants(false, true);
 
     /** How the relay treats tokens. */
     public enum Mode {
-        /** No secret: tokens are not checked, everyone gets every grant (development only, loopback by default). */
+        /** No key at all (no secret, public key or JWKS): tokens are not checked, everyone gets every grant (development only, loopback by default). */
         OPEN,
         /**
-         * A secret but tokens not required: a JOIN without a token may only watch ({@link #TOKENLESS}) rooms without
+         * Keys (a secret, public keys or a JWKS) but tokens not required: a JOIN without a token may only watch ({@link #TOKENLESS}) rooms without
          * an allow-list; one with a token must pass it and gets its grants on top of that.
          */
         TOKENS_OPTIONAL,
@@ -42,9 +42,17 @@ public final class JoinAuthorizer {
     private final RoomAcl acl;
     private final LongSupplier epochSeconds;
 
-    /** {@code epochSeconds} is the clock token expiry is judged by (tests pass their own). */
+    /**
+     * {@code epochSeconds} is the clock token expiry is judged by (tests pass their own). Reads the configured public
+     * keys and starts watching the JWKS, if any ({@link #close} stops it).
+     *
+     * @throws IllegalArgumentException if a key file or the JWKS cannot be read or holds no usable key
+     */
     public JoinAuthorizer(SecurityConfig config, LongSupplier epochSeconds) {
-        this.tokens = config.tokensEnabled() ? new JoinTokens(config.authSecret().getBytes(StandardCharsets.UTF_8)) : null;
+        this.tokens = config.tokensEnabled() ? new JoinTokens(TokenKeys.configured(
+                config.authSecret() == null ? null : config.authSecret().getBytes(StandardCharsets.UTF_8),
+                config.authPublicKeys(), config.authJwks(), config.authJwksRefresh()),
+                config.authClockSkew().toSeconds()) : null;
         this.mode = !config.tokensEnabled() ? Mode.OPEN : config.requireAuth() ? Mode.TOKENS_REQUIRED : Mode.TOKENS_OPTIONAL;
         this.acl = config.roomAcl();
         this.epochSeconds = epochSeconds;
@@ -56,6 +64,19 @@ public final class JoinAuthorizer {
 
     public Mode mode() {
         return mode;
+    }
+
+    /** The keys tokens are checked with; null in open mode. */
+    public TokenKeys keys() {
+        return tokens == null ? null : tokens.keys();
+    }
+
+    /** Stops watching the JWKS, if any. */
+    @Override
+    public void close() {
+        if (tokens != null) {
+            tokens.keys().close();
+        }
     }
 
     public JoinDecision authorize(String room, String identity, String token) {

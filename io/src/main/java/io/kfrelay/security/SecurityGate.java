@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
  * connection its {@link ConnectionGuard} with an ingress rate budget. Counts every refusal in
  * {@link #metrics()}. Thread-safe.
  */
-public final class SecurityGate {
+public final class SecurityGate implements AutoCloseable {
     private final SecurityConfig config;
     private final JoinAuthorizer authorizer;
     private final AddressJoinLimiter joins;
@@ -105,6 +105,12 @@ public final class SecurityGate {
         return metrics;
     }
 
+    /** Stops what the token keys run in the background (a JWKS being watched). Idempotent. */
+    @Override
+    public void close() {
+        authorizer.close();
+    }
+
     /**
      * What an operator must be told at start-up about this mode, given the addresses the relay's client listeners
      * are bound to; null when tokens are required. In open mode the warning says whether the relay is reachable from
@@ -126,7 +132,8 @@ public final class SecurityGate {
                                 + "WARNING: set --auth-secret and --require-auth, or listen on loopback (name no "
                                 + "--ws-listen/--quic-listen, or 127.0.0.1).";
             }
-            case TOKENS_OPTIONAL -> "WARNING: --auth-secret without --require-auth: a JOIN without a token may watch any room "
+            case TOKENS_OPTIONAL -> "WARNING: " + (config.authSecret() != null ? "--auth-secret"
+                    : "--auth-public-key/--auth-jwks") + " without --require-auth: a JOIN without a token may watch any room "
                     + "that has no allow-list (subscribe only, never publish). Add --require-auth to make tokens mandatory.";
             case TOKENS_REQUIRED -> null;
         };

@@ -19,6 +19,9 @@ public final class SecurityMetrics {
         TOKEN_MALFORMED,
         TOKEN_BAD_SIGNATURE,
         TOKEN_EXPIRED,
+        TOKEN_NOT_YET_VALID,
+        TOKEN_UNKNOWN_KEY,
+        TOKEN_WRONG_ALGORITHM,
         TOKEN_WRONG_ROOM,
         TOKEN_WRONG_IDENTITY,
         GRANT_MISSING,
@@ -58,6 +61,9 @@ public final class SecurityMetrics {
             case ErrorCodes.TOKEN_MALFORMED -> Counter.TOKEN_MALFORMED;
             case ErrorCodes.TOKEN_BAD_SIGNATURE -> Counter.TOKEN_BAD_SIGNATURE;
             case ErrorCodes.TOKEN_EXPIRED -> Counter.TOKEN_EXPIRED;
+            case ErrorCodes.TOKEN_NOT_YET_VALID -> Counter.TOKEN_NOT_YET_VALID;
+            case ErrorCodes.TOKEN_UNKNOWN_KEY -> Counter.TOKEN_UNKNOWN_KEY;
+            case ErrorCodes.TOKEN_WRONG_ALGORITHM -> Counter.TOKEN_WRONG_ALGORITHM;
             case ErrorCodes.TOKEN_WRONG_ROOM -> Counter.TOKEN_WRONG_ROOM;
             case ErrorCodes.TOKEN_WRONG_IDENTITY -> Counter.TOKEN_WRONG_IDENTITY;
             case ErrorCodes.GRANT_MISSING -> Counter.GRANT_MISSING;

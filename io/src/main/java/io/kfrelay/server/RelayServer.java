@@ -230,6 +230,9 @@ public final class RelayServer implements AutoCloseable {
         if (state != State.NEW) {
             throw new IllegalStateException("withSecurity must be called before start()");
         }
+        if (security != null) {
+            security.close();
+        }
         security = new SecurityGate(securityConfig, config.maxFrameBytes());
         return this;
     }
@@ -390,6 +393,9 @@ public final class RelayServer implements AutoCloseable {
     public synchronized void close() {
         if (state != State.RUNNING) {
             state = State.CLOSED;
+            if (security != null) {
+                security.close();
+            }
             return;
         }
         state = State.CLOSED;
@@ -423,6 +429,9 @@ public final class RelayServer implements AutoCloseable {
     }
 
     private void stopEverything() {
+        if (security != null) {
+            security.close(); // a JWKS watch
+        }
         if (admin != null) {
             admin.close();
         }

@@ -7,6 +7,7 @@ import io.kfrelay.security.RoomAcl;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,8 +15,14 @@ import java.util.Objects;
  * abuse limits (docs/SECURITY.md). Given to {@link RelayServer#withSecurity}; every transport applies it.
  * A rate or count of 0 means unlimited.
  *
- * @param authSecret               HS256 secret join tokens are signed with (at least 32 bytes); null: no tokens
- *                                 (open development mode)
+ * @param authSecret               HS256 secret join tokens are signed with (at least 32 bytes); null: none
+ * @param authPublicKeys           public keys (PEM files, EC P-256 or Ed25519) tokens may be signed for, each
+ *                                 {@code [KID=]FILE} (kid: KID, or the file's name without its extension)
+ * @param authJwks                 a JWKS file or URL of more public keys, reloaded on change; null: none. With no
+ *                                 secret, no public key and no JWKS tokens are not checked (open development mode)
+ * @param authJwksRefresh          how often a JWKS URL is fetched again (a file is polled every 5 s); default 5 min
+ * @param authClockSkew            tolerated difference between the issuer's clock and the relay's on {@code exp} and
+ *                                 {@code nbf}; default 10 s
  * @param requireAuth              every JOIN must carry a valid token; without it a JOIN with no token may only
  *                                 watch (subscribe) rooms without an allow-list, and one with a token must still
  *                                 pass it (see {@link io.kfrelay.security.JoinAuthorizer})
@@ -34,6 +41,10 @@ import java.util.Objects;
  */
 public record SecurityConfig(
         String authSecret,
+        List<String> authPublicKeys,
+        String authJwks,
+        Duration authJwksRefresh,
+        Duration authClockSkew,
         boolean requireAuth,
         RoomAcl roomAcl,
         int maxControlBytes,
@@ -52,15 +63,27 @@ public record SecurityConfig(
     public static final Duration DEFAULT_RATE_LIMIT_GRACE = Duration.ofSeconds(5);
     public static final int DEFAULT_JOINS_PER_SECOND_PER_ADDRESS = 100;
     public static final int DEFAULT_MAX_PENDING_PER_ADDRESS = 128;
+    public static final Duration DEFAULT_AUTH_JWKS_REFRESH = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_AUTH_CLOCK_SKEW = Duration.ofSeconds(JoinTokens.CLOCK_SKEW_SECONDS);
+    /** More skew than this would make short-lived tokens meaningless. */
+    public static final Duration MAX_AUTH_CLOCK_SKEW = Duration.ofMinutes(5);
 
     public SecurityConfig {
         Objects.requireNonNull(roomAcl, "roomAcl");
         if (authSecret != null && authSecret.isEmpty()) {
             authSecret = null;
         }
+        authPublicKeys = authPublicKeys == null ? List.of() : List.copyOf(authPublicKeys);
+        if (authJwks != null && authJwks.isEmpty()) {
+            authJwks = null;
+        }
         require(authSecret == null || authSecret.getBytes(StandardCharsets.UTF_8).length >= JoinTokens.minSecretBytes(),
                 "auth-secret must be at least " + JoinTokens.minSecretBytes() + " bytes (HS256 needs a 256-bit key)");
-        require(!requireAuth || authSecret != null, "require-auth needs an auth-secret to check tokens with");
+        require(!requireAuth || authSecret != null || !authPublicKeys.isEmpty() || authJwks != null,
+                "require-auth needs an auth-secret (or auth-public-key, auth-jwks) to check tokens with");
+        require(authJwksRefresh != null && authJwksRefresh.isPositive(), "auth-jwks-refresh must be positive");
+        require(authClockSkew != null && !authClockSkew.isNegative() && authClockSkew.compareTo(MAX_AUTH_CLOCK_SKEW) <= 0,
+                "auth-clock-skew must be between 0 and " + MAX_AUTH_CLOCK_SKEW.toMinutes() + " minutes");
         require(maxControlBytes >= MIN_CONTROL_BYTES,
                 "max-control-bytes must be at least " + MIN_CONTROL_BYTES + " (the largest valid JOIN), was " + maxControlBytes);
         require(ingressPacketsPerSecond >= 0, "ingress-packet-rate must be >= 0 (0: unlimited)");
@@ -77,15 +100,17 @@ public record SecurityConfig(
         }
     }
 
-    /** Whether join tokens are checked at all (a secret is configured). */
+    /** Whether join tokens are checked at all (a secret, a public key or a JWKS is configured). */
     public boolean tokensEnabled() {
-        return authSecret != null;
+        return authSecret != null || !authPublicKeys.isEmpty() || authJwks != null;
     }
 
     /** The secret is never printed. */
     @Override
     public String toString() {
-        return "SecurityConfig[authSecret=" + (authSecret == null ? "none" : "(set)") + ", requireAuth=" + requireAuth
+        return "SecurityConfig[authSecret=" + (authSecret == null ? "none" : "(set)") + ", authPublicKeys=" + authPublicKeys
+                + ", authJwks=" + authJwks + ", authJwksRefresh=" + authJwksRefresh + ", authClockSkew=" + authClockSkew
+                + ", requireAuth=" + requireAuth
                 + ", roomAcl=" + roomAcl.allowed().keySet() + ", maxControlBytes=" + maxControlBytes
                 + ", ingressPacketsPerSecond=" + ingressPacketsPerSecond + ", ingressBytesPerSecond=" + ingressBytesPerSecond
                 + ", rateLimitGrace=" + rateLimitGrace + ", joinsPerSecondPerAddress=" + joinsPerSecondPerAddress
@@ -108,6 +133,10 @@ public record SecurityConfig(
     /** Mutable builder starting from the defaults; every setter returns this. */
     public static final class Builder {
         private String authSecret;
+        private List<String> authPublicKeys = List.of();
+        private String authJwks;
+        private Duration authJwksRefresh = DEFAULT_AUTH_JWKS_REFRESH;
+        private Duration authClockSkew = DEFAULT_AUTH_CLOCK_SKEW;
         private boolean requireAuth;
         private RoomAcl roomAcl = RoomAcl.NONE;
         private int maxControlBytes = DEFAULT_MAX_CONTROL_BYTES;
@@ -122,6 +151,10 @@ public record SecurityConfig(
 
         private Builder(SecurityConfig c) {
             authSecret = c.authSecret;
+            authPublicKeys = c.authPublicKeys;
+            authJwks = c.authJwks;
+            authJwksRefresh = c.authJwksRefresh;
+            authClockSkew = c.authClockSkew;
             requireAuth = c.requireAuth;
             roomAcl = c.roomAcl;
             maxControlBytes = c.maxControlBytes;
@@ -133,6 +166,10 @@ public record SecurityConfig(
         }
 
         public Builder authSecret(String v) { authSecret = v; return this; }
+        public Builder authPublicKeys(List<String> v) { authPublicKeys = v; return this; }
+        public Builder authJwks(String v) { authJwks = v; return this; }
+        public Builder authJwksRefresh(Duration v) { authJwksRefresh = v; return this; }
+        public Builder authClockSkew(Duration v) { authClockSkew = v; return this; }
         public Builder requireAuth(boolean v) { requireAuth = v; return this; }
         public Builder roomAcl(RoomAcl v) { roomAcl = v; return this; }
         public Builder maxControlBytes(int v) { maxControlBytes = v; return this; }
@@ -143,7 +180,7 @@ public record SecurityConfig(
         public Builder maxPendingPerAddress(int v) { maxPendingPerAddress = v; return this; }
 
         public SecurityConfig build() {
-            return new SecurityConfig(authSecret, requireAuth, roomAcl, maxControlBytes, ingressPacketsPerSecond,
+            return new SecurityConfig(authSecret, authPublicKeys, authJwks, authJwksRefresh, authClockSkew, requireAuth, roomAcl, maxControlBytes, ingressPacketsPerSecond,
                     ingressBytesPerSecond, rateLimitGrace, joinsPerSecondPerAddress, maxPendingPerAddress);
         }
     }

@@ -4,6 +4,7 @@ import io.kfrelay.security.JoinToken;
 import io.kfrelay.security.JoinTokens;
 import io.kfrelay.security.RoomAcl;
 import io.kfrelay.security.TokenCheck;
+import io.kfrelay.security.TokenKeys;
 import io.kfrelay.room.Grants;
 import io.kfrelay.server.SecurityConfig;
 import org.junit.jupiter.api.Test;
@@ -97,7 +98,7 @@ class SecurityOptionsTest {
 
     @Test
     void inconsistentSettingsAreRefusedWithTheOptionsName() {
-        assertEquals("require-auth needs an auth-secret to check tokens with", assertThrows(IllegalArgumentException.class,
+        assertEquals("require-auth needs an auth-secret (or auth-public-key, auth-jwks) to check tokens with", assertThrows(IllegalArgumentException.class,
                 () -> parse(Map.of(), "--require-auth").security.securityConfig()).getMessage());
         assertEquals("auth-secret must be at least 32 bytes (HS256 needs a 256-bit key)", assertThrows(
                 IllegalArgumentException.class, () -> parse(Map.of(), "--auth-secret", "short").security.securityConfig())
@@ -143,5 +144,51 @@ class SecurityOptionsTest {
         assertEquals(2, Main.run(new String[] {"token", "--secret", "short", "--room", "r", "--identity", "a", "--subscribe"},
                 Map.of(), new PrintWriter(out, true), new PrintWriter(err, true)));
         assertTrue(err.toString().contains("at least 32 bytes"), err::toString);
+    }
+
+    @Test
+    void publicKeyOptionsReachTheConfig() throws IOException {
+        Path jwks = Files.writeString(tmp.resolve("k.jwks"), "{\"keys\":[]}");
+        ServeCommand serve = parse(Map.of("KFRELAY_AUTH_PUBLIC_KEY", "a.pem, b=c.pem"), "--auth-jwks", jwks.toString(),
+                "--auth-jwks-refresh", "1m", "--auth-clock-skew", "30s", "--require-auth");
+        SecurityConfig c = serve.security.securityConfig();
+        assertEquals(List.of("a.pem", "b=c.pem"), c.authPublicKeys());
+        assertEquals(jwks.toString(), c.authJwks());
+        assertEquals(Duration.ofMinutes(1), c.authJwksRefresh());
+        assertEquals(Duration.ofSeconds(30), c.authClockSkew());
+        assertTrue(c.tokensEnabled() && c.requireAuth(), "public keys alone check tokens");
+        assertEquals(SecurityConfig.DEFAULT_AUTH_CLOCK_SKEW, parse(Map.of()).security.securityConfig().authClockSkew());
+        assertThrows(IllegalArgumentException.class,
+                () -> parse(Map.of(), "--auth-secret", SECRET, "--auth-clock-skew", "10m").security.securityConfig());
+    }
+
+    @Test
+    void tokenSignsWithAGeneratedPrivateKeyAndTheRelayChecksItWithThePublicOne() {
+        for (String kind : List.of("ec", "ed25519")) {
+            StringWriter out = new StringWriter();
+            String kid = "k-" + kind;
+            assertEquals(0, Main.run(new String[] {"token", "--gen-key", kind, "--kid", kid, "--out", tmp.toString()},
+                    Map.of(), new PrintWriter(out, true), new PrintWriter(err, true)), err::toString);
+            assertEquals(2, Main.run(new String[] {"token", "--gen-key", kind, "--kid", kid, "--out", tmp.toString()},
+                    Map.of(), new PrintWriter(out, true), new PrintWriter(err, true)), "never overwrites a key");
+            String priv = tmp.resolve(kid + "-private.pem").toString();
+            assertEquals(2, Main.run(new String[] {"token", "--private-key", priv, "--room", "r", "--identity", "a",
+                    "--subscribe"}, Map.of(), new PrintWriter(out, true), new PrintWriter(err, true)), "needs --kid");
+            StringWriter tokenOut = new StringWriter();
+            assertEquals(0, Main.run(new String[] {"token", "--private-key", priv, "--kid", kid, "--room", "r",
+                    "--identity", "a", "--subscribe"}, Map.of(), new PrintWriter(tokenOut, true), new PrintWriter(err, true)),
+                    err::toString);
+            String token = tokenOut.toString().lines().toList().getLast();
+            long now = System.currentTimeMillis() / 1000;
+            for (String keys : List.of("pem", "jwks")) {
+                try (TokenKeys k = keys.equals("pem")
+                        ? TokenKeys.configured(null, List.of(tmp.resolve(kid + ".pem").toString()), null, Duration.ofMinutes(1))
+                        : TokenKeys.configured(null, List.of(), tmp.resolve(kid + ".jwks.json").toString(), Duration.ofMinutes(1))) {
+                    TokenCheck.Valid valid = assertInstanceOf(TokenCheck.Valid.class, new JoinTokens(k, 10).check(token, now),
+                            kind + " " + keys);
+                    assertEquals(new Grants(false, true), valid.token().grants());
+                }
+            }
+        }
     }
 }

@@ -213,4 +213,61 @@ class SecureJoinIT {
             assertTrue(refusedRecord.err().contains("error 116 TOKEN_WRONG_ROOM"), refusedRecord.err());
         }
     }
+
+    /**
+     * Issue 16: a backend signs with its private key (ES256, or EdDSA from a JWKS) and the relay, holding only the
+     * public keys, admits exactly those tokens; keys made and tokens signed by ./kfrelay token.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void tokensSignedWithAPrivateKeyAreCheckedWithItsPublicKey(Transport transport) throws Exception {
+        Path keys = out.resolve("keys");
+        for (String[] gen : new String[][] {{"ec", "backend-ec"}, {"ed25519", "backend-ed"}, {"ec", "stranger"}}) {
+            CliRun made = CliRun.of("token", "--gen-key", gen[0], "--kid", gen[1], "--out", keys.toString());
+            assertEquals(0, made.status(), made.err());
+        }
+        SecurityConfig security = SecurityConfig.builder().requireAuth(true)
+                .authPublicKeys(java.util.List.of(keys.resolve("backend-ec.pem").toString()))
+                .authJwks(keys.resolve("backend-ed.jwks.json").toString()).build();
+        try (RelayServer server = start(security)) {
+            Received viewer = new Received();
+            KfRelayClient v = connect(server, transport, viewer);
+            v.join("show", "viewer", signed(keys, "backend-ed", "viewer", "show", "--subscribe")).get(5, TimeUnit.SECONDS);
+            KfRelayClient camera = connect(server, transport, NOTHING);
+            camera.join("show", "camera", signed(keys, "backend-ec", "camera", "show", "--publish")).get(5, TimeUnit.SECONDS);
+            int packets = camera.publishFrame(1, Protocol.KIND_VIDEO, true, new byte[3000], 0);
+            Eventually.within(Duration.ofSeconds(5), "the viewer receives the camera", () -> viewer.packetCount() == packets);
+
+            // A key the relay does not have, under its own kid and under the relay's; an EdDSA token under the EC key's kid.
+            String[] forged = signed(keys, "stranger", "mallory", "show", "--publish").split("\\.");
+            String[] ed = signed(keys, "backend-ed", "mallory", "show", "--publish").split("\\.");
+            Map<Integer, String> cases = Map.of(
+                    ErrorCodes.TOKEN_UNKNOWN_KEY, String.join(".", forged),
+                    ErrorCodes.TOKEN_BAD_SIGNATURE, header("ES256", "backend-ec") + "." + forged[1] + "." + forged[2],
+                    ErrorCodes.TOKEN_WRONG_ALGORITHM, header("EdDSA", "backend-ec") + "." + ed[1] + "." + ed[2]);
+            for (Map.Entry<Integer, String> c : cases.entrySet()) {
+                KfRelayClient client = connect(server, transport, NOTHING);
+                assertEquals(c.getKey(), refused(client.join("show", "mallory", c.getValue())).code(), c::toString);
+                client.close();
+            }
+            assertEquals(1, server.security().metrics().get(SecurityMetrics.Counter.TOKEN_UNKNOWN_KEY));
+            assertEquals(1, server.security().metrics().get(SecurityMetrics.Counter.TOKEN_BAD_SIGNATURE));
+            assertEquals(1, server.security().metrics().get(SecurityMetrics.Counter.TOKEN_WRONG_ALGORITHM));
+            camera.close();
+            v.close();
+        }
+    }
+
+    private static String header(String alg, String kid) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                ("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\",\"kid\":\"" + kid + "\"}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A token signed by ./kfrelay token with KID's private key. */
+    private static String signed(Path keys, String kid, String identity, String room, String grant) {
+        CliRun run = CliRun.of("token", "--private-key", keys.resolve(kid + "-private.pem").toString(), "--kid", kid,
+                "--room", room, "--identity", identity, grant, "--ttl", "60s");
+        assertEquals(0, run.status(), run.err());
+        return run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+    }
 }

@@ -4,7 +4,10 @@ import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.room.Grants;
 import org.junit.jupiter.api.Test;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.util.Base64;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +38,10 @@ class JoinTokensTest {
         assertInstanceOf(TokenCheck.Valid.class, TOKENS.check(token, NOW + 60 + 10));
         assertCode(ErrorCodes.TOKEN_EXPIRED, TOKENS.check(token, NOW + 60 + 11));
         JoinToken later = new JoinToken("alice", "lobby", Grants.ALL, NOW + 600, NOW + 300);
-        assertCode(ErrorCodes.TOKEN_EXPIRED, TOKENS.check(TOKENS.issue(later, NOW), NOW));
+        // Not valid yet had the code of expired (115) until it got its own (issue 16).
+        assertCode(ErrorCodes.TOKEN_NOT_YET_VALID, TOKENS.check(TOKENS.issue(later, NOW), NOW));
+        assertCode(ErrorCodes.TOKEN_NOT_YET_VALID, TOKENS.check(TOKENS.issue(later, NOW), NOW + 300 - 11));
+        assertInstanceOf(TokenCheck.Valid.class, TOKENS.check(TOKENS.issue(later, NOW), NOW + 300 - 10));
         assertInstanceOf(TokenCheck.Valid.class, TOKENS.check(TOKENS.issue(later, NOW), NOW + 295));
     }
 
@@ -111,8 +117,18 @@ class JoinTokensTest {
 
     private static String signed(String claims) {
         String input = encode("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + encode(claims);
-        return input + "." + Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(new Hs256(SECRET.getBytes(StandardCharsets.UTF_8)).sign(input));
+        return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(hmac(SECRET, input));
+    }
+
+    /** HMAC-SHA256 with the JDK: what any issuer computes, independent of the relay's code. */
+    static byte[] hmac(String secret, String input) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return mac.doFinal(input.getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new AssertionError(e);
+        }
     }
 
     static void assertCode(int code, TokenCheck check) {
