@@ -1,6 +1,6 @@
 package io.kfrelay.admin;
 
-import io.kfrelay.telemetry.PrometheusText;
+import io.kfrelay.telemetry.Exposition;
 
 /** What the admin server answers: a status, a content type and a body. */
 record AdminResponse(int status, String contentType, String body) {
@@ -23,7 +23,8 @@ record AdminResponse(int status, String contentType, String body) {
         return new AdminResponse(status, TEXT, body);
     }
 
-    static AdminResponse metrics(String exposition) {
-        return new AdminResponse(200, PrometheusText.CONTENT_TYPE, exposition);
+    /** A scrape, with the content type of the format it was written in (Prometheus text or OpenMetrics). */
+    static AdminResponse metrics(Exposition exposition) {
+        return new AdminResponse(200, exposition.contentType(), exposition.text());
     }
 }
