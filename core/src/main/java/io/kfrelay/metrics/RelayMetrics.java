@@ -21,6 +21,15 @@ public final class RelayMetrics {
     private final EnumCounters<ClientRequest> clientRequests = new EnumCounters<>(ClientRequest.class);
     /** How long each completed replay took, from its first packet to its hand-over (one record per replay). */
     private final Histogram replayDurations = Histogram.latency();
+    /** JOIN to live on a video stream already published, per late joiner (one record per join, on its shard). */
+    private final Histogram lateJoins = Histogram.lateJoin();
+    /**
+     * Ring hop plus fan-out of one sampled media packet in {@link #RELAY_LATENCY_SAMPLE_EVERY}: from the I/O thread
+     * putting it into its shard's ring to the shard having handed it to every receiver's transport.
+     */
+    private final Histogram relayLatency = Histogram.relayLatency();
+    /** One media packet in this many (by ring sequence) is timed for {@link #relayLatency()}; a power of two. */
+    public static final int RELAY_LATENCY_SAMPLE_EVERY = 64;
 
     public RelayMetrics(int shards) {
         this.shardStats = perShard(shards, Stat.class);
@@ -74,6 +83,14 @@ public final class RelayMetrics {
 
     public Histogram replayDurations() {
         return replayDurations;
+    }
+
+    public Histogram lateJoins() {
+        return lateJoins;
+    }
+
+    public Histogram relayLatency() {
+        return relayLatency;
     }
 
     public int shardCount() {

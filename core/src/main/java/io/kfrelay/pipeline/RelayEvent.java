@@ -12,9 +12,12 @@ final class RelayEvent {
     RoomLoad load;
     int length;
     long cost;
+    /** System.nanoTime() when an I/O thread put a sampled media packet in the ring; 0 for the others. */
+    long sampledAt;
     Command command;
 
     void clear() {
+        sampledAt = 0;
         packet = null;
         load = null;
         command = null;

@@ -13,6 +13,7 @@ import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.log.LifecycleLog;
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.EnumCounters;
+import io.kfrelay.metrics.Histogram;
 import io.kfrelay.metrics.RelayMetrics;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.ControlCodec;
@@ -66,6 +67,8 @@ final class Shard implements EventHandler<RelayEvent> {
     private final int controlReserve;
     private final EnumCounters<DropReason> drops;
     private final EnumCounters<Stat> stats;
+    private final Histogram relayLatency;
+    private static final long LATENCY_SAMPLE_MASK = RelayMetrics.RELAY_LATENCY_SAMPLE_EVERY - 1;
     private final IngressBudget ingress;
     /** Each room's share of this ring, by name; an entry lives while a session of the room does. */
     private final ConcurrentHashMap<String, RoomLoad> loads = new ConcurrentHashMap<>();
@@ -89,6 +92,7 @@ final class Shard implements EventHandler<RelayEvent> {
         this.controlReserve = config.controlReserve();
         this.drops = metrics.drops();
         this.stats = metrics.shardStats(index);
+        this.relayLatency = metrics.relayLatency();
         this.ingress = new IngressBudget(config);
         this.gone = gone;
         this.ring = RingBuffer.createMultiProducer(RelayEvent::new, config.ringSize(), config.waitStrategy().create());
@@ -192,6 +196,8 @@ final class Shard implements EventHandler<RelayEvent> {
             e.load = load;
             e.length = length;
             e.cost = cost;
+            // One packet in RELAY_LATENCY_SAMPLE_EVERY is timed (by sequence: no shared counter, no clock read for the rest).
+            e.sampledAt = (seq & LATENCY_SAMPLE_MASK) == 0 ? System.nanoTime() : 0;
             ring.publish(seq);
             return true;
         } finally {
@@ -301,6 +307,7 @@ final class Shard implements EventHandler<RelayEvent> {
         RoomLoad load = event.load;
         int length = event.length;
         long cost = event.cost;
+        long sampledAt = event.sampledAt;
         event.clear();
         try {
             if (halted) {
@@ -312,6 +319,9 @@ final class Shard implements EventHandler<RelayEvent> {
                 }
             } else if (packet != null) {
                 state.media(sender, packet);
+                if (sampledAt != 0) {
+                    relayLatency.record(System.nanoTime() - sampledAt); // ring hop + fan-out of this packet
+                }
             } else if (command != null) {
                 apply(command);
             }

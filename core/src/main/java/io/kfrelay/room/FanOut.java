@@ -2,6 +2,7 @@ package io.kfrelay.room;
 
 import io.kfrelay.metrics.DropReason;
 import io.kfrelay.metrics.EnumCounters;
+import io.kfrelay.metrics.Histogram;
 import io.kfrelay.metrics.Stat;
 import io.kfrelay.protocol.DecodeStatus;
 import io.kfrelay.protocol.MediaHeader;
@@ -23,10 +24,13 @@ final class FanOut {
     private final EnumCounters<Stat> stats;
     private final EnumCounters<DropReason> drops;
     private final NanoClock clock;
+    private final Histogram lateJoins;
     private final MediaHeader header = new MediaHeader();
 
     FanOut(Membership membership, ReplayHandover handover, LayerSwitches layers, KeyframeRequests keyframes,
-           Egress egress, EnumCounters<Stat> stats, EnumCounters<DropReason> drops, NanoClock clock) {
+           Egress egress, EnumCounters<Stat> stats, EnumCounters<DropReason> drops, NanoClock clock,
+           Histogram lateJoins) {
+        this.lateJoins = lateJoins;
         this.membership = membership;
         this.handover = handover;
         this.layers = layers;
@@ -114,6 +118,12 @@ final class FanOut {
                     continue;
                 }
                 s.awaitingKeyframe = false;
+                Participant r = s.receiver;
+                if (r.lateJoinSince != 0 && r.replay == null) {
+                    // Once per late joiner: its first keyframe start, nothing having been replayed to it.
+                    lateJoins.record(now - r.lateJoinSince);
+                    r.lateJoinSince = 0;
+                }
             }
             Participant r = s.receiver;
             if (r.replay != null) {

@@ -125,6 +125,12 @@ final class Membership {
             // Every stream and source of the room, from one replay of what is cached (slices of the caches, no copy).
             List<Subscription> legs = subscriptions.addAll(joiner, room);
             legs.addAll(layers.addAll(joiner, room, now));
+            for (Subscription leg : legs) {
+                if (leg.stream.isVideo()) {
+                    joiner.lateJoinSince = now == 0 ? 1 : now; // a late joiner: timed until it is live
+                    break;
+                }
+            }
             subscriptions.start(joiner, legs, now);
         }
     }

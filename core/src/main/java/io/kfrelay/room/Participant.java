@@ -48,6 +48,11 @@ final class Participant {
     CatchUpQueue catchUp;
     /** Streams (keyframe cache mode) whose keyframe request waits until this participant's replay is done. */
     final List<PublishedStream> keyframesAfterReplay = new ArrayList<>(2);
+    /**
+     * When it joined a room with video already published (clock nanos, never 0); 0 once it is live on such a stream
+     * (its replay handed over, or its first keyframe start forwarded) and for other joins: the late-join histogram.
+     */
+    long lateJoinSince;
     /** Touched in this batch: flush at the end of it. */
     boolean dirty;
 

@@ -29,10 +29,12 @@ final class ReplayHandover {
     private final EnumCounters<Stat> stats;
     private final EnumCounters<DropReason> drops;
     private final Histogram replayDurations;
+    private final Histogram lateJoins;
 
     ReplayHandover(ReplayLauncher launcher, CacheBudget budget, long keyframeCapBytes, Egress egress,
                    KeyframeRequests keyframes, EnumCounters<Stat> stats, EnumCounters<DropReason> drops,
-                   Histogram replayDurations) {
+                   Histogram replayDurations, Histogram lateJoins) {
+        this.lateJoins = lateJoins;
         this.launcher = launcher;
         this.budget = budget;
         this.keyframeCapBytes = keyframeCapBytes;
@@ -112,6 +114,10 @@ final class ReplayHandover {
         stats.add(Stat.EGRESS_PACKETS, job.replayedPackets() + job.caughtUpPackets());
         stats.add(Stat.EGRESS_BYTES, job.replayedBytes() + job.caughtUpBytes());
         replayDurations.record(job.durationNanos());
+        if (p.lateJoinSince != 0) {
+            lateJoins.record(now - p.lateJoinSince); // a late joiner replayed from the cache is live now
+            p.lateJoinSince = 0;
+        }
         JfrEvents.replay(p.room.name, p.id, job.replayedPackets(), job.replayedBytes(), job.durationNanos(),
                 queue.offered());
         ByteBuf item;

@@ -46,13 +46,14 @@ public final class RoomState {
         KeyframeRequests keyframes = new KeyframeRequests(egress, control, stats,
                 config.keyframeRequestInterval().toNanos());
         this.handover = new ReplayHandover(replays, caches.segments().budget(), config.keyframeCapBytes(), egress,
-                keyframes, stats, metrics.drops(), metrics.replayDurations());
+                keyframes, stats, metrics.drops(), metrics.replayDurations(), metrics.lateJoins());
         this.subscriptions = new Subscriptions(handover, keyframes, egress, control, stats);
         LayerSwitches layers = new LayerSwitches(subscriptions, keyframes, egress, control,
                 new AutoLayer(config.autoLayer()), stats, metrics.shardLayerSwitches(shard));
         this.membership = new Membership(config, shard, roomQuota, roomSizes, caches, control, egress, keyframes,
                 handover, subscriptions, layers, stats, metrics.drops());
-        this.fanOut = new FanOut(membership, handover, layers, keyframes, egress, stats, metrics.drops(), clock);
+        this.fanOut = new FanOut(membership, handover, layers, keyframes, egress, stats, metrics.drops(), clock,
+                metrics.lateJoins());
         this.views = new RoomViews(membership.rooms, clock);
     }
 

@@ -40,7 +40,7 @@ final class AdminApi {
         return switch (route) {
             case AdminRoute.Health h -> done(AdminResponse.text(200, "ok\n"));
             case AdminRoute.Ready r -> done(ready());
-            case AdminRoute.Metrics m -> done(AdminResponse.metrics(metrics.scrape()));
+            case AdminRoute.Metrics m -> done(AdminResponse.metrics(metrics.scrape(m.accept())));
             case AdminRoute.Rooms r -> query(core.rooms().thenApply(this::rooms));
             case AdminRoute.Stats s -> done(AdminResponse.ok(StatsJson.stats(core)));
             case AdminRoute.Room r -> query(core.room(r.name()).thenApply(info -> info == null

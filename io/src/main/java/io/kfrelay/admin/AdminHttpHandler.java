@@ -43,6 +43,9 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             return;
         }
         AdminRoute route = AdminRoute.of(request.method(), request.uri());
+        if (route instanceof AdminRoute.Metrics) {
+            route = new AdminRoute.Metrics(request.headers().get(HttpHeaderNames.ACCEPT)); // the format to answer in
+        }
         if (!auth.permits(route, request)) {
             LOG.warn("event=admin_refused reason=bad_or_missing_token path={} remote={}",
                     request.uri(), ctx.channel().remoteAddress());

@@ -2,7 +2,7 @@ package io.kfrelay.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kfrelay.json.JsonSupport;
-import io.kfrelay.telemetry.PrometheusText;
+import io.kfrelay.telemetry.Exposition;
 
 /** What the admin server answers: a status, a content type and a body. */
 record AdminResponse(int status, String contentType, String body) {
@@ -26,7 +26,8 @@ record AdminResponse(int status, String contentType, String body) {
         return new AdminResponse(status, TEXT, body);
     }
 
-    static AdminResponse metrics(String exposition) {
-        return new AdminResponse(200, PrometheusText.CONTENT_TYPE, exposition);
+    /** A scrape, with the content type of the format it was written in (Prometheus text or OpenMetrics). */
+    static AdminResponse metrics(Exposition exposition) {
+        return new AdminResponse(200, exposition.contentType(), exposition.text());
     }
 }

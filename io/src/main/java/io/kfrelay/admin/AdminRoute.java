@@ -18,7 +18,11 @@ sealed interface AdminRoute {
     record Ready() implements AdminRoute {
     }
 
-    record Metrics() implements AdminRoute {
+    /**
+     * @param accept the request's {@code Accept} header (null without one): OpenMetrics if it asks for
+     *               {@code application/openmetrics-text}, else the Prometheus text format
+     */
+    record Metrics(String accept) implements AdminRoute {
     }
 
     record Rooms() implements AdminRoute {
@@ -62,7 +66,7 @@ sealed interface AdminRoute {
             case 1 -> switch (path.get(0)) {
                 case "healthz" -> get ? new Health() : new MethodNotAllowed("GET");
                 case "readyz" -> get ? new Ready() : new MethodNotAllowed("GET");
-                case "metrics" -> get ? new Metrics() : new MethodNotAllowed("GET");
+                case "metrics" -> get ? new Metrics(null) : new MethodNotAllowed("GET");
                 default -> new NotFound(raw);
             };
             case 2 -> switch (path.get(0) + "/" + path.get(1)) {

@@ -1,6 +1,9 @@
 package io.kfrelay.telemetry;
 
 import io.kfrelay.metrics.Histogram;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -14,12 +17,21 @@ import java.util.regex.Pattern;
 /**
  * Every {@link MetricSource} of one relay; a scrape asks each in registration order. Transports register their
  * own counters here ({@code server.telemetry().register(...)}), so an exporter never needs to know them.
+ *
+ * <p>The sources read the relay's own counters (the data path never sees the Prometheus client); this registry
+ * turns what they report into the Prometheus Java client's snapshots, through one {@link MultiCollector} in a
+ * {@link PrometheusRegistry} of its own, and the client's writers render them ({@link Exposition}).
  */
 public final class MetricsRegistry {
     private static final Pattern NAME = Pattern.compile("kfrelay_[a-z0-9_]*[a-z0-9]");
     private static final Pattern LABEL = Pattern.compile("[a-z_][a-z0-9_]*");
 
     private final List<MetricSource> sources = new CopyOnWriteArrayList<>();
+    private final PrometheusRegistry prometheus = new PrometheusRegistry();
+
+    public MetricsRegistry() {
+        prometheus.register((MultiCollector) () -> Snapshots.of(collect()));
+    }
 
     public MetricsRegistry register(MetricSource source) {
         sources.add(Objects.requireNonNull(source, "source"));
@@ -41,9 +53,26 @@ public final class MetricsRegistry {
         return out;
     }
 
-    /** The Prometheus text exposition of {@link #collect()}. */
+    /**
+     * The Prometheus client's registry holding this one: for an exporter of the client's own (its HTTP server, a
+     * push gateway), or to register the client's own metrics next to the relay's.
+     */
+    public PrometheusRegistry prometheus() {
+        return prometheus;
+    }
+
+    /** The Prometheus text exposition (format 0.0.4) of everything registered. */
     public String scrape() {
-        return PrometheusText.render(collect());
+        return scrape(null).text();
+    }
+
+    /**
+     * Everything registered, in the format the scraper's {@code Accept} header asks for: OpenMetrics if it names
+     * {@code application/openmetrics-text}, else the Prometheus text format.
+     */
+    public Exposition scrape(String accept) {
+        MetricSnapshots snapshots = prometheus.scrape();
+        return Exposition.render(snapshots, accept);
     }
 
     private static final class Builder {

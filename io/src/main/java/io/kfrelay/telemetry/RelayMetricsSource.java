@@ -100,6 +100,15 @@ public final class RelayMetricsSource implements MetricSource {
         out.histogram("kfrelay_replay_duration_seconds",
                 "Time from a replay's first packet to its hand-over to live (the queued live packets included)",
                 m.replayDurations().snapshot());
+        out.histogram("kfrelay_late_join_seconds",
+                "Time from a JOIN into a room with video being published to the joiner being live on it: its replay "
+                        + "from the cache handed over, or (nothing cached) the first keyframe start forwarded to it",
+                m.lateJoins().snapshot());
+        out.histogram("kfrelay_relay_latency_seconds",
+                "Time the relay core adds to a media packet, sampled (1 in " + RelayMetrics.RELAY_LATENCY_SAMPLE_EVERY
+                        + "): from an I/O thread putting it in its shard's ring to the shard having handed it to every "
+                        + "receiver's transport queue",
+                m.relayLatency().snapshot());
 
         out.counter("kfrelay_keyframe_requests_sent_total", "KEYFRAME_REQUESTs sent to publishers",
                 m.stat(Stat.KEYFRAME_REQUESTS_SENT));

@@ -30,6 +30,11 @@ final class AdminHttp {
         return send(request(path).GET());
     }
 
+    /** A GET with extra headers, name, value pairs (e.g. an Accept header). */
+    HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+        return send(request(path).headers(headers).GET());
+    }
+
     HttpResponse<String> post(String path) throws IOException, InterruptedException {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
     }

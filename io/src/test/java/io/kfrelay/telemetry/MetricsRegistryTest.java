@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Spec: sources that export the same metric (one per transport, say) merge into one family with one HELP and
- * TYPE; the text format escapes what it must; names are kfrelay_ names and counters end in _total.
+ * TYPE; the text format escapes what it must; names are kfrelay_ names and counters end in _total. The text is the
+ * Prometheus Java client's: families sorted by name, values as doubles ({@code 7.0}), a family's samples and
+ * each sample's labels sorted.
  */
 class MetricsRegistryTest {
 
@@ -23,11 +25,11 @@ class MetricsRegistryTest {
         assertEquals("""
                 # HELP kfrelay_ingress_packets_total Packets in
                 # TYPE kfrelay_ingress_packets_total counter
-                kfrelay_ingress_packets_total{transport="ws"} 7
-                kfrelay_ingress_packets_total{transport="quic"} 3
+                kfrelay_ingress_packets_total{transport="quic"} 3.0
+                kfrelay_ingress_packets_total{transport="ws"} 7.0
                 # HELP kfrelay_rooms Rooms
                 # TYPE kfrelay_rooms gauge
-                kfrelay_rooms 2
+                kfrelay_rooms 2.0
                 """, registry.scrape());
     }
 
@@ -44,8 +46,8 @@ class MetricsRegistryTest {
                 kfrelay_replay_duration_seconds_bucket{le="0.001"} 1
                 kfrelay_replay_duration_seconds_bucket{le="0.25"} 1
                 kfrelay_replay_duration_seconds_bucket{le="+Inf"} 2
-                kfrelay_replay_duration_seconds_sum 2.0005
                 kfrelay_replay_duration_seconds_count 2
+                kfrelay_replay_duration_seconds_sum 2.0005
                 """, text);
     }
 
@@ -80,7 +82,7 @@ class MetricsRegistryTest {
         assertEquals("""
                 # HELP kfrelay_quic_datagrams_sent_total QUIC counter (datagrams_sent)
                 # TYPE kfrelay_quic_datagrams_sent_total counter
-                kfrelay_quic_datagrams_sent_total{transport="quic"} 5
+                kfrelay_quic_datagrams_sent_total{transport="quic"} 5.0
                 """, text);
     }
 }
