@@ -82,6 +82,14 @@ class ClusterIT {
             assertFalse(free.get("owned").asBoolean());
             assertEquals("node-b", free.get("node").asText());
 
+            // The CLI reads the same from Redis.
+            CliRun status = CliRun.of("cluster", "status", "--redis", redis.uri());
+            assertEquals(0, status.status(), status.err());
+            assertTrue(status.out().contains("nodes (2)") && status.out().contains("node-a")
+                    && status.out().contains("node-b") && status.out().contains(nodeA.advertised().ws()), status.out());
+            assertTrue(status.out().contains("rooms (1)") && status.out().matches("(?s).*\\bR\\s+node-a\\s+" + epoch
+                    + "\\b.*"), status.out());
+
             // Redis stops: A's room keeps flowing past the lease (A stops acting as owner, its sessions stay).
             redis.stop();
             Eventually.within(WAIT, "A says degraded", () -> nodeA.degraded() != null);
