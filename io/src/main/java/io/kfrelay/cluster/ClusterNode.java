@@ -88,6 +88,8 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
     private volatile String lastProblem;
     private boolean conflictLogged;
     private ScheduledFuture<?> timer;
+    /** Releases on their way to the store: {@link #close} waits for them too. */
+    private final java.util.Set<CompletableFuture<?>> releasing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A node over {@code store}; nothing runs until {@link #start}. {@code clock} gives nanoseconds (tests: fake). */
     public ClusterNode(ClusterStore store, ClusterConfig config, LongSupplier clock) {
@@ -193,7 +195,7 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
 
     @Override
     public void left(String room) {
-        String releasing = null;
+        String token = null;
         synchronized (this) {
             Claim c = claims.get(room);
             if (c == null) {
@@ -202,12 +204,14 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
             c.refs--;
             if (c.refs <= 0 && c.waiting == 0 && c.pending == null) {
                 claims.remove(room);
-                releasing = c.token;
+                token = c.token;
             }
         }
-        if (releasing != null && !closed) {
-            String token = releasing;
-            track(store.release(room, token)).whenCompleteAsync((ok, e) -> {
+        if (token != null && !closed) {
+            CompletableFuture<Boolean> release = track(store.release(room, token));
+            releasing.add(release);
+            release.whenComplete((ok, e) -> releasing.remove(release));
+            release.whenCompleteAsync((ok, e) -> {
                 if (e != null) {
                     LOG.warn("event=cluster_release_failed room={} error=\"{}\": the claim lapses after its lease",
                             room, RedisClusterStore.message(e));
@@ -528,12 +532,13 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
             });
             claims.clear();
         }
+        all.addAll(releasing);
         if (started) {
             all.add(store.removeNode(nodeId, bootEpoch));
         }
         try {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(1, TimeUnit.SECONDS);
-            LOG.info("event=cluster_left node={} released={}", nodeId, all.size() - (started ? 1 : 0));
+            LOG.info("event=cluster_left node={}", nodeId);
         } catch (Exception e) {
             LOG.warn("event=cluster_leave_incomplete node={} error=\"{}\": claims and the record lapse on their own",
                     nodeId, RedisClusterStore.message(e));
