@@ -101,4 +101,18 @@ public final class ErrorCodes {
 
     /** The participant has too many subscription changes waiting for the relay; send it again later. */
     public static final int TOO_MANY_PENDING = 134;
+
+    // 140..149: cluster placement (docs/CLUSTER.md); only with serve --cluster.
+
+    /**
+     * Another relay of the cluster is the room's origin (it holds the room's ownership claim): the reason names that
+     * node and its WebSocket URL; connect there. (A REDIRECT message that clients follow by themselves is planned.)
+     */
+    public static final int ROOM_ELSEWHERE = 140;
+
+    /**
+     * The relay cannot reach the cluster store (Redis) to place a room it does not already own: retry, here or at
+     * another node. Rooms the relay already serves are not affected.
+     */
+    public static final int CLUSTER_UNAVAILABLE = 141;
 }

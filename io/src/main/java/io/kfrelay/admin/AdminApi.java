@@ -2,6 +2,8 @@ package io.kfrelay.admin;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kfrelay.cluster.ClusterNode;
+import io.kfrelay.cluster.NodeRecord;
 import io.kfrelay.json.JsonSupport;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.protocol.ErrorCodes;
@@ -11,7 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -29,16 +33,23 @@ final class AdminApi {
     private final RelayCore core;
     private final MetricsRegistry metrics;
     private final BooleanSupplier stopping;
+    /** Null unless the relay is a cluster node. */
+    private final ClusterNode cluster;
 
     AdminApi(RelayCore core, MetricsRegistry metrics, BooleanSupplier stopping) {
+        this(core, metrics, stopping, null);
+    }
+
+    AdminApi(RelayCore core, MetricsRegistry metrics, BooleanSupplier stopping, ClusterNode cluster) {
         this.core = core;
         this.metrics = metrics;
         this.stopping = stopping;
+        this.cluster = cluster;
     }
 
     CompletableFuture<AdminResponse> handle(AdminRoute route) {
         return switch (route) {
-            case AdminRoute.Health h -> done(AdminResponse.text(200, "ok\n"));
+            case AdminRoute.Health h -> done(health());
             case AdminRoute.Ready r -> done(ready());
             case AdminRoute.Metrics m -> done(AdminResponse.metrics(metrics.scrape(m.accept())));
             case AdminRoute.Rooms r -> query(core.rooms().thenApply(this::rooms));
@@ -48,17 +59,84 @@ final class AdminApi {
                     : AdminResponse.ok(RoomJson.room(info, core.shardIndex(info.name())))));
             case AdminRoute.Kick k -> done(kick(k));
             case AdminRoute.Drain d -> done(drain(d.start()));
+            case AdminRoute.ClusterLookup l -> lookup(l.room());
+            case AdminRoute.ClusterNodes n -> cluster == null ? done(notClustered())
+                    : query(cluster.nodes().thenApply(AdminApi::nodes));
             case AdminRoute.NotFound n -> done(AdminResponse.error(404, "nothing at " + n.path()
                     + " (try /, /metrics, /healthz, /readyz, /api/rooms, /api/stats)"));
             case AdminRoute.MethodNotAllowed m -> done(AdminResponse.error(405, "use " + m.allowed()));
         };
     }
 
+    /**
+     * Liveness: 200 while the process runs. A cluster node that cannot reach its store says "degraded: ..." with
+     * status 200: its rooms go on, and restarting it would not bring the store back (docs/CLUSTER.md).
+     */
+    private AdminResponse health() {
+        String degraded = cluster == null ? null : cluster.degraded();
+        return AdminResponse.text(200, degraded == null ? "ok\n" : "degraded: " + degraded + "\n");
+    }
+
     private AdminResponse ready() {
         if (stopping.getAsBoolean()) {
             return AdminResponse.text(503, "stopping\n");
         }
-        return core.isDraining() ? AdminResponse.text(503, "draining\n") : AdminResponse.text(200, "ready\n");
+        if (core.isDraining()) {
+            return AdminResponse.text(503, "draining\n");
+        }
+        String degraded = cluster == null ? null : cluster.degraded();
+        return AdminResponse.text(200, degraded == null ? "ready\n" : "ready, degraded: " + degraded + "\n");
+    }
+
+    private static AdminResponse notClustered() {
+        return AdminResponse.error(404, "this relay is not in a cluster (serve --cluster redis://HOST:PORT)");
+    }
+
+    /** {@code GET /api/cluster/lookup?room=NAME}: where a client should go for the room. */
+    private CompletableFuture<AdminResponse> lookup(String room) {
+        if (cluster == null) {
+            return done(notClustered());
+        }
+        if (room == null || room.isEmpty()) {
+            return done(AdminResponse.error(400, "name the room: /api/cluster/lookup?room=NAME"));
+        }
+        return query(cluster.lookup(room).thenApply(l -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("room", l.room());
+            m.put("here", l.here());
+            m.put("owned", l.owned());
+            m.put("node", l.node());
+            m.put("epoch", l.epoch());
+            m.put("ws", l.ws());
+            m.put("quic", l.quic());
+            m.put("quicPin", l.quicPin());
+            return json(m);
+        }));
+    }
+
+    private static AdminResponse nodes(List<NodeRecord> nodes) {
+        List<Map<String, Object>> out = nodes.stream().sorted(Comparator.comparing(NodeRecord::id)).map(n -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", n.id());
+            m.put("ws", n.ws());
+            m.put("quic", n.quic());
+            m.put("quicPin", n.quicPin());
+            m.put("admin", n.admin());
+            m.put("state", n.state());
+            m.put("participants", n.participants());
+            m.put("rooms", n.rooms());
+            m.put("bootEpoch", n.bootEpoch());
+            m.put("ttlMillis", n.ttlMillis());
+            return m;
+        }).toList();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("nodeCount", out.size());
+        body.put("nodes", out);
+        return json(body);
+    }
+
+    private static AdminResponse json(Object value) {
+        return AdminResponse.ok(JsonSupport.MAPPER.valueToTree(value));
     }
 
     private AdminResponse rooms(List<RoomInfo> rooms) {

@@ -42,6 +42,14 @@ sealed interface AdminRoute {
     record Drain(boolean start) implements AdminRoute {
     }
 
+    /** Where a client should go for a room (cluster mode); {@code room} null when the query has none. */
+    record ClusterLookup(String room) implements AdminRoute {
+    }
+
+    /** The cluster's registered nodes (cluster mode). */
+    record ClusterNodes() implements AdminRoute {
+    }
+
     record NotFound(String path) implements AdminRoute {
     }
 
@@ -75,9 +83,20 @@ sealed interface AdminRoute {
                 case "api/drain" -> post ? new Drain(true) : get ? new Drain(false) : new MethodNotAllowed("GET, POST");
                 default -> new NotFound(raw);
             };
-            case 3 -> path.get(0).equals("api") && path.get(1).equals("rooms")
-                    ? (get ? new Room(path.get(2)) : new MethodNotAllowed("GET"))
-                    : new NotFound(raw);
+            case 3 -> {
+                if (path.get(0).equals("api") && path.get(1).equals("rooms")) {
+                    yield get ? new Room(path.get(2)) : new MethodNotAllowed("GET");
+                }
+                if (path.get(0).equals("api") && path.get(1).equals("cluster")) {
+                    yield switch (path.get(2)) {
+                        case "lookup" -> get ? new ClusterLookup(queryParameter(uri, "room"))
+                                : new MethodNotAllowed("GET");
+                        case "nodes" -> get ? new ClusterNodes() : new MethodNotAllowed("GET");
+                        default -> new NotFound(raw);
+                    };
+                }
+                yield new NotFound(raw);
+            }
             case 6 -> {
                 if (path.get(0).equals("api") && path.get(1).equals("rooms") && path.get(3).equals("participants")
                         && path.get(5).equals("kick")) {
@@ -91,6 +110,12 @@ sealed interface AdminRoute {
             }
             default -> new NotFound(raw);
         };
+    }
+
+    /** The first value of a query parameter, or null. */
+    private static String queryParameter(String uri, String name) {
+        List<String> values = new QueryStringDecoder(uri, StandardCharsets.UTF_8).parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
     /** The path's segments, each percent-decoded (a room name may hold a '/', sent as %2F). */

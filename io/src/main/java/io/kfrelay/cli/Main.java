@@ -7,10 +7,11 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.util.Map;
 
-/** Entry point of the runnable jar: {@code serve}, {@code publish} and {@code record}. */
+/** Entry point of the runnable jar: {@code serve}, {@code publish}, {@code record}, {@code token} and {@code cluster}. */
 @Command(name = "kfrelay", mixinStandardHelpOptions = true, version = "kfrelay 0.1.0",
         description = "Selective forwarding media relay with a keyframe cache: a late joiner gets a decodable picture at once.",
-        subcommands = {ServeCommand.class, PublishCommand.class, RecordCommand.class, TokenCommand.class, HelpCommand.class})
+        subcommands = {ServeCommand.class, PublishCommand.class, RecordCommand.class, TokenCommand.class,
+                ClusterCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -18,7 +19,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: serve, publish, record or token");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: serve, publish, record, token or cluster");
     }
 
     public static void main(String[] args) {

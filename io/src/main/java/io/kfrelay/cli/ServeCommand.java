@@ -60,6 +60,10 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     AdminOptions admin;
 
+    /** --cluster, --node-id, --advertise, --cluster-*: cluster mode (off unless --cluster). */
+    @Mixin
+    ClusterOptions cluster;
+
     /** --log-level. */
     @Mixin
     LoggingOptions logging;
@@ -327,6 +331,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         try {
             relayServer.withAdmin(admin.adminConfig(spec));
+            relayServer.withCluster(cluster.clusterConfig());
         } catch (IllegalArgumentException e) {
             err.println("kfrelay serve: " + e.getMessage());
             return 2;
@@ -348,6 +353,11 @@ final class ServeCommand implements Callable<Integer> {
             out.println(relayServer.startupWarning());
         }
         AdminOptions.printAddress(out, relayServer);
+        if (relayServer.cluster() != null) {
+            out.printf("  cluster node %s (boot %d) in %s, advertised as %s%n", relayServer.cluster().nodeId(),
+                    relayServer.cluster().bootEpoch(), relayServer.cluster().config().store(),
+                    relayServer.cluster().advertised().ws());
+        }
         GracefulExit.arm(() -> {
             relayServer.close();
             out.println("kfrelay stopped");

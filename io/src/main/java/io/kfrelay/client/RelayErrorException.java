@@ -45,6 +45,8 @@ public final class RelayErrorException extends Exception {
             case ErrorCodes.TOO_MANY_JOINS -> "TOO_MANY_JOINS";
             case ErrorCodes.KICKED -> "KICKED";
             case ErrorCodes.TOO_SLOW -> "TOO_SLOW";
+            case ErrorCodes.ROOM_ELSEWHERE -> "ROOM_ELSEWHERE";
+            case ErrorCodes.CLUSTER_UNAVAILABLE -> "CLUSTER_UNAVAILABLE";
             default -> {
                 for (DecodeStatus s : DecodeStatus.values()) {
                     if (s != DecodeStatus.OK && s.code() == code) {

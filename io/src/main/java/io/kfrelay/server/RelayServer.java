@@ -2,6 +2,8 @@ package io.kfrelay.server;
 
 import io.kfrelay.admin.AdminConfig;
 import io.kfrelay.admin.AdminServer;
+import io.kfrelay.cluster.ClusterConfig;
+import io.kfrelay.cluster.ClusterNode;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.transport.SinkLimits;
 import io.kfrelay.log.LifecycleLog;
@@ -11,6 +13,7 @@ import io.kfrelay.telemetry.MetricSource;
 import io.kfrelay.telemetry.MetricsRegistry;
 import io.kfrelay.telemetry.TransportMetricsSource;
 import io.kfrelay.transport.NettyTransport;
+import io.kfrelay.transport.RoomPlacement;
 import io.kfrelay.transport.ServerTls;
 import io.kfrelay.transport.TransportKind;
 import io.kfrelay.security.SecurityGate;
@@ -33,6 +36,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,6 +103,9 @@ public final class RelayServer implements AutoCloseable {
     private volatile StaticFiles webApp;
     // Admission control for every transport (docs/SECURITY.md): default limits, open mode, unless withSecurity.
     private SecurityGate security;
+    // Cluster mode (docs/CLUSTER.md): off (null) unless withCluster; the node, once start() connected it.
+    private ClusterConfig clusterConfig;
+    private volatile ClusterNode cluster;
 
     /**
      * @throws IllegalArgumentException if the two configurations contradict each other (a replay window that does
@@ -143,6 +150,11 @@ public final class RelayServer implements AutoCloseable {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        // Cluster mode: the store must answer before anything listens (start-up fails fast, nothing to undo).
+        if (clusterConfig != null) {
+            cluster = ClusterNode.connect(clusterConfig);
+        }
+        RoomPlacement placement = cluster != null ? cluster : RoomPlacement.LOCAL;
         state = State.RUNNING;
         core = RelayCore.start(relayConfig);
         loops = transport.newEventLoopGroup(config.eventLoopThreads(), "kfrelay-io");
@@ -160,7 +172,7 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
                 .childHandler(new WsChannelInitializer(core, ws, metrics, connections, security(),
-                        tls == null ? null : tls.tcpContext(), webApp));
+                        tls == null ? null : tls.tcpContext(), webApp, placement));
         if (transport.kind() != TransportKind.NIO) {
             bootstrap.childOption(TCP_NOTSENT_LOWAT, NOTSENT_LOWAT_BYTES);
         }
@@ -182,7 +194,7 @@ public final class RelayServer implements AutoCloseable {
                     .build();
             try {
                 quicListener = QuicListener.start(core, quic, tls, quicSettings(), quicMetrics,
-                        transport.kind() != TransportKind.NIO, security());
+                        transport.kind() != TransportKind.NIO, security(), placement);
                 quicListen = new ListenAddress(quic.listen().host(), quicListener.address().getPort());
                 listeners.add(quicListener.address());
             } catch (IOException e) {
@@ -199,7 +211,16 @@ public final class RelayServer implements AutoCloseable {
                         security().metrics()::get));
         if (adminConfig.enabled()) {
             try {
-                admin = AdminServer.start(adminConfig, core, loops, telemetry);
+                admin = AdminServer.start(adminConfig, core, loops, telemetry, cluster);
+            } catch (IOException e) {
+                stopEverything();
+                state = State.CLOSED;
+                throw e;
+            }
+        }
+        if (cluster != null) {
+            try {
+                cluster.start(nodeId(), advertised(), core::isDraining, true);
             } catch (IOException e) {
                 stopEverything();
                 state = State.CLOSED;
@@ -243,6 +264,60 @@ public final class RelayServer implements AutoCloseable {
             security = SecurityGate.defaults(config.maxFrameBytes());
         }
         return security;
+    }
+
+    /**
+     * Makes this relay a node of a cluster (before {@link #start()}): start() connects to the store (failing if it
+     * does not answer), registers the node and claims the rooms whose JOINs it serves. Null: a single relay, as
+     * without this call. docs/CLUSTER.md.
+     */
+    public synchronized RelayServer withCluster(ClusterConfig config) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("withCluster must be called before start()");
+        }
+        clusterConfig = config;
+        return this;
+    }
+
+    /** The cluster node, or null without cluster mode (or before start). */
+    public ClusterNode cluster() {
+        return cluster;
+    }
+
+    /** The configured node id, else {@code HOSTNAME:WSPORT}. */
+    private String nodeId() {
+        if (clusterConfig.nodeId() != null) {
+            return clusterConfig.nodeId();
+        }
+        return hostName() + ":" + wsBound.getPort();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** What the node tells others: the configured URLs, else the listeners' (a wildcard host as this host's name). */
+    private ClusterNode.Advertised advertised() {
+        String ws = clusterConfig.advertiseWs() != null ? clusterConfig.advertiseWs()
+                : (tls == null ? "ws://" : "wss://") + reachable(wsListen) + config.wsPath();
+        String quic = clusterConfig.advertiseQuic() != null ? clusterConfig.advertiseQuic()
+                : quicListener == null ? "" : "quic://" + reachable(quicListen);
+        String pin = quicListener != null && quicListener.tls().isSelfSigned() ? quicListener.fingerprint().toString()
+                : "";
+        InetSocketAddress a = admin == null ? null : admin.address();
+        String adminUrl = a == null ? "" : "http://" + reachable(new ListenAddress(adminConfig.listen().host(),
+                a.getPort()));
+        return new ClusterNode.Advertised(ws, quic, pin, adminUrl);
+    }
+
+    private static String reachable(ListenAddress at) {
+        String h = at.host();
+        boolean wildcard = h.isEmpty() || h.equals("0.0.0.0") || h.equals("::") || h.equals("[::]");
+        return wildcard ? new ListenAddress(hostName(), at.port()).toString() : at.toString();
     }
 
     /** Adds a QUIC listener (before {@link #start()}); {@link QuicConfig#disabled()} removes it again. */
@@ -431,6 +506,9 @@ public final class RelayServer implements AutoCloseable {
     private void stopEverything() {
         if (security != null) {
             security.close(); // a JWKS watch
+        }
+        if (cluster != null) {
+            cluster.close(); // releases its claims, deregisters (compare-and-delete); idempotent
         }
         if (admin != null) {
             admin.close();

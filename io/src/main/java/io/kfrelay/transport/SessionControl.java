@@ -32,6 +32,9 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -44,8 +47,16 @@ import java.util.function.Consumer;
  */
 public final class SessionControl {
 
-    /** Where the session stands; the transport may add states of its own before AWAITING_JOIN. */
-    public enum Phase { AWAITING_JOIN, JOINED, CLOSING }
+    /**
+     * Where the session stands; the transport may add states of its own before AWAITING_JOIN. PLACING: the JOIN was
+     * admitted and waits for its {@link RoomPlacement} (a cluster node asking the cluster store); what the peer sends
+     * meanwhile is held ({@link #holdIfPlacing}) and replayed once joined.
+     */
+    public enum Phase { AWAITING_JOIN, PLACING, JOINED, CLOSING }
+
+    /** What a connection may send while its JOIN waits for placement, before it is refused. */
+    static final int MAX_HELD_MESSAGES = 256;
+    static final int MAX_HELD_BYTES = 1024 * 1024;
 
     private final RelayCore core;
     private final SecurityGate gate;
@@ -59,6 +70,15 @@ public final class SessionControl {
     private Phase phase = Phase.AWAITING_JOIN;
     /** Written on the event loop, read by the shard consumer through {@link #requestKeyframe}. */
     private volatile RelaySession session;
+    private final RoomPlacement placement;
+    /** The connection's event loop: where a placement answered on another thread continues. */
+    private final Executor loop;
+    /** The room whose {@link RoomPlacement.Here} this session holds (to give back once), or null. */
+    private String placedRoom;
+    /** What the peer sent while PLACING, replayed through {@link #replay} once joined. */
+    private ArrayDeque<ByteBuf> held;
+    private int heldBytes;
+    private Consumer<ByteBuf> replay = ByteBuf::release;
 
     /**
      * @param sink    the connection's way back, handed to the core on JOIN
@@ -67,12 +87,29 @@ public final class SessionControl {
      */
     public SessionControl(RelayCore core, SecurityGate gate, ParticipantSink sink, TransportMetrics metrics,
                           ByteBufAllocator alloc, Consumer<Phase> entered) {
+        this(core, gate, RoomPlacement.LOCAL, Runnable::run, sink, metrics, alloc, entered);
+    }
+
+    /**
+     * @param placement where JOINs are served ({@link RoomPlacement#LOCAL} without a cluster)
+     * @param loop      the connection's event loop, where a placement answered on another thread continues
+     */
+    public SessionControl(RelayCore core, SecurityGate gate, RoomPlacement placement, Executor loop,
+                          ParticipantSink sink, TransportMetrics metrics, ByteBufAllocator alloc,
+                          Consumer<Phase> entered) {
         this.core = core;
         this.gate = gate;
+        this.placement = placement;
+        this.loop = loop;
         this.sink = sink;
         this.metrics = metrics;
         this.alloc = alloc;
         this.entered = entered;
+    }
+
+    /** Where held messages go once the JOIN is placed and joined: the transport's own inbound path. */
+    public void onPlaced(Consumer<ByteBuf> replay) {
+        this.replay = replay;
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -100,6 +137,50 @@ public final class SessionControl {
         if (s != null) {
             s.leave();
         }
+        unplace();
+    }
+
+    /** Gives the room's placement reference back (once) and drops what was held. */
+    private void unplace() {
+        releaseHeld();
+        String room = placedRoom;
+        if (room != null) {
+            placedRoom = null;
+            placement.left(room);
+        }
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            ByteBuf b;
+            while ((b = held.poll()) != null) {
+                b.release();
+            }
+            held = null;
+            heldBytes = 0;
+        }
+    }
+
+    /**
+     * While the JOIN waits for its placement, holds {@code message} (owned by this call) to replay it once joined, and
+     * returns true; false in any other phase. A peer that sends too much meanwhile is refused RATE_LIMITED.
+     */
+    public boolean holdIfPlacing(ByteBuf message) {
+        if (phase != Phase.PLACING) {
+            return false;
+        }
+        if (held == null) {
+            held = new ArrayDeque<>();
+        }
+        if (held.size() >= MAX_HELD_MESSAGES || heldBytes + message.readableBytes() > MAX_HELD_BYTES) {
+            message.release();
+            refuse(ErrorCodes.RATE_LIMITED, "sent more than " + MAX_HELD_MESSAGES + " messages or "
+                    + MAX_HELD_BYTES + " bytes before the relay answered the JOIN");
+            return true;
+        }
+        held.add(message);
+        heldBytes += message.readableBytes();
+        return true;
     }
 
     public Phase phase() {
@@ -234,9 +315,51 @@ public final class SessionControl {
         switch (guard.join(join.room(), join.identity(), join.token())) {
             case JoinDecision.Refuse(int code, String reason) -> refuse(code, reason);
             case JoinDecision.Admit(var grants) -> {
+                CompletableFuture<RoomPlacement.Verdict> where = placement.place(join.room());
+                if (where.isDone()) {
+                    placed(join, grants, where.join()); // a single relay, or a room this node owns: at once
+                } else {
+                    enter(Phase.PLACING);
+                    where.whenComplete((v, e) -> loop.execute(() -> placed(join, grants, v != null ? v
+                            : new RoomPlacement.Refuse(ErrorCodes.CLUSTER_UNAVAILABLE, "cannot place room "
+                            + join.room() + ": " + e))));
+                }
+            }
+        }
+    }
+
+    /** The placement answered (event loop). */
+    private void placed(Join join, io.kfrelay.room.Grants grants, RoomPlacement.Verdict where) {
+        if (phase == Phase.CLOSING) {
+            if (where instanceof RoomPlacement.Here) {
+                placement.left(join.room()); // the connection went while the cluster decided
+            }
+            releaseHeld();
+            return;
+        }
+        switch (where) {
+            case RoomPlacement.Refuse(int code, String reason) -> {
+                releaseHeld();
+                refuse(code, reason);
+            }
+            case RoomPlacement.Here h -> {
+                placedRoom = join.room();
                 enter(Phase.JOINED);
                 metrics.increment(Counter.JOINS);
                 session = core.join(join.room(), join.identity(), grants, join.manualSubscribe(), sink);
+                ArrayDeque<ByteBuf> replaying = held;
+                held = null;
+                heldBytes = 0;
+                if (replaying != null) {
+                    ByteBuf b;
+                    while ((b = replaying.poll()) != null) {
+                        if (phase == Phase.CLOSING) {
+                            b.release();
+                        } else {
+                            replay.accept(b);
+                        }
+                    }
+                }
             }
         }
     }
@@ -258,6 +381,7 @@ public final class SessionControl {
         if (s != null) {
             s.leave();
         }
+        unplace();
         return true;
     }
 
@@ -296,7 +420,7 @@ public final class SessionControl {
 
     /** The relay shuts down: a connection still waiting to join is refused RELAY_SHUTTING_DOWN. */
     public void relayShuttingDown() {
-        if (phase == Phase.AWAITING_JOIN) {
+        if (phase == Phase.AWAITING_JOIN || phase == Phase.PLACING) {
             refuse(ErrorCodes.RELAY_SHUTTING_DOWN, "relay is shutting down");
         }
         // Joined participants hear it from the core, in order after what it already sent them.

@@ -113,6 +113,8 @@ class ProtocolVectorsTest {
         s.add(new Named<>("subscribe refused: PROTOCOL.md example",
                 new ControlMessage.SubscribeRefused(42, 9, ErrorCodes.NO_SUCH_STREAM, "gone")));
         s.add(new Named<>("error: token required", new ControlMessage.Error(ErrorCodes.TOKEN_REQUIRED, "token required")));
+        s.add(new Named<>("error: room elsewhere", new ControlMessage.Error(ErrorCodes.ROOM_ELSEWHERE,
+                "room 'R' is served by node a (epoch 3) at ws://10.0.0.5:8080/kfrelay: connect there")));
         s.add(new Named<>("error: decode status, empty reason", new ControlMessage.Error(DecodeStatus.BAD_LENGTH.code(), "")));
         return s;
     }

@@ -62,6 +62,22 @@ final class TestRelay implements AutoCloseable {
     }
 
     /**
+     * A node of a cluster whose state is in the Redis at {@code redisUri}, with the admin API on loopback (any port)
+     * for its cluster endpoints.
+     */
+    static TestRelay startClustered(String redisUri, String nodeId, java.time.Duration lease,
+                                    java.time.Duration refresh) throws IOException {
+        ServerConfig net = ServerConfig.builder().wsListen(LOOPBACK, 0).eventLoopThreads(2).build();
+        io.kfrelay.cluster.ClusterConfig cluster = io.kfrelay.cluster.ClusterConfig.of(redisUri).withNodeId(nodeId)
+                .withTimes(lease, refresh);
+        return new TestRelay(new RelayServer(net, RelayConfig.builder().build())
+                .withQuic(QuicConfig.builder().listen(LOOPBACK, 0).build())
+                .withAdmin(io.kfrelay.admin.AdminConfig.defaults()
+                        .withListen(new io.kfrelay.server.ListenAddress(LOOPBACK, 0)))
+                .withCluster(cluster).start(), LOOPBACK);
+    }
+
+    /**
      * A relay whose per-address limits let one test host be hundreds of clients (every test client comes from
      * 127.0.0.1, which a real relay would count as one host).
      */

@@ -65,6 +65,81 @@ class SessionControlTest {
         assertTrue(sink.received().stream().anyMatch(m -> m instanceof ControlMessage.Joined), "JOINED through the sink");
     }
 
+    /** A placement that answers when the test says, counting the references given back. */
+    private static final class HeldPlacement implements RoomPlacement {
+        final java.util.concurrent.CompletableFuture<Verdict> answer = new java.util.concurrent.CompletableFuture<>();
+        final List<String> left = new CopyOnWriteArrayList<>();
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Verdict> place(String room) {
+            return answer;
+        }
+
+        @Override
+        public void left(String room) {
+            left.add(room);
+        }
+    }
+
+    private SessionControl placed(HeldPlacement placement, List<ByteBuf> replayed) {
+        SessionControl c = new SessionControl(core, SecurityGate.defaults(MAX_MESSAGE_BYTES), placement, Runnable::run,
+                sink, metrics, ByteBufAllocator.DEFAULT, entered::add);
+        c.onPlaced(replayed::add);
+        assertTrue(c.open(new InetSocketAddress("127.0.0.1", 40_001)));
+        return c;
+    }
+
+    @Test
+    void aJoinWaitsForItsPlacementHoldingWhatArrivesMeanwhile() throws Exception {
+        HeldPlacement placement = new HeldPlacement();
+        List<ByteBuf> replayed = new ArrayList<>();
+        SessionControl c = placed(placement, replayed);
+        c.onControl(encode(new ControlMessage.Join("room", "alice", "")));
+        assertEquals(Phase.PLACING, c.phase());
+        assertNull(c.session(), "not in the core yet");
+        ByteBuf early = encode(new ControlMessage.Ping(1));
+        assertTrue(c.holdIfPlacing(early));
+        assertEquals(0, metrics.get(Counter.JOINS));
+
+        placement.answer.complete(RoomPlacement.HERE);
+        assertEquals(Phase.JOINED, c.phase());
+        assertNotNull(c.session());
+        assertEquals(List.of(early), replayed, "what was held goes on, in order, once joined");
+        early.release();
+        assertFalse(c.holdIfPlacing(encode(new ControlMessage.Ping(2))), "joined: nothing is held any more");
+        c.leave();
+        assertEquals(List.of("room"), placement.left, "the session gives its reference back once");
+        c.disconnected();
+        assertEquals(List.of("room"), placement.left);
+    }
+
+    @Test
+    void aRefusedPlacementEndsTheConnectionWithItsCode() {
+        HeldPlacement placement = new HeldPlacement();
+        SessionControl c = placed(placement, new ArrayList<>());
+        c.onControl(encode(new ControlMessage.Join("room", "alice", "")));
+        ByteBuf early = encode(new ControlMessage.Ping(1));
+        assertTrue(c.holdIfPlacing(early));
+        placement.answer.complete(new RoomPlacement.Refuse(ErrorCodes.ROOM_ELSEWHERE, "room 'room' is served by node a"));
+        assertEquals(Phase.CLOSING, c.phase());
+        assertEquals(0, early.refCnt(), "what was held is released");
+        assertEquals(new ControlMessage.Error(ErrorCodes.ROOM_ELSEWHERE, "room 'room' is served by node a"),
+                sink.lastError());
+        assertNull(c.session());
+        assertTrue(placement.left.isEmpty(), "a refusal holds no reference");
+    }
+
+    @Test
+    void aConnectionGoneBeforeItsPlacementGivesTheReferenceBack() {
+        HeldPlacement placement = new HeldPlacement();
+        SessionControl c = placed(placement, new ArrayList<>());
+        c.onControl(encode(new ControlMessage.Join("room", "alice", "")));
+        c.disconnected();
+        placement.answer.complete(RoomPlacement.HERE);
+        assertNull(c.session(), "never reaches the core");
+        assertEquals(List.of("room"), placement.left);
+    }
+
     @Test
     void aSecondJoinIsRefused() throws Exception {
         control.onControl(encode(new ControlMessage.Join("room", "alice", "")));

@@ -3,6 +3,7 @@ package io.kfrelay.transport.quic;
 import io.kfrelay.client.CertificatePin;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.security.SecurityGate;
+import io.kfrelay.transport.RoomPlacement;
 import io.kfrelay.server.ListenAddress;
 import io.kfrelay.server.QuicConfig;
 import io.kfrelay.transport.ServerTls;
@@ -96,6 +97,13 @@ public final class QuicListener implements AutoCloseable {
     /** The same, with {@code gate} admitting connections and JOINs and limiting each connection's ingress. */
     public static QuicListener start(RelayCore core, QuicConfig config, ServerTls configured, QuicSettings settings,
                                      QuicMetrics metrics, boolean preferEpoll, SecurityGate gate) throws IOException {
+        return start(core, config, configured, settings, metrics, preferEpoll, gate, RoomPlacement.LOCAL);
+    }
+
+    /** The same, with {@code placement} deciding where JOINs are served (a cluster node's decision). */
+    public static QuicListener start(RelayCore core, QuicConfig config, ServerTls configured, QuicSettings settings,
+                                     QuicMetrics metrics, boolean preferEpoll, SecurityGate gate,
+                                     RoomPlacement placement) throws IOException {
         ServerTls tls = configured != null ? configured : ServerTls.selfSigned();
         ListenAddress at = config.listen();
         InetSocketAddress bindTo = new InetSocketAddress(at.host(), at.port());
@@ -113,7 +121,7 @@ public final class QuicListener implements AutoCloseable {
                 // The first socket picks the port when the config says 0; the others join it.
                 InetSocketAddress to = sockets.isEmpty() ? bindTo : new InetSocketAddress(bindTo.getAddress(),
                         ((InetSocketAddress) sockets.getFirst().localAddress()).getPort());
-                ChannelHandler codec = codec(core, config, settings, metrics, tls, connections, epoll, gate);
+                ChannelHandler codec = codec(core, config, settings, metrics, tls, connections, epoll, gate, placement);
                 sockets.add(bootstrap((EventLoop) e, config, settings, metrics, codec, epoll, count > 1)
                         .bind(to).syncUninterruptibly().channel());
             }
@@ -174,7 +182,8 @@ public final class QuicListener implements AutoCloseable {
     }
 
     private static ChannelHandler codec(RelayCore core, QuicConfig config, QuicSettings settings, QuicMetrics metrics,
-                                        ServerTls tls, ChannelGroup connections, boolean epoll, SecurityGate gate) {
+                                        ServerTls tls, ChannelGroup connections, boolean epoll, SecurityGate gate,
+                                        RoomPlacement placement) {
         QuicServerCodecBuilder b = new QuicServerCodecBuilder()
                 .sslContext(tls.quicContext())
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -194,7 +203,8 @@ public final class QuicListener implements AutoCloseable {
                     @Override
                     protected void initChannel(QuicChannel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast("relay-session", new QuicSessionHandler(core, settings, metrics, gate));
+                        ch.pipeline().addLast("relay-session", new QuicSessionHandler(core, settings, metrics, gate,
+                                placement));
                     }
                 })
                 .streamHandler(ControlStreamHandler.initializer(settings.maxControlMessageBytes()));

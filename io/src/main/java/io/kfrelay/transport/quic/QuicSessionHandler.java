@@ -8,6 +8,7 @@ import io.kfrelay.protocol.DecodeStatus;
 import io.kfrelay.protocol.MessageType;
 import io.kfrelay.security.SecurityGate;
 import io.kfrelay.transport.ChannelSink;
+import io.kfrelay.transport.RoomPlacement;
 import io.kfrelay.transport.SessionControl;
 import io.kfrelay.transport.SessionControl.Phase;
 import io.kfrelay.transport.TransportMetrics;
@@ -46,6 +47,7 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
     private final QuicMetrics metrics;
     private final TransportMetrics sessions;
     private final SecurityGate gate;
+    private final RoomPlacement placement;
     private QuicChannel connection;
     private QuicEgressPort port;
     private ChannelSink sink;
@@ -56,8 +58,10 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> keepAliveTimer;
     private long pingNonce;
 
-    QuicSessionHandler(RelayCore core, QuicSettings settings, QuicMetrics metrics, SecurityGate gate) {
+    QuicSessionHandler(RelayCore core, QuicSettings settings, QuicMetrics metrics, SecurityGate gate,
+                       RoomPlacement placement) {
         this.gate = gate;
+        this.placement = placement;
         this.core = core;
         this.settings = settings;
         this.metrics = metrics;
@@ -73,7 +77,9 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
         sink = new ChannelSink(port, settings.sinkLimits(), (sender, stream) -> control.requestKeyframe(sender, stream),
                 sessions, settings.closeTimeout());
         port.onWritable(sink::onWritabilityChanged);
-        control = new SessionControl(core, gate, sink, sessions, ctx.alloc(), this::cancelTimers);
+        control = new SessionControl(core, gate, placement, ctx.executor(), sink, sessions, ctx.alloc(),
+                this::cancelTimers);
+        control.onPlaced(this::onControlMessage);
     }
 
     @Override
@@ -172,7 +178,7 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
         RelaySession s = control.session();
         if (s == null || control.isClosing()) {
             packet.release();
-            if (control.phase() == Phase.AWAITING_JOIN) {
+            if (control.phase() == Phase.AWAITING_JOIN || control.phase() == Phase.PLACING) {
                 if (reliable) {
                     control.notJoined("MEDIA");
                 } else {
@@ -209,6 +215,9 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
         if (control.isClosing()) {
             message.release();
             return;
+        }
+        if (control.holdIfPlacing(message)) {
+            return; // the JOIN waits for the cluster: replayed through here once joined (datagrams are dropped)
         }
         if (ControlCodec.peekType(message) == MessageType.MEDIA) {
             onMedia(message, true); // rated there, once joined

@@ -7,6 +7,7 @@ import io.kfrelay.protocol.DecodeStatus;
 import io.kfrelay.protocol.MessageType;
 import io.kfrelay.security.SecurityGate;
 import io.kfrelay.transport.ChannelSink;
+import io.kfrelay.transport.RoomPlacement;
 import io.kfrelay.transport.SessionControl;
 import io.kfrelay.transport.SessionControl.Phase;
 import io.kfrelay.transport.TransportMetrics;
@@ -36,6 +37,7 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
     private final WsSettings settings;
     private final TransportMetrics metrics;
     private final SecurityGate gate;
+    private final RoomPlacement placement;
     private ChannelHandlerContext ctx;
     private ChannelSink sink;
     /** Set before the sink can reach the core, so the sink's keyframe requests always find it. */
@@ -44,8 +46,10 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
     private boolean upgraded;
     private ScheduledFuture<?> joinTimer;
 
-    RelaySessionHandler(RelayCore core, WsSettings settings, TransportMetrics metrics, SecurityGate gate) {
+    RelaySessionHandler(RelayCore core, WsSettings settings, TransportMetrics metrics, SecurityGate gate,
+                        RoomPlacement placement) {
         this.gate = gate;
+        this.placement = placement;
         this.core = core;
         this.settings = settings;
         this.metrics = metrics;
@@ -59,7 +63,9 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         sink = new ChannelSink(ctx.channel(), settings.framing().newFraming(), settings.sinkLimits(),
                 (sender, stream) -> control.requestKeyframe(sender, stream), metrics, settings.closeTimeout());
-        control = new SessionControl(core, gate, sink, metrics, ctx.alloc(), phase -> cancelJoinTimer());
+        control = new SessionControl(core, gate, placement, ctx.executor(), sink, metrics, ctx.alloc(),
+                phase -> cancelJoinTimer());
+        control.onPlaced(this::onMessage);
     }
 
     @Override
@@ -150,6 +156,9 @@ final class RelaySessionHandler extends ChannelInboundHandlerAdapter {
         if (control.isClosing()) {
             message.release();
             return;
+        }
+        if (control.holdIfPlacing(message)) {
+            return; // the JOIN waits for the cluster: replayed through here once joined
         }
         // Media counts against the ingress rate too, joined or not.
         if (!control.withinRate(message)) {

@@ -2,6 +2,7 @@ package io.kfrelay.transport.ws;
 
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.security.SecurityGate;
+import io.kfrelay.transport.RoomPlacement;
 import io.kfrelay.transport.TransportMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -41,6 +42,7 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
     private final SecurityGate gate;
     private final SslContext tls;
     private final StaticFiles webApp;
+    private final RoomPlacement placement;
 
     /** {@code channels} collects every connection, for shutdown. */
     public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels) {
@@ -59,6 +61,13 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
      */
     public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels,
                                 SecurityGate gate, SslContext tls, StaticFiles webApp) {
+        this(core, settings, metrics, channels, gate, tls, webApp, RoomPlacement.LOCAL);
+    }
+
+    /** @param placement where JOINs are served: {@link RoomPlacement#LOCAL}, or a cluster node's decision */
+    public WsChannelInitializer(RelayCore core, WsSettings settings, TransportMetrics metrics, ChannelGroup channels,
+                                SecurityGate gate, SslContext tls, StaticFiles webApp, RoomPlacement placement) {
+        this.placement = placement;
         this.gate = gate;
         this.tls = tls;
         this.webApp = webApp;
@@ -83,7 +92,7 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
         ch.pipeline()
                 .addLast("ws-upgrade", new WsUpgradeHandler(settings.path(), settings.maxFrameBytes(), metrics))
                 .addLast("ws-frames", new WsFrameHandler(settings.maxFrameBytes(), metrics))
-                .addLast("relay-session", new RelaySessionHandler(core, settings, metrics, gate));
+                .addLast("relay-session", new RelaySessionHandler(core, settings, metrics, gate, placement));
     }
 
     /** Requests the web app leaves to the upgrade handler: every WebSocket upgrade, and anything on the relay's path. */

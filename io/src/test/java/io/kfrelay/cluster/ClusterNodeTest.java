@@ -1,0 +1,267 @@
+package io.kfrelay.cluster;
+
+import io.kfrelay.protocol.ErrorCodes;
+import io.kfrelay.transport.RoomPlacement;
+import io.kfrelay.transport.RoomPlacement.Refuse;
+import io.kfrelay.transport.RoomPlacement.Verdict;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Spec: a node's room claims with a fake clock and an in-memory store: fencing (it stops acting as owner at
+ * {@code sent + lease - lease/5} of its last successful renewal, before the claim can expire), references, release,
+ * refusals, and what an unreachable store does.
+ */
+@Timeout(30)
+class ClusterNodeTest {
+    private static final Duration LEASE = Duration.ofSeconds(10);
+    private static final long MARGIN = Duration.ofSeconds(2).toNanos();
+
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final FakeStore store = new FakeStore(now);
+    private final List<ClusterNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        nodes.forEach(ClusterNode::close);
+    }
+
+    private ClusterNode node(String id) throws IOException {
+        ClusterNode n = new ClusterNode(store, ClusterConfig.of("redis://fake").withTimes(LEASE,
+                Duration.ofSeconds(2)), now::get);
+        n.start(id, new ClusterNode.Advertised("ws://" + id + "/kfrelay", "quic://" + id, "", ""), () -> false, false);
+        nodes.add(n);
+        return n;
+    }
+
+    private static Verdict await(CompletableFuture<Verdict> f) throws Exception {
+        return f.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theNodeStopsActingAsOwnerBeforeItsClaimCanExpire() throws Exception {
+        ClusterNode a = node("a");
+        long claimedAt = now.get();
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        assertTrue(a.isOwner("r"));
+        store.down = true; // renewals fail from now on
+        a.tick().get(5, TimeUnit.SECONDS);
+        now.set(claimedAt + LEASE.toNanos() - MARGIN - 1);
+        assertTrue(a.isOwner("r"), "still within lease - margin of the claim's sending");
+        assertTrue(a.place("r").isDone(), "a JOIN to an owned room is answered at once, without the store");
+        now.set(claimedAt + LEASE.toNanos() - MARGIN);
+        assertFalse(a.isOwner("r"), "fenced at lease - margin");
+        assertTrue(store.expiresAt("r") > now.get() + MARGIN - 1, "strictly before the key can expire");
+        Refuse refused = assertInstanceOf(Refuse.class, await(a.place("r")));
+        assertEquals(ErrorCodes.CLUSTER_UNAVAILABLE, refused.code());
+        assertTrue(refused.reason().contains("'r'"), refused.reason());
+        assertNotNull(a.degraded(), "health says degraded");
+        // The store answers again, the key still holds this node's token: a renewal makes it the owner again.
+        store.down = false;
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        assertTrue(a.isOwner("r"));
+        assertNull(a.degraded());
+    }
+
+    @Test
+    void aRenewalExtendsOwnershipFromWhenItWasSent() throws Exception {
+        ClusterNode a = node("a");
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        now.addAndGet(Duration.ofSeconds(5).toNanos());
+        long sent = now.get();
+        store.renewDelayNanos = Duration.ofSeconds(1).toNanos(); // the renewal's answer arrives a second later
+        a.tick().get(5, TimeUnit.SECONDS);
+        now.set(sent + LEASE.toNanos() - MARGIN - 1);
+        assertTrue(a.isOwner("r"));
+        now.set(sent + LEASE.toNanos() - MARGIN);
+        assertFalse(a.isOwner("r"), "the deadline counts from the sending, not the answer");
+    }
+
+    @Test
+    void aRoomHeldElsewhereIsRefusedNamingItsOwner() throws Exception {
+        ClusterNode a = node("a");
+        ClusterNode b = node("b");
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        Refuse refused = assertInstanceOf(Refuse.class, await(b.place("r")));
+        assertEquals(ErrorCodes.ROOM_ELSEWHERE, refused.code());
+        assertTrue(refused.reason().contains("node a") && refused.reason().contains("ws://a/kfrelay"),
+                refused.reason());
+        ClusterNode.Lookup l = b.lookup("r").get(5, TimeUnit.SECONDS);
+        assertFalse(l.here());
+        assertEquals("a", l.node());
+        assertEquals("ws://a/kfrelay", l.ws());
+        assertEquals(1, l.epoch());
+    }
+
+    @Test
+    void theLastSessionReleasesTheClaimAndTheNextOwnerHasAHigherEpoch() throws Exception {
+        ClusterNode a = node("a");
+        ClusterNode b = node("b");
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        assertEquals(1, a.epoch("r"));
+        a.left("r");
+        assertTrue(store.owner.containsKey("r"), "one session is left");
+        a.left("r");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (store.owner.containsKey("r")) {
+            assertTrue(System.nanoTime() < deadline, "not released");
+            Thread.sleep(5);
+        }
+        assertFalse(a.isOwner("r"));
+        assertSame(RoomPlacement.HERE, await(b.place("r")));
+        assertEquals(2, b.epoch("r"));
+    }
+
+    @Test
+    void aLostClaimIsReclaimedWithTheNodesHighestEpochAsFloor() throws Exception {
+        ClusterNode a = node("a");
+        for (int i = 0; i < 3; i++) {
+            assertSame(RoomPlacement.HERE, await(a.place("r")));
+            a.left("r");
+            Thread.sleep(50);
+        }
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        assertEquals(4, a.epoch("r"));
+        store.wipe(); // Redis restarted empty
+        a.tick().get(5, TimeUnit.SECONDS); // the renewal finds no claim: lost
+        a.tick().get(5, TimeUnit.SECONDS); // the room is in use: claimed again, above the floor
+        assertTrue(a.isOwner("r"));
+        assertEquals(5, a.epoch("r"), "epochs never go back");
+    }
+
+    /** An in-memory store with the same compare-and-set rules as the Redis scripts; {@link #down} fails every call. */
+    static final class FakeStore implements ClusterStore {
+        final Map<String, String[]> owner = new HashMap<>(); // room -> node, token
+        final Map<String, Long> epochs = new HashMap<>();
+        final Map<String, Long> expiry = new HashMap<>();
+        final Map<String, NodeRecord> nodes = new HashMap<>();
+        final AtomicLong clock;
+        volatile boolean down;
+        volatile long renewDelayNanos;
+
+        FakeStore(AtomicLong clock) {
+            this.clock = clock;
+        }
+
+        synchronized long expiresAt(String room) {
+            return expiry.get(room);
+        }
+
+        synchronized void wipe() {
+            owner.clear();
+            epochs.clear();
+            expiry.clear();
+        }
+
+        private synchronized <T> CompletableFuture<T> answer(java.util.function.Supplier<T> op) {
+            if (down) {
+                return CompletableFuture.failedFuture(new IOException("store down"));
+            }
+            owner.keySet().removeIf(r -> expiry.get(r) - clock.get() <= 0);
+            return CompletableFuture.completedFuture(op.get());
+        }
+
+        @Override
+        public CompletableFuture<Long> nextBootEpoch(String nodeId) {
+            return answer(() -> 1L);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> putNode(NodeRecord node, Duration ttl) {
+            return answer(() -> {
+                nodes.put(node.id(), node);
+                return true;
+            });
+        }
+
+        @Override
+        public CompletableFuture<Boolean> removeNode(String nodeId, long bootEpoch) {
+            return answer(() -> nodes.remove(nodeId) != null);
+        }
+
+        @Override
+        public CompletableFuture<NodeRecord> node(String nodeId) {
+            return answer(() -> nodes.get(nodeId));
+        }
+
+        @Override
+        public CompletableFuture<List<NodeRecord>> nodes() {
+            return answer(() -> List.copyOf(nodes.values()));
+        }
+
+        @Override
+        public CompletableFuture<ClaimResult> claim(String room, String nodeId, String token, long floor,
+                                                    Duration lease) {
+            return answer(() -> {
+                String[] held = owner.get(room);
+                if (held != null && !held[0].equals(nodeId)) {
+                    return new ClaimResult.Held(new RoomOwner(room, held[0], epochs.get(room), 1));
+                }
+                long e = Math.max(epochs.getOrDefault(room, 0L) + 1, floor + 1);
+                epochs.put(room, e);
+                owner.put(room, new String[]{nodeId, token});
+                expiry.put(room, clock.get() + lease.toNanos());
+                return new ClaimResult.Claimed(e);
+            });
+        }
+
+        @Override
+        public CompletableFuture<Boolean> renew(String room, String token, Duration lease) {
+            return answer(() -> {
+                String[] held = owner.get(room);
+                if (held == null || !held[1].equals(token)) {
+                    return false;
+                }
+                expiry.put(room, clock.get() + lease.toNanos());
+                clock.addAndGet(renewDelayNanos);
+                return true;
+            });
+        }
+
+        @Override
+        public CompletableFuture<Boolean> release(String room, String token) {
+            return answer(() -> {
+                String[] held = owner.get(room);
+                return held != null && held[1].equals(token) && owner.remove(room) != null;
+            });
+        }
+
+        @Override
+        public CompletableFuture<RoomOwner> owner(String room) {
+            return answer(() -> {
+                String[] held = owner.get(room);
+                return held == null ? null : new RoomOwner(room, held[0], epochs.get(room), 1);
+            });
+        }
+
+        @Override
+        public CompletableFuture<List<RoomOwner>> rooms() {
+            return answer(() -> owner.keySet().stream().map(r -> new RoomOwner(r, owner.get(r)[0], epochs.get(r), 1))
+                    .toList());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.kfrelay.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kfrelay.client.ClientListener;
+import io.kfrelay.client.KfRelayClient;
+import io.kfrelay.client.RelayErrorException;
+import io.kfrelay.cluster.ClusterNode;
+import io.kfrelay.cluster.RedisProcess;
+import io.kfrelay.protocol.ErrorCodes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Spec (issue 15, slice 1): two relays in one JVM sharing one Redis. The node where a room's first participant joins
+ * owns the room; a JOIN for it at the other node is refused ROOM_ELSEWHERE naming the owner, and the other node's
+ * lookup answers the owner; once the owner's room empties and the claim is released, the other node can own the
+ * room with a higher epoch. With Redis stopped, the owner's room keeps its media flowing, health says degraded, and a
+ * new room is refused CLUSTER_UNAVAILABLE; Redis restarted empty, the owner claims its room again with a higher epoch.
+ */
+@Timeout(90)
+class ClusterIT {
+    private static final Duration LEASE = Duration.ofSeconds(3);
+    private static final Duration REFRESH = Duration.ofMillis(500);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void aRoomHasOneOriginAndItsMediaDoesNotDependOnRedis() throws Exception {
+        try (RedisProcess redis = RedisProcess.start();
+             TestRelay a = TestRelay.startClustered(redis.uri(), "node-a", LEASE, REFRESH);
+             TestRelay b = TestRelay.startClustered(redis.uri(), "node-b", LEASE, REFRESH)) {
+            ClusterNode nodeA = a.server().cluster();
+            ClusterNode nodeB = b.server().cluster();
+
+            // The publisher's JOIN at A claims the room for A.
+            Received watcher = new Received();
+            SamplePublisher publisher = SamplePublisher.videoOnly(a, "R", "pub");
+            KfRelayClient watcherClient = a.join("R", "watcher", watcher);
+            assertTrue(nodeA.isOwner("R"));
+            long epoch = nodeA.epoch("R");
+            assertTrue(epoch >= 1);
+            Eventually.within(WAIT, "media reaches the watcher at A", () -> watcher.packetCount() > 10);
+
+            // A subscriber at B is refused, told where to go.
+            KfRelayClient atB = KfRelayClient.connect(b.url(), new ClientListener() { }).get(5, TimeUnit.SECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> atB.join("R", "viewer", "").get(5, TimeUnit.SECONDS));
+            RelayErrorException refused = assertInstanceOf(RelayErrorException.class, e.getCause());
+            assertEquals(ErrorCodes.ROOM_ELSEWHERE, refused.code());
+            assertTrue(refused.reason().contains("node-a") && refused.reason().contains(nodeA.advertised().ws()),
+                    refused.reason());
+            atB.closeFuture().get(5, TimeUnit.SECONDS);
+            assertFalse(nodeB.isOwner("R"));
+
+            // B's lookup answers A; B's node list has both.
+            JsonNode lookup = adminGet(b, "/api/cluster/lookup?room=R");
+            assertEquals("node-a", lookup.get("node").asText());
+            assertFalse(lookup.get("here").asBoolean());
+            assertEquals(epoch, lookup.get("epoch").asLong());
+            assertEquals(nodeA.advertised().ws(), lookup.get("ws").asText());
+            assertEquals(nodeA.advertised().quic(), lookup.get("quic").asText());
+            JsonNode nodes = adminGet(b, "/api/cluster/nodes");
+            assertEquals(2, nodes.get("nodeCount").asInt(), nodes.toString());
+            JsonNode free = adminGet(b, "/api/cluster/lookup?room=nobody-here");
+            assertTrue(free.get("here").asBoolean());
+            assertFalse(free.get("owned").asBoolean());
+            assertEquals("node-b", free.get("node").asText());
+
+            // The CLI reads the same from Redis.
+            CliRun status = CliRun.of("cluster", "status", "--redis", redis.uri());
+            assertEquals(0, status.status(), status.err());
+            assertTrue(status.out().contains("nodes (2)") && status.out().contains("node-a")
+                    && status.out().contains("node-b") && status.out().contains(nodeA.advertised().ws()), status.out());
+            assertTrue(status.out().contains("rooms (1)") && status.out().matches("(?s).*\\bR\\s+node-a\\s+" + epoch
+                    + "\\b.*"), status.out());
+
+            // Redis stops: A's room keeps flowing past the lease (A stops acting as owner, its sessions stay).
+            redis.stop();
+            Eventually.within(WAIT, "A says degraded", () -> nodeA.degraded() != null);
+            long before = watcher.packetCount();
+            Thread.sleep(LEASE.toMillis() + 500);
+            assertFalse(nodeA.isOwner("R"), "fenced: the lease passed without a renewal");
+            long after = watcher.packetCount();
+            assertTrue(after > before + 30, "media kept flowing without Redis: " + before + " -> " + after + "; "
+                    + a.counters());
+            String health = adminText(a, "/healthz");
+            assertTrue(health.startsWith("degraded: "), health);
+            KfRelayClient newcomer = KfRelayClient.connect(a.url(), new ClientListener() { }).get(5, TimeUnit.SECONDS);
+            ExecutionException unavailable = assertThrows(ExecutionException.class,
+                    () -> newcomer.join("new-room", "n", "").get(5, TimeUnit.SECONDS));
+            assertEquals(ErrorCodes.CLUSTER_UNAVAILABLE,
+                    assertInstanceOf(RelayErrorException.class, unavailable.getCause()).code());
+
+            // Redis comes back empty: A claims its room again, above the epoch it had.
+            redis.restart();
+            Eventually.within(WAIT, "A owns R again", () -> nodeA.isOwner("R"));
+            long reclaimed = nodeA.epoch("R");
+            assertTrue(reclaimed > epoch, "epochs never go back: " + reclaimed + " after " + epoch);
+            Eventually.within(WAIT, "A healthy again", () -> nodeA.degraded() == null);
+            assertEquals("ok\n", adminText(a, "/healthz"));
+
+            // The room empties at A: A releases it, and B can own it with a higher epoch.
+            publisher.close();
+            watcherClient.close();
+            Eventually.within(WAIT, "A released R", () -> !nodeA.isOwner("R")
+                    && nodeA.store().owner("R").join() == null);
+            b.join("R", "viewer", new Received());
+            assertTrue(nodeB.isOwner("R"));
+            assertTrue(nodeB.epoch("R") > reclaimed, nodeB.epoch("R") + " after " + reclaimed);
+            assertEquals("node-b", adminGet(a, "/api/cluster/lookup?room=R").get("node").asText());
+        }
+    }
+
+    private JsonNode adminGet(TestRelay relay, String path) throws Exception {
+        return JSON.readTree(adminText(relay, path));
+    }
+
+    private String adminText(TestRelay relay, String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + relay.server().adminAddress().getPort() + path);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), path + ": " + r.body());
+        return r.body();
+    }
+}
