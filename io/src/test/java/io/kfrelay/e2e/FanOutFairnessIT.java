@@ -33,14 +33,19 @@ class FanOutFairnessIT {
     @Test
     void aFloodedRoomDoesNotCostAnotherRoomOnItsShardItsPackets() throws Exception {
         RelayConfig config = RelayConfig.builder().ringWork(100_000).build(); // 500 packets of the loud room
-        long aloneLost = quietLoss(config, false);
-        long floodedLost = quietLoss(config, true);
-        assertEquals(0, aloneLost, "the quiet room alone loses nothing");
-        assertEquals(aloneLost, floodedLost, "and nothing more while the other room floods the shard");
+        Loss alone = quietLoss(config, false);
+        Loss flooded = quietLoss(config, true);
+        assertEquals(0, alone.packets(), () -> "the quiet room alone loses nothing; relay: " + alone.counters());
+        assertEquals(alone.packets(), flooded.packets(),
+                () -> "and nothing more while the other room floods the shard; relay: " + flooded.counters());
+    }
+
+    /** Packets the quiet room's receivers did not get, and the relay's counters then (where they were lost). */
+    private record Loss(long packets, String counters) {
     }
 
     /** Packets the quiet room's receivers did not get, with or without the loud room flooding the same shard. */
-    private static long quietLoss(RelayConfig config, boolean flood) throws Exception {
+    private static Loss quietLoss(RelayConfig config, boolean flood) throws Exception {
         try (TestRelay relay = TestRelay.startForCrowds(config)) {
             List<Received> quiet = List.of(new Received(), new Received(), new Received());
             for (int i = 0; i < quiet.size(); i++) {
@@ -99,7 +104,7 @@ class FanOutFairnessIT {
                 assertTrue(refused > 0, "the flood was real: the loud room's packets were refused at ingress; "
                         + relay.counters());
             }
-            return lost;
+            return new Loss(lost, relay.counters());
         }
     }
 }
