@@ -76,9 +76,6 @@ public final class ErrorCodes {
     /** Too many JOIN attempts from this source address in the last second. */
     public static final int TOO_MANY_JOINS = 122;
 
-    /** The token is not valid yet ({@code nbf} is later than now plus the clock skew). */
-    public static final int TOKEN_NOT_YET_VALID = 123;
-
     /** The relay has no key for the token: its {@code kid} names none, or it has no kid and the relay no HS256 secret. */
     public static final int TOKEN_UNKNOWN_KEY = 124;
 

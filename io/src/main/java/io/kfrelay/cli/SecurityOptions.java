@@ -45,7 +45,7 @@ final class SecurityOptions {
 
     @Option(names = "--auth-clock-skew", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.Time.class,
             description = "How far the token issuer's clock may be from the relay's: a token is refused after exp plus "
-                    + "this (TOKEN_EXPIRED), and before nbf minus this (TOKEN_NOT_YET_VALID). At most 5m.")
+                    + "this, and before nbf minus this (both TOKEN_EXPIRED). At most 5m.")
     Duration authClockSkew;
 
     @Option(names = "--require-auth", defaultValue = "false", arity = "0..1", paramLabel = "BOOL",

@@ -25,7 +25,7 @@ import java.util.Map;
  *       (so an HS256 token "signed" with a public key as the HMAC secret never gets to an HMAC);
  *   <li>the signature, with that key's verifier, before any claim is read: TOKEN_BAD_SIGNATURE;
  *   <li>the claims: types as {@link JoinToken} needs (TOKEN_MALFORMED), {@code exp} and {@code nbf} with
- *       {@code clockSkew} seconds of tolerance (TOKEN_EXPIRED, TOKEN_NOT_YET_VALID).
+ *       {@code clockSkew} seconds of tolerance (TOKEN_EXPIRED both).
  * </ol>
  *
  * Keys embedded in a token ({@code jwk}, {@code jku}, {@code x5c}, {@code x5u}) are never looked at. It never
@@ -156,7 +156,8 @@ public final class JoinTokens {
             return new TokenCheck.Invalid(ErrorCodes.TOKEN_EXPIRED, "the token expired " + (now - exp) + " s ago");
         }
         if (now + clockSkewSeconds < nbf) {
-            return new TokenCheck.Invalid(ErrorCodes.TOKEN_NOT_YET_VALID,
+            // Outside its validity window, as an expired one: the code clients already know (PROTOCOL.md, 115).
+            return new TokenCheck.Invalid(ErrorCodes.TOKEN_EXPIRED,
                     "the token is not valid for another " + (nbf - now) + " s");
         }
         try {

@@ -19,7 +19,6 @@ public final class SecurityMetrics {
         TOKEN_MALFORMED,
         TOKEN_BAD_SIGNATURE,
         TOKEN_EXPIRED,
-        TOKEN_NOT_YET_VALID,
         TOKEN_UNKNOWN_KEY,
         TOKEN_WRONG_ALGORITHM,
         TOKEN_WRONG_ROOM,
@@ -61,7 +60,6 @@ public final class SecurityMetrics {
             case ErrorCodes.TOKEN_MALFORMED -> Counter.TOKEN_MALFORMED;
             case ErrorCodes.TOKEN_BAD_SIGNATURE -> Counter.TOKEN_BAD_SIGNATURE;
             case ErrorCodes.TOKEN_EXPIRED -> Counter.TOKEN_EXPIRED;
-            case ErrorCodes.TOKEN_NOT_YET_VALID -> Counter.TOKEN_NOT_YET_VALID;
             case ErrorCodes.TOKEN_UNKNOWN_KEY -> Counter.TOKEN_UNKNOWN_KEY;
             case ErrorCodes.TOKEN_WRONG_ALGORITHM -> Counter.TOKEN_WRONG_ALGORITHM;
             case ErrorCodes.TOKEN_WRONG_ROOM -> Counter.TOKEN_WRONG_ROOM;

