@@ -9,9 +9,7 @@ import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -120,15 +118,7 @@ class JoinTokensFuzzTest {
     }
 
     private static KeyPair pair(String alg) {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance(alg);
-            if (alg.equals("EC")) {
-                g.initialize(new ECGenParameterSpec("secp256r1"));
-            }
-            return g.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new AssertionError(e);
-        }
+        return PublicKeyTokensTest.pair(alg);
     }
 
     private static String b64(String s) {
