@@ -83,6 +83,16 @@ class ClusterIT {
             viewer.close();
             viewer.closeFuture().get(5, TimeUnit.SECONDS);
 
+            // Over QUIC the client follows to A's QUIC URL, trusting the pin the REDIRECT carries.
+            KfRelayClient quicViewer = KfRelayClient.connect(b.url(Transport.QUIC), b.options(Transport.QUIC),
+                    new ClientListener() { }).get(5, TimeUnit.SECONDS);
+            quicViewer.join("R", "quic-viewer", "").get(10, TimeUnit.SECONDS);
+            assertEquals(URI.create(nodeA.advertised().quic()), quicViewer.url());
+            assertTrue(a.room("R").participants().stream().anyMatch(p -> p.identity().equals("quic-viewer")),
+                    "A's room info lists the QUIC viewer");
+            quicViewer.close();
+            quicViewer.closeFuture().get(5, TimeUnit.SECONDS);
+
             // B's lookup answers A; B's node list has both.
             JsonNode lookup = adminGet(b, "/api/cluster/lookup?room=R");
             assertEquals("node-a", lookup.get("node").asText());
