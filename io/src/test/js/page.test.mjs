@@ -1,15 +1,19 @@
 // The page's pure helpers: URL parameters, the relay address, media clocks, codec choice.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseParams, relayUrl, withoutToken } from '../../main/resources/web/js/params.js';
+import {
+  MAX_REDIRECTS, parseParams, redirectPageUrl, relayUrl, withoutToken,
+} from '../../main/resources/web/js/params.js';
 import { Unwrapper } from '../../main/resources/web/js/clock.js';
 import { avcCodecFor, mediaTimestamp, STREAM_IDS } from '../../main/resources/web/js/publisher.js';
 import { RateMeter } from '../../main/resources/web/js/stats.js';
 
 test('room page parameters', () => {
   assert.deepEqual(parseParams('?room=R&name=N&token=T&autojoin=1&publish=camera,mic,screen,bogus,mic'),
-    { room: 'R', name: 'N', token: 'T', autojoin: true, publish: ['camera', 'mic', 'screen'] });
-  assert.deepEqual(parseParams(''), { room: '', name: '', token: '', autojoin: false, publish: [] });
+    { room: 'R', name: 'N', token: 'T', autojoin: true, publish: ['camera', 'mic', 'screen'], redirects: 0 });
+  assert.deepEqual(parseParams(''), { room: '', name: '', token: '', autojoin: false, publish: [], redirects: 0 });
+  assert.equal(parseParams('?redirects=2').redirects, 2);
+  assert.equal(parseParams('?redirects=x').redirects, 0);
   assert.equal(parseParams('?autojoin=0').autojoin, false);
   assert.equal(parseParams('?name=Zo%C3%AB').name, 'Zoë');
 });
@@ -48,4 +52,18 @@ test('bitrate over a sliding window', () => {
   m.add(1000, 500);
   assert.equal(m.bitsPerSecond(900), 16_000);
   assert.equal(m.bitsPerSecond(1200), 8000);
+});
+
+test('a REDIRECT sends the page to the target node\'s own room page, joining again there', () => {
+  const p = { room: 'R 1', name: 'Zoë', token: 'T', publish: ['camera', 'mic'], redirects: 0 };
+  const url = redirectPageUrl('ws://10.0.0.5:8080/kfrelay', '/room.html', p);
+  assert.equal(url, 'http://10.0.0.5:8080/room.html?room=R+1&name=Zo%C3%AB&token=T&publish=camera%2Cmic&autojoin=1&redirects=1');
+  const back = parseParams(new URL(url).search);
+  assert.deepEqual(back, { room: 'R 1', name: 'Zoë', token: 'T', autojoin: true, publish: ['camera', 'mic'], redirects: 1 });
+  assert.equal(redirectPageUrl('wss://b.example/kfrelay', '/room.html', { room: 'R', name: 'N', redirects: 1 }),
+    'https://b.example/room.html?room=R&name=N&autojoin=1&redirects=2');
+  assert.throws(() => redirectPageUrl('ws://a/', '/room.html', { room: 'R', name: 'N', redirects: MAX_REDIRECTS }),
+    /gave up after 2 redirects/);
+  assert.throws(() => redirectPageUrl('quic://a:4433', '/room.html', { room: 'R', name: 'N' }), RangeError);
+  assert.throws(() => redirectPageUrl('', '/room.html', { room: 'R', name: 'N' }), RangeError);
 });

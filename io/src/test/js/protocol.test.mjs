@@ -12,9 +12,11 @@ function asJson(message) {
   return JSON.parse(JSON.stringify(message, (k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
 
-/** The vector's message as encode() takes it (nonces as BigInt). */
+/** The vector's message as encode() takes it (nonces and epochs as BigInt). */
 function fromJson(message) {
-  return 'nonce' in message ? { ...message, nonce: BigInt(message.nonce) } : message;
+  const m = { ...message };
+  for (const k of ['nonce', 'epoch']) if (k in m) m[k] = BigInt(m[k]);
+  return m;
 }
 
 test('vectors file is present and covers every control type', () => {

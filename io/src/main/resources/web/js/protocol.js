@@ -11,7 +11,11 @@ export const Type = Object.freeze({
   MEDIA: 0x01, JOIN: 0x10, JOINED: 0x11, PARTICIPANT_JOINED: 0x12, PARTICIPANT_LEFT: 0x13,
   STREAM_STARTED: 0x14, STREAM_ENDED: 0x15, LEAVE: 0x16, KEYFRAME_REQUEST: 0x17, PING: 0x18, PONG: 0x19,
   SUBSCRIBE: 0x1A, UNSUBSCRIBE: 0x1B, SIMULCAST: 0x1C, LAYER: 0x1D, SUBSCRIBE_REFUSED: 0x1E, ERROR: 0x1F,
+  REDIRECT: 0x20,
 });
+
+/** REDIRECT reasons (ControlMessage.Redirect). */
+export const RedirectReason = Object.freeze({ ROOM_ELSEWHERE: 1, DRAINING: 2, LOAD: 3 });
 const TYPE_NAMES = new Map(Object.entries(Type).map(([name, code]) => [code, name]));
 
 /** Media flag bits (byte 2 of a media header). */
@@ -211,6 +215,10 @@ export function encode(msg) {
       w.u32(msg.publisherId); w.u16(msg.streamId); w.u16(msg.code); w.str(msg.reason, 'reason');
       break;
     case 'ERROR': w.u16(msg.code); w.str(msg.reason, 'reason'); break;
+    case 'REDIRECT':
+      w.u8(msg.reason); w.u64(msg.epoch); w.str(msg.node, 'node'); w.str(msg.ws, 'ws');
+      w.str(msg.quic ?? '', 'quic'); w.str(msg.quicPin ?? '', 'quicPin');
+      break;
   }
   return w.bytes();
 }
@@ -283,6 +291,12 @@ export function decode(bytes) {
       };
       break;
     case 'ERROR': m = { code: r.u16('error code'), reason: r.str('reason') }; break;
+    case 'REDIRECT':
+      m = {
+        reason: r.u8('reason'), epoch: r.u64('epoch'), node: r.str('node'), ws: r.str('ws url'),
+        quic: r.str('quic url'), quicPin: r.str('quic pin'),
+      };
+      break;
   }
   return r.complete() ? { ok: true, message: { type, ...m } } : r.rejected();
 }

@@ -3,7 +3,9 @@
 
 import { Connection } from './connection.js';
 import { Kind, codeName } from './protocol.js';
-import { parseParams, relayUrl, withoutToken } from './params.js';
+import {
+  PUBLISH_SOURCES, parseParams, redirectPageUrl, relayUrl, withoutToken,
+} from './params.js';
 import { VideoTile } from './video-tile.js';
 import { AudioTile, audioSuspended, resumeAudio } from './audio-player.js';
 import { Publisher } from './publisher.js';
@@ -16,6 +18,8 @@ const state = {
   publisher: null,
   joinTime: 0,
   joined: false,
+  redirects: 0, // how many REDIRECTs led to this page (?redirects=)
+  redirecting: false,
   participantId: null,
   room: null,
   relayError: null,
@@ -189,6 +193,9 @@ function onControl(m) {
     case 'SUBSCRIBE_REFUSED':
       note(`subscribe to ${m.publisherId}:${m.streamId} refused: ${codeName(m.code)} ${m.reason}`);
       break;
+    case 'REDIRECT':
+      redirect(m);
+      break;
     case 'ERROR':
       state.relayError = { code: m.code, name: codeName(m.code), reason: m.reason };
       setStatus(`relay error ${m.code} ${codeName(m.code)}: ${m.reason}`);
@@ -266,7 +273,7 @@ function join() {
       state.joined = false;
       state.publisher?.stopAll();
       document.body.classList.remove('joined');
-      setStatus(error ? `closed by the relay: ${error.code} ${error.name} ${error.reason}` : `disconnected (${code})`);
+      if (!state.redirecting) setStatus(error ? `closed by the relay: ${error.code} ${error.name} ${error.reason}` : `disconnected (${code})`);
       for (const tile of [...state.tiles.values()]) removeTile(tile);
       state.conn = null;
       state.publisher = null;
@@ -276,6 +283,30 @@ function join() {
     onLocalTrack: showLocal,
     onError: (source, e) => note(`publishing ${source} failed: ${e.message}`),
   });
+}
+
+/**
+ * REDIRECT: this relay is not the room's place. The page goes to the target node's own room page (its CSP lets a
+ * page connect only to the relay that served it) and joins there; after MAX_REDIRECTS it stops with an error.
+ */
+function redirect(m) {
+  const reason = ['', 'ROOM_ELSEWHERE', 'DRAINING', 'LOAD'][m.reason] ?? `REASON_${m.reason}`;
+  note(`REDIRECT to node ${m.node} (${m.ws}): ${reason}`);
+  try {
+    const url = redirectPageUrl(m.ws, location.pathname, {
+      room: $('room').value.trim(),
+      name: $('name').value.trim(),
+      token: $('token').value.trim(),
+      publish: PUBLISH_SOURCES.filter((s) => $(`pub-${s}`).checked),
+      redirects: state.redirects,
+    });
+    state.redirecting = true;
+    setStatus(`redirected to node ${m.node} (${m.ws}): ${reason}`);
+    location.assign(url);
+  } catch (e) {
+    state.relayError = { code: 0, name: 'REDIRECT', reason: e.message };
+    setStatus(`redirect to node ${m.node} not followed: ${e.message}`);
+  }
 }
 
 function leave() {
@@ -305,6 +336,7 @@ Object.defineProperty(window, 'kfrelay', { value: hooks, writable: false, config
 
 function init() {
   const params = parseParams(location.search);
+  state.redirects = params.redirects;
   let token = params.token;
   if (token) history.replaceState(null, '', withoutToken(location.search)); // keep it out of history
   token ||= sessionStorage.getItem(TOKEN_KEY) ?? '';

@@ -179,6 +179,14 @@ public final class ControlCodec {
                 out.writeShort(e.code());
                 writeString(out, e.reason());
             }
+            case ControlMessage.Redirect rd -> {
+                out.writeByte(rd.reason());
+                out.writeLong(rd.epoch());
+                writeString(out, rd.node());
+                writeString(out, rd.ws());
+                writeString(out, rd.quic());
+                writeString(out, rd.quicPin());
+            }
         }
     }
 
@@ -208,6 +216,8 @@ public final class ControlCodec {
             case Layer l -> 4 + 2 + 2 + 1 + 1;
             case SubscribeRefused r -> 4 + 2 + 2 + stringBytes(r.reason());
             case ControlMessage.Error e -> 2 + stringBytes(e.reason());
+            case ControlMessage.Redirect rd -> 1 + 8 + stringBytes(rd.node()) + stringBytes(rd.ws())
+                    + stringBytes(rd.quic()) + stringBytes(rd.quicPin());
         };
         long total = HEADER_BYTES + body;
         // Only a JOINED listing tens of thousands of peers with huge names could get here.
@@ -343,6 +353,15 @@ public final class ControlCodec {
                 int errorCode = r.u16("error code");
                 String reason = r.string("reason");
                 yield r.complete() ? ok(new ControlMessage.Error(errorCode, reason)) : r.rejected();
+            }
+            case REDIRECT -> {
+                int why = r.u8("reason");
+                long epoch = r.u64("epoch");
+                String node = r.string("node");
+                String ws = r.string("ws url");
+                String quic = r.string("quic url");
+                String pin = r.string("quic pin");
+                yield r.complete() ? ok(new ControlMessage.Redirect(why, epoch, node, ws, quic, pin)) : r.rejected();
             }
         };
     }

@@ -38,6 +38,7 @@ public sealed interface ControlMessage {
             case Layer l -> MessageType.LAYER;
             case SubscribeRefused r -> MessageType.SUBSCRIBE_REFUSED;
             case Error e -> MessageType.ERROR;
+            case Redirect r -> MessageType.REDIRECT;
         };
     }
 
@@ -252,6 +253,41 @@ public sealed interface ControlMessage {
                 throw new IllegalArgumentException("code must be a u16: " + code);
             }
             requireString(reason, "reason");
+        }
+    }
+
+    /**
+     * The relay will not serve this JOIN here: the client should JOIN again at the target node (docs/PROTOCOL.md,
+     * REDIRECT). The relay closes the connection after it. {@code epoch} is the room's ownership epoch (u64);
+     * {@code quic} and {@code quicPin} are "" when the target has no QUIC listener or a CA-signed certificate.
+     *
+     * @param reason {@link #ROOM_ELSEWHERE}, {@link #DRAINING} or {@link #LOAD}; other u8 values are carried as they are
+     */
+    record Redirect(int reason, long epoch, String node, String ws, String quic, String quicPin)
+            implements ControlMessage {
+        /** The room's origin is another node. */
+        public static final int ROOM_ELSEWHERE = 1;
+        /** This node is draining (reserved). */
+        public static final int DRAINING = 2;
+        /** This node is too loaded (reserved). */
+        public static final int LOAD = 3;
+
+        public Redirect {
+            requireU8(reason, "reason");
+            requireString(node, "node");
+            requireString(ws, "ws");
+            requireString(quic, "quic");
+            requireString(quicPin, "quicPin");
+        }
+
+        /** The reason's name: ROOM_ELSEWHERE, DRAINING, LOAD or REASON_n. */
+        public static String reasonName(int reason) {
+            return switch (reason) {
+                case ROOM_ELSEWHERE -> "ROOM_ELSEWHERE";
+                case DRAINING -> "DRAINING";
+                case LOAD -> "LOAD";
+                default -> "REASON_" + reason;
+            };
         }
     }
 

@@ -18,7 +18,8 @@ public enum MessageType {
     SIMULCAST(0x1C),
     LAYER(0x1D),
     SUBSCRIBE_REFUSED(0x1E),
-    ERROR(0x1F);
+    ERROR(0x1F),
+    REDIRECT(0x20);
 
     private static final MessageType[] BY_CODE = new MessageType[256];
 

@@ -105,6 +105,18 @@ class ControlCodecMalformedTest {
     }
 
     @Test
+    @DisplayName("REDIRECT: cut in every field, a string past the end, a byte left over")
+    void redirectMalformed() {
+        assertRejected(DecodeStatus.TOO_SHORT, "01 20");
+        assertRejected(DecodeStatus.TOO_SHORT, "01 20 01 00000000000000");
+        assertRejected(DecodeStatus.TOO_SHORT, "01 20 01 0000000000000003");
+        assertRejected(DecodeStatus.TOO_SHORT, "01 20 01 0000000000000003 0001 61 0000 0000");
+        assertRejected(DecodeStatus.TOO_SHORT, "01 20 01 0000000000000003 0001 61 0000 0000 00");
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 20 01 0000000000000003 0005 61");
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 20 01 0000000000000003 0001 61 0000 0000 0000 00");
+    }
+
+    @Test
     @DisplayName("BAD_VERSION: byte 0 other than 1, even with a valid body")
     void badVersion() {
         assertRejected(DecodeStatus.BAD_VERSION, "00 16");
@@ -118,7 +130,7 @@ class ControlCodecMalformedTest {
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 00");
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 02");
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 09");
-        assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 20");
+        assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 21");
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 ff");
         ByteBuf media = Unpooled.buffer();
         buffers.add(media);
@@ -218,6 +230,8 @@ class ControlCodecMalformedTest {
             assertRejected(DecodeStatus.BAD_STRING, "01 1f 0001 " + len + bytes);
             assertRejected(DecodeStatus.BAD_STRING, "01 10 0001 61 " + len + bytes + " 0000");
             assertRejected(DecodeStatus.BAD_STRING, "01 10 0001 61 0001 61 " + len + bytes);
+            assertRejected(DecodeStatus.BAD_STRING, "01 20 01 0000000000000003 " + len + bytes + " 0000 0000 0000");
+            assertRejected(DecodeStatus.BAD_STRING, "01 20 01 0000000000000003 0001 61 " + len + bytes + " 0000 0000");
         }
 
         @Test

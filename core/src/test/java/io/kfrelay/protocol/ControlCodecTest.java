@@ -95,7 +95,10 @@ class ControlCodecTest {
                 new SubscribeRefused(0xFFFF_FFFFL, 0, ErrorCodes.TOO_MANY_PENDING, ""),
                 new ControlMessage.Error(ErrorCodes.ROOM_INVALID, "room must not be empty"),
                 new ControlMessage.Error(0xFFFF, ""),
-                new ControlMessage.Error(DecodeStatus.BAD_STRING.code(), "ünïcödé 🎥"));
+                new ControlMessage.Error(DecodeStatus.BAD_STRING.code(), "ünïcödé 🎥"),
+                new ControlMessage.Redirect(ControlMessage.Redirect.ROOM_ELSEWHERE, 3, "a", "ws://10.0.0.5:8080/kfrelay",
+                        "quic://10.0.0.5:4433", "ab:cd"),
+                new ControlMessage.Redirect(0xFF, -1L, "", "", "", ""));
     }
 
     static Joined manyPeers(int peers, int streamsEach) {
@@ -232,6 +235,13 @@ class ControlCodecTest {
             assertLayout(new Ping(0x0102030405060708L), "01 18 0102030405060708");
             assertLayout(new Pong(-2), "01 19 fffffffffffffffe");
             assertLayout(new ControlMessage.Error(ErrorCodes.NOT_JOINED, "no"), "01 1f 0067 0002 6e6f");
+        }
+
+        @Test
+        @DisplayName("REDIRECT: reason, u64 epoch, node, ws URL, quic URL, quic pin (PROTOCOL.md example)")
+        void redirect() {
+            assertLayout(new ControlMessage.Redirect(ControlMessage.Redirect.ROOM_ELSEWHERE, 3, "a", "ws://h:1/", "", ""),
+                    "01 20 01 0000000000000003 0001 61 0009 77733a2f2f683a312f 0000 0000");
         }
 
         @Test

@@ -10,8 +10,8 @@ final class ClusterOptions {
 
     @Option(names = "--cluster", paramLabel = "URI",
             description = "Join a cluster whose state is in this Redis (redis://HOST:PORT): the node registers "
-                    + "itself, claims the rooms whose JOINs it serves and refuses JOINs for rooms another node owns "
-                    + "(ROOM_ELSEWHERE). Off by default: a single relay. docs/CLUSTER.md.")
+                    + "itself, claims the rooms whose JOINs it serves and redirects JOINs for rooms another node owns "
+                    + "(REDIRECT). Off by default: a single relay. docs/CLUSTER.md.")
     String cluster;
 
     @Option(names = "--node-id", paramLabel = "ID",

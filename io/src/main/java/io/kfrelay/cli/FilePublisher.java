@@ -186,6 +186,12 @@ public final class FilePublisher {
             }
 
             @Override
+            public void onRedirect(io.kfrelay.protocol.ControlMessage.Redirect redirect, java.net.URI target) {
+                log.println(RedirectLine.of(redirect, target));
+                log.flush();
+            }
+
+            @Override
             public void onError(Throwable error) {
                 lastError = error;
             }

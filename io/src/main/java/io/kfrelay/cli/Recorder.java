@@ -481,6 +481,12 @@ public final class Recorder implements AutoCloseable {
     private ClientListener listener() {
         return new ClientListener() {
             @Override
+            public void onRedirect(io.kfrelay.protocol.ControlMessage.Redirect redirect, java.net.URI target) {
+                log.println(RedirectLine.of(redirect, target));
+                log.flush();
+            }
+
+            @Override
             public void onMedia(MediaPacket p) {
                 onPacket(p);
             }

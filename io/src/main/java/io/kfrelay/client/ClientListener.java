@@ -56,6 +56,13 @@ public interface ClientListener {
     }
 
     /**
+     * The relay sent the join elsewhere (REDIRECT, before JOINED): the client is connecting to {@code target} to JOIN
+     * there. {@code redirect} says which node and why ({@link io.kfrelay.protocol.ControlMessage.Redirect#reasonName}).
+     */
+    default void onRedirect(io.kfrelay.protocol.ControlMessage.Redirect redirect, java.net.URI target) {
+    }
+
+    /**
      * Something went wrong that is not the answer to a pending call: an ERROR from the relay after the join
      * ({@link RelayErrorException}), a malformed message, a transport failure, or a listener exception.
      */

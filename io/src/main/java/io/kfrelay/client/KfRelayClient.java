@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,7 +50,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * ownership. Received payloads are borrowed for the duration of the callback.
  */
 public final class KfRelayClient implements AutoCloseable {
-    private final URI url;
+    /** REDIRECTs one join follows before it fails: a cluster needs one, two allows for a room moving meanwhile. */
+    public static final int MAX_REDIRECTS = 2;
+    /** The relay this client is connected to now: the URL given, or where a REDIRECT sent the join. */
+    private volatile URI url;
     private final ClientOptions options;
     private final ClientListener listener;
     /** The listener when it takes raw media (no object per packet), else null. */
@@ -63,6 +67,12 @@ public final class KfRelayClient implements AutoCloseable {
     private volatile ClientTransport transport;
     private volatile Joined joined;
     private volatile boolean left;
+    /** The JOIN sent, to send again where a REDIRECT points. */
+    private volatile ControlMessage.Join lastJoin;
+    /** The relays the join has been redirected from so far, each "NODE (URL)" (I/O threads, one at a time). */
+    private final List<String> hops = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** close() was called: a redirect under way connects nowhere new. */
+    private volatile boolean closing;
     /** Lost video packets and broken keyframes (I/O thread only). */
     private final LossDetector losses = new LossDetector(LossDetector.DEFAULT_MIN_INTERVAL_NANOS);
     /** Simulcast declarations waiting for the relay's announcement, by source id. */
@@ -104,8 +114,14 @@ public final class KfRelayClient implements AutoCloseable {
         return connect(url, ClientOptions.defaults(), listener);
     }
 
+    /** The relay connected to now: the URL given to {@link #connect}, or where REDIRECTs led the join. */
     public URI url() {
         return url;
+    }
+
+    /** The nodes a REDIRECT sent the join to, in order, each "NODE (URL)"; empty without redirects. */
+    public List<String> redirects() {
+        return List.copyOf(hops);
     }
 
     public ClientOptions options() {
@@ -116,6 +132,13 @@ public final class KfRelayClient implements AutoCloseable {
      * Joins {@code room} as {@code identity}. Completes with the relay's JOINED answer (your participant id and
      * who is already there, with their streams). Fails with a {@link RelayErrorException} carrying the ERROR
      * code and reason when the relay refuses, or an {@link IOException} if the connection closes first.
+     *
+     * <p>A relay of a cluster that is not the room's place answers REDIRECT: the client closes that connection,
+     * connects to the node named (its WebSocket URL for a {@code ws://}/{@code wss://} client, its QUIC URL and
+     * certificate pin for a {@code quic://} one), tells {@link ClientListener#onRedirect} and JOINs there again;
+     * the future completes with the JOINED of the relay it ends at ({@link #url()}). After
+     * {@link #MAX_REDIRECTS} redirects, or to a node without a URL of this client's transport, the join fails with
+     * a {@link RedirectException} naming the hops.
      *
      * @throws IllegalArgumentException if room or identity is not 1..256 UTF-8 bytes without control
      *                                  characters, or the token is too long
@@ -139,6 +162,7 @@ public final class KfRelayClient implements AutoCloseable {
             answer.completeExceptionally(new IOException("connection to " + url + " is closed"));
             return answer;
         }
+        lastJoin = join;
         sendControl(join);
         return answer;
     }
@@ -334,6 +358,7 @@ public final class KfRelayClient implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
         ClientTransport t = transport;
         if (t != null) {
             t.close();
@@ -361,8 +386,14 @@ public final class KfRelayClient implements AutoCloseable {
 
     /** The transport's view of this client: runs on the I/O thread. */
     private final class Inbound implements ClientTransport.Inbound {
+        /** Set when a REDIRECT replaced this connection: what it still reads or its close no longer matter. */
+        private volatile boolean retired;
+
         @Override
         public void onMessage(ByteBuf message) {
+            if (retired) {
+                return;
+            }
             try {
                 if (ControlCodec.peekType(message) == MessageType.MEDIA) {
                     onMediaMessage(message);
@@ -446,19 +477,103 @@ public final class KfRelayClient implements AutoCloseable {
                 }
                 case ControlMessage.SubscribeRefused r ->
                         listener.onSubscribeRefused(r.publisherId(), r.streamId(), r.code(), r.reason());
+                case ControlMessage.Redirect r -> redirected(r);
                 case ControlMessage.Join _, ControlMessage.Leave _, ControlMessage.Subscribe _,
                      ControlMessage.Unsubscribe _ ->
                         reportError(new IOException("relay sent " + m.type() + " (a client-only message)"));
             }
         }
 
+        /** REDIRECT: JOIN again at the node it names, unless the join is not pending or has followed enough. */
+        private void redirected(ControlMessage.Redirect r) {
+            CompletableFuture<Joined> pending = pendingJoin.get();
+            ControlMessage.Join join = lastJoin;
+            if (pending == null || pending.isDone() || joined != null || join == null) {
+                reportError(new IOException("relay sent an unexpected REDIRECT to node " + r.node()));
+                return;
+            }
+            String reason = ControlMessage.Redirect.reasonName(r.reason());
+            URI from = url;
+            boolean quic = "quic".equalsIgnoreCase(from.getScheme());
+            String target = quic ? r.quic() : r.ws();
+            String hop = r.node() + " (" + (target.isEmpty() ? "no " + (quic ? "QUIC" : "WebSocket") + " URL" : target)
+                    + ")";
+            if (hops.size() >= MAX_REDIRECTS) {
+                pending.completeExceptionally(new RedirectException("gave up after " + MAX_REDIRECTS
+                        + " redirects: " + path(hop) + ", the relay at " + from + " redirects again (" + reason + ")",
+                        hopsWith(hop)));
+                return;
+            }
+            if (target.isEmpty()) {
+                pending.completeExceptionally(new RedirectException("relay " + from + " redirects the join to node "
+                        + r.node() + " (" + reason + "), which has no " + (quic ? "QUIC" : "WebSocket")
+                        + " URL for this client", hopsWith(hop)));
+                return;
+            }
+            URI to;
+            ClientOptions connectOptions = options;
+            try {
+                to = URI.create(target);
+                if (quic && !r.quicPin().isEmpty()) {
+                    connectOptions = options.toBuilder().quic(options.quic().withPin(CertificatePin.parse(r.quicPin())))
+                            .build();
+                }
+            } catch (RuntimeException e) {
+                pending.completeExceptionally(new RedirectException("relay " + from + " redirects the join to node "
+                        + r.node() + " at '" + target + "', which this client cannot use: " + e.getMessage(),
+                        hopsWith(hop)));
+                return;
+            }
+            hops.add(hop);
+            retired = true; // the relay closes this connection now: that close is not the client's
+            ClientTransport old = transport;
+            if (old != null) {
+                old.close();
+            }
+            try {
+                listener.onRedirect(r, to);
+            } catch (RuntimeException e) {
+                reportError(e);
+            }
+            Inbound next = new Inbound();
+            ClientTransport.connect(to, connectOptions, next).whenComplete((t, error) -> {
+                if (error != null) {
+                    next.onClosed(new IOException("redirect to node " + r.node() + " at " + to + " failed: "
+                            + error.getMessage(), error));
+                    return;
+                }
+                url = to;
+                transport = t;
+                if (closing) {
+                    t.close(); // closed meanwhile: its onClosed fails the join and completes closeFuture()
+                    return;
+                }
+                sendControl(join);
+            });
+        }
+
+        private List<String> hopsWith(String hop) {
+            List<String> all = new ArrayList<>(hops);
+            all.add(hop);
+            return all;
+        }
+
+        private String path(String last) {
+            return String.join(" -> ", hopsWith(last));
+        }
+
         @Override
         public void onError(Throwable error) {
-            reportError(error);
+            if (!retired) {
+                reportError(error);
+            }
         }
 
         @Override
         public void onClosed(Throwable cause) {
+            if (retired) {
+                return;
+            }
             CompletableFuture<Joined> pending = pendingJoin.get();
             if (pending != null && !pending.isDone()) {
                 pending.completeExceptionally(new IOException("connection to " + url + " closed before JOINED"

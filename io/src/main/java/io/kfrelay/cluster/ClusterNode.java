@@ -1,5 +1,6 @@
 package io.kfrelay.cluster;
 
+import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.transport.RoomPlacement;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Rooms: the first JOIN of a room on this node claims it ({@link #place}); while the node serves the room it renews
  * the claim every refresh period; when the room's last session here ends the claim is released (compare-and-delete).
- * A JOIN for a room another node owns is refused ROOM_ELSEWHERE naming that node. <b>Fencing:</b> the node acts as a
+ * A JOIN for a room another node owns gets a REDIRECT to that node (ROOM_ELSEWHERE while it is not registered). <b>Fencing:</b> the node acts as a
  * room's owner (admits JOINs to it without asking the store) only until {@code sent + lease - lease/5}, where
  * {@code sent} is when its last successful claim or renewal was <em>sent</em>: Redis started the key's lease after
  * that, so the node stops strictly before the key can expire, whatever happened to the answers in between.
@@ -335,10 +336,16 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         decision.complete(verdict);
     }
 
+    /**
+     * A REDIRECT to the owner's advertised URLs; without a registered owner (it may have just stopped) there is
+     * nowhere to send the client, so the JOIN is refused ROOM_ELSEWHERE and the client retries.
+     */
     private Verdict elsewhere(RoomOwner owner, NodeRecord node) {
-        String where = node == null || node.ws().isEmpty()
-                ? ", which is not registered now (it may have just stopped): retry shortly"
-                : " at " + node.ws() + ": connect there";
+        if (node != null && !node.ws().isEmpty()) {
+            return new Redirect(new ControlMessage.Redirect(ControlMessage.Redirect.ROOM_ELSEWHERE, owner.epoch(),
+                    owner.node(), node.ws(), nz(node.quic()), nz(node.quicPin())));
+        }
+        String where = ", which is not registered now (it may have just stopped): retry shortly";
         return new Refuse(ErrorCodes.ROOM_ELSEWHERE, "room '" + owner.room() + "' is served by node " + owner.node()
                 + " (epoch " + owner.epoch() + ")" + where);
     }

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 public interface RoomPlacement {
 
     /** What a placement decided. */
-    sealed interface Verdict permits Here, Refuse {
+    sealed interface Verdict permits Here, Refuse, Redirect {
     }
 
     /** Serve the JOIN here. */
@@ -23,6 +23,16 @@ public interface RoomPlacement {
 
     /** Refuse the JOIN with this ERROR code and reason (for example ROOM_ELSEWHERE naming the owner). */
     record Refuse(int code, String reason) implements Verdict {
+    }
+
+    /**
+     * Serve the JOIN elsewhere: the session sends this REDIRECT (the node to JOIN again at, and why), then closes
+     * like after an ERROR. Clients follow at most two (docs/PROTOCOL.md, REDIRECT).
+     */
+    record Redirect(io.kfrelay.protocol.ControlMessage.Redirect message) implements Verdict {
+        public Redirect {
+            java.util.Objects.requireNonNull(message, "message");
+        }
     }
 
     Verdict HERE = new Here();

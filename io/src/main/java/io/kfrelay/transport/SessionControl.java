@@ -292,7 +292,7 @@ public final class SessionControl {
                 }
             }
             case Joined _, ParticipantJoined _, ParticipantLeft _, StreamStarted _, ControlMessage.Error _,
-                 ControlMessage.Layer _, ControlMessage.SubscribeRefused _ ->
+                 ControlMessage.Layer _, ControlMessage.SubscribeRefused _, ControlMessage.Redirect _ ->
                     malformed(DecodeStatus.UNKNOWN_TYPE, message.type() + " is sent by the relay, never by clients");
         }
     }
@@ -341,6 +341,10 @@ public final class SessionControl {
             case RoomPlacement.Refuse(int code, String reason) -> {
                 releaseHeld();
                 refuse(code, reason);
+            }
+            case RoomPlacement.Redirect(ControlMessage.Redirect redirect) -> {
+                releaseHeld();
+                redirect(redirect);
             }
             case RoomPlacement.Here h -> {
                 placedRoom = join.room();
@@ -433,6 +437,17 @@ public final class SessionControl {
     public void refuse(int code, String reason) {
         if (end()) {
             send(new ControlMessage.Error(code, reason));
+            sink.close();
+        }
+    }
+
+    /**
+     * The JOIN is served elsewhere: queues REDIRECT behind what is already queued, then closes (the same orderly
+     * end as {@link #refuse}). Once only.
+     */
+    public void redirect(ControlMessage.Redirect redirect) {
+        if (end()) {
+            send(redirect);
             sink.close();
         }
     }

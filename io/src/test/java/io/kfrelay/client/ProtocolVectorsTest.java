@@ -115,6 +115,13 @@ class ProtocolVectorsTest {
         s.add(new Named<>("error: token required", new ControlMessage.Error(ErrorCodes.TOKEN_REQUIRED, "token required")));
         s.add(new Named<>("error: room elsewhere", new ControlMessage.Error(ErrorCodes.ROOM_ELSEWHERE,
                 "room 'R' is served by node a (epoch 3) at ws://10.0.0.5:8080/kfrelay: connect there")));
+        s.add(new Named<>("redirect: PROTOCOL.md example", new ControlMessage.Redirect(
+                ControlMessage.Redirect.ROOM_ELSEWHERE, 3, "a", "ws://h:1/", "", "")));
+        s.add(new Named<>("redirect: with QUIC, epoch top bit set", new ControlMessage.Redirect(
+                ControlMessage.Redirect.ROOM_ELSEWHERE, 0x8000_0000_0000_0005L, "node-b", "wss://b.example:8443/kfrelay",
+                "quic://b.example:4433", "ab:cd:ef")));
+        s.add(new Named<>("redirect: reserved reason", new ControlMessage.Redirect(
+                ControlMessage.Redirect.DRAINING, 7, "c", "ws://c:1/", "", "")));
         s.add(new Named<>("error: decode status, empty reason", new ControlMessage.Error(DecodeStatus.BAD_LENGTH.code(), "")));
         return s;
     }
@@ -138,7 +145,7 @@ class ProtocolVectorsTest {
                 {"type 0x00", "01 00"},
                 {"type 0x02", "01 02"},
                 {"type 0x09", "01 09"},
-                {"type 0x20", "01 20"},
+                {"type 0x21", "01 21"},
                 {"type 0xff", "01 ff"},
                 {"media given to the control decoder", "01 01 01 02 00000001 0001 0000 00000001 00000001"},
                 {"join: unknown option bit", "01 10 0001 61 0001 62 0000 02"},
@@ -149,6 +156,12 @@ class ProtocolVectorsTest {
                 {"simulcast cut", "01 1c 000000"},
                 {"layer cut", "01 1d 00000001 0002 0003 01"},
                 {"subscribe refused without reason", "01 1e 00000001 0002 0082"},
+                {"redirect: empty body", "01 20"},
+                {"redirect: epoch cut", "01 20 01 00000000000000"},
+                {"redirect: without strings", "01 20 01 0000000000000003"},
+                {"redirect: quic pin missing", "01 20 01 0000000000000003 0001 61 0000 0000"},
+                {"redirect: node past end", "01 20 01 0000000000000003 0005 61"},
+                {"redirect: a byte left over", "01 20 01 0000000000000003 0001 61 0000 0000 0000 00"},
                 {"join: room past end", "01 10 0006 6c6f626279"},
                 {"error: reason length ffff", "01 1f 0001 ffff 61"},
                 {"error: reason length 1001", "01 1f 0001 1001"},
@@ -186,6 +199,8 @@ class ProtocolVectorsTest {
             s.add(new Named<>("error: reason is bad UTF-8 " + b, "01 1f 0001 " + len + b));
             s.add(new Named<>("join: identity is bad UTF-8 " + b, "01 10 0001 61 " + len + b + " 0000"));
             s.add(new Named<>("join: token is bad UTF-8 " + b, "01 10 0001 61 0001 61 " + len + b));
+            s.add(new Named<>("redirect: ws url is bad UTF-8 " + b,
+                    "01 20 01 0000000000000003 0001 61 " + len + b + " 0000 0000"));
         }
         for (String ctl : new String[]{"00", "0a", "1f", "7f", "c285"}) {
             String name = "%04x 61%s62".formatted(2 + ctl.length() / 2, ctl);
@@ -447,7 +462,7 @@ class ProtocolVectorsTest {
     private static JsonNode value(String name, Object v) {
         return switch (v) {
             case String s -> TextNode.valueOf(s);
-            case Long l when name.equals("nonce") -> TextNode.valueOf(Long.toUnsignedString(l)); // u64: beyond JS numbers
+            case Long l when name.equals("nonce") || name.equals("epoch") -> TextNode.valueOf(Long.toUnsignedString(l)); // u64: beyond JS numbers
             case Number n -> JsonSupport.MAPPER.valueToTree(n);
             case List<?> list -> {
                 ArrayNode items = JsonSupport.array();

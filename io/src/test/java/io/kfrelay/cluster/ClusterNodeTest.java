@@ -1,5 +1,6 @@
 package io.kfrelay.cluster;
 
+import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.transport.RoomPlacement;
 import io.kfrelay.transport.RoomPlacement.Refuse;
@@ -97,14 +98,15 @@ class ClusterNodeTest {
     }
 
     @Test
-    void aRoomHeldElsewhereIsRefusedNamingItsOwner() throws Exception {
+    void aRoomHeldElsewhereIsRedirectedToItsOwner() throws Exception {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
         assertSame(RoomPlacement.HERE, await(a.place("r")));
-        Refuse refused = assertInstanceOf(Refuse.class, await(b.place("r")));
-        assertEquals(ErrorCodes.ROOM_ELSEWHERE, refused.code());
-        assertTrue(refused.reason().contains("node a") && refused.reason().contains("ws://a/kfrelay"),
-                refused.reason());
+        RoomPlacement.Redirect redirect = assertInstanceOf(RoomPlacement.Redirect.class, await(b.place("r")));
+        assertEquals(ControlMessage.Redirect.ROOM_ELSEWHERE, redirect.message().reason());
+        assertEquals("a", redirect.message().node());
+        assertEquals("ws://a/kfrelay", redirect.message().ws());
+        assertEquals(1, redirect.message().epoch());
         ClusterNode.Lookup l = b.lookup("r").get(5, TimeUnit.SECONDS);
         assertFalse(l.here());
         assertEquals("a", l.node());

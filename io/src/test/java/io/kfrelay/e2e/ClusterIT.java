@@ -7,6 +7,7 @@ import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.client.RelayErrorException;
 import io.kfrelay.cluster.ClusterNode;
 import io.kfrelay.cluster.RedisProcess;
+import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,6 +17,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -27,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Spec (issue 15, slice 1): two relays in one JVM sharing one Redis. The node where a room's first participant joins
- * owns the room; a JOIN for it at the other node is refused ROOM_ELSEWHERE naming the owner, and the other node's
+ * owns the room; a JOIN for it at the other node gets a REDIRECT to the owner that the Java client follows (slice 2),
+ * and the other node's
  * lookup answers the owner; once the owner's room empties and the claim is released, the other node can own the
  * room with a higher epoch. With Redis stopped, the owner's room keeps its media flowing, health says degraded, and a
  * new room is refused CLUSTER_UNAVAILABLE; Redis restarted empty, the owner claims its room again with a higher epoch.
@@ -57,16 +61,37 @@ class ClusterIT {
             assertTrue(epoch >= 1);
             Eventually.within(WAIT, "media reaches the watcher at A", () -> watcher.packetCount() > 10);
 
-            // A subscriber at B is refused, told where to go.
-            KfRelayClient atB = KfRelayClient.connect(b.url(), new ClientListener() { }).get(5, TimeUnit.SECONDS);
-            ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> atB.join("R", "viewer", "").get(5, TimeUnit.SECONDS));
-            RelayErrorException refused = assertInstanceOf(RelayErrorException.class, e.getCause());
-            assertEquals(ErrorCodes.ROOM_ELSEWHERE, refused.code());
-            assertTrue(refused.reason().contains("node-a") && refused.reason().contains(nodeA.advertised().ws()),
-                    refused.reason());
-            atB.closeFuture().get(5, TimeUnit.SECONDS);
+            // A subscriber at B is redirected to A (slice 2) and joins there, after one redirect.
+            List<ControlMessage.Redirect> heard = new CopyOnWriteArrayList<>();
+            KfRelayClient viewer = KfRelayClient.connect(b.url(), new ClientListener() {
+                @Override
+                public void onRedirect(ControlMessage.Redirect redirect, URI target) {
+                    heard.add(redirect);
+                }
+            }).get(5, TimeUnit.SECONDS);
+            ControlMessage.Joined joinedAtA = viewer.join("R", "viewer", "").get(10, TimeUnit.SECONDS);
+            assertEquals(1, heard.size(), heard.toString());
+            assertEquals(ControlMessage.Redirect.ROOM_ELSEWHERE, heard.getFirst().reason());
+            assertEquals("node-a", heard.getFirst().node());
+            assertEquals(epoch, heard.getFirst().epoch());
+            assertEquals(URI.create(nodeA.advertised().ws()), viewer.url(), "the client is now connected to A");
+            assertEquals(List.of("node-a (" + nodeA.advertised().ws() + ")"), viewer.redirects());
+            assertTrue(joinedAtA.participants().stream().anyMatch(p -> p.identity().equals("pub")), joinedAtA.toString());
+            assertTrue(a.room("R").participants().stream().anyMatch(p -> p.identity().equals("viewer")),
+                    "A's room info lists the redirected viewer");
             assertFalse(nodeB.isOwner("R"));
+            viewer.close();
+            viewer.closeFuture().get(5, TimeUnit.SECONDS);
+
+            // Over QUIC the client follows to A's QUIC URL, trusting the pin the REDIRECT carries.
+            KfRelayClient quicViewer = KfRelayClient.connect(b.url(Transport.QUIC), b.options(Transport.QUIC),
+                    new ClientListener() { }).get(5, TimeUnit.SECONDS);
+            quicViewer.join("R", "quic-viewer", "").get(10, TimeUnit.SECONDS);
+            assertEquals(URI.create(nodeA.advertised().quic()), quicViewer.url());
+            assertTrue(a.room("R").participants().stream().anyMatch(p -> p.identity().equals("quic-viewer")),
+                    "A's room info lists the QUIC viewer");
+            quicViewer.close();
+            quicViewer.closeFuture().get(5, TimeUnit.SECONDS);
 
             // B's lookup answers A; B's node list has both.
             JsonNode lookup = adminGet(b, "/api/cluster/lookup?room=R");

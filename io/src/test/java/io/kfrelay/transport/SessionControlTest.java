@@ -130,6 +130,26 @@ class SessionControlTest {
     }
 
     @Test
+    void aRedirectedPlacementSendsRedirectThenCloses() {
+        HeldPlacement placement = new HeldPlacement();
+        SessionControl c = placed(placement, new ArrayList<>());
+        c.onControl(encode(new ControlMessage.Join("room", "alice", "")));
+        ByteBuf early = encode(new ControlMessage.Ping(1));
+        assertTrue(c.holdIfPlacing(early));
+        ControlMessage.Redirect redirect = new ControlMessage.Redirect(ControlMessage.Redirect.ROOM_ELSEWHERE, 4, "a",
+                "ws://a:8080/kfrelay", "quic://a:4433", "ab:cd");
+        placement.answer.complete(new RoomPlacement.Redirect(redirect));
+        assertEquals(Phase.CLOSING, c.phase());
+        assertEquals(0, early.refCnt(), "what was held is released");
+        assertEquals(List.of(redirect), sink.received(), "REDIRECT is the only answer");
+        assertEquals(1, sink.closes, "then the connection closes");
+        assertNull(c.session());
+        assertTrue(placement.left.isEmpty(), "a redirect holds no reference");
+        c.disconnected();
+        assertEquals(1, sink.closes);
+    }
+
+    @Test
     void aConnectionGoneBeforeItsPlacementGivesTheReferenceBack() {
         HeldPlacement placement = new HeldPlacement();
         SessionControl c = placed(placement, new ArrayList<>());
