@@ -13,11 +13,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Fairness: once half of any of the three is in use, a room may hold no more than its fair share of it (the
  * whole divided by the rooms with packets waiting). So a room whose fan-out the consumer cannot keep up with
- * loses its own packets ({@link DropReason#INGRESS_SHARE}), not every other room's on the shard; a room alone on
- * its shard may use it all. The checks and the charges are separate atomics, so concurrent producers can pass a
- * limit by a packet each: a soft bound.
+ * loses its own packets ({@link DropReason#INGRESS_SHARE}), not every other room's on the shard. A room that is
+ * the only one with packets waiting may use all but {@value #HEADROOM_DIVISOR}th of each: another room's next packet
+ * (a quiet room publishes now and then, and has nothing waiting in between) still finds room, and from then on the
+ * fair share applies. The checks and the charges are separate atomics, so concurrent producers can pass a limit by
+ * a packet each: a soft bound.
  */
 final class IngressBudget {
+    /** A room alone in the ring leaves this fraction (1/N) of each budget free for another room's next packet. */
+    static final int HEADROOM_DIVISOR = 8;
+
     private final long maxSlots;
     private final long maxBytes;
     private final long maxWork;
@@ -46,9 +51,13 @@ final class IngressBudget {
             return DropReason.RING_FULL;
         }
         int busy = busyRooms.get() + (room.busy() ? 0 : 1);
-        if (busy > 1 && (overShare(usedSlots, maxSlots, room.packets.get() + 1, busy)
-                || overShare(usedBytes, maxBytes, room.bytes.get() + length, busy)
-                || overShare(usedWork, maxWork, room.work.get() + cost, busy))) {
+        boolean refused = busy > 1
+                ? overShare(usedSlots, maxSlots, room.packets.get() + 1, busy)
+                        || overShare(usedBytes, maxBytes, room.bytes.get() + length, busy)
+                        || overShare(usedWork, maxWork, room.work.get() + cost, busy)
+                : intoHeadroom(usedSlots + 1, maxSlots) || intoHeadroom(usedBytes + length, maxBytes)
+                        || intoHeadroom(usedWork + cost, maxWork);
+        if (refused) {
             return DropReason.INGRESS_SHARE;
         }
         slots.incrementAndGet();
@@ -64,6 +73,10 @@ final class IngressBudget {
 
     private static boolean overShare(long used, long max, long roomAfter, int busyRooms) {
         return used > max / 2 && roomAfter > max / busyRooms;
+    }
+
+    private static boolean intoHeadroom(long usedAfter, long max) {
+        return usedAfter > max - max / HEADROOM_DIVISOR;
     }
 
     /** The packet left the ring (handled, or never published): gives back what {@link #admit} charged. */

@@ -158,6 +158,33 @@ class FairShardTest {
     }
 
     @Test
+    @DisplayName("a room flooding the ring while no other room has packets waiting leaves room for another's next packet")
+    void aLoneFloodLeavesHeadroomForAnotherRoom() throws Exception {
+        // Only 'big' has packets waiting (the consumer is stuck inside one of its own receivers' sinks), so no fair
+        // share applies to it; 'small' publishes afterwards, as a quiet room does now and then.
+        relay = new TestRelay(RelayConfig.builder().ringSize(1024).ringWork(1024 * 8).build());
+        TestPeer pub = relay.join("big", "pub");
+        for (int i = 0; i < 50; i++) {
+            relay.join("big", "w" + i);
+        }
+        TestPeer stuck = relay.join("big", "s");
+        TestPeer small = relay.join("small", "pub");
+        TestPeer smallWatcher = relay.join("small", "w");
+        stall(pub, stuck);
+        for (int i = 0; i < 1000; i++) {
+            pub.audio(1);
+        }
+        for (int i = 0; i < 20; i++) {
+            small.audio(1);
+        }
+        stuck.sink.open();
+        relay.settle();
+        assertEquals(20, smallWatcher.sink.media(small.id(), 1).size(), "the small room lost nothing");
+        assertTrue(relay.core.metrics().drops(DropReason.INGRESS_SHARE) > 0, "the big room stopped short of the whole ring");
+        assertEquals(0, relay.core.ringWork(0), "every charge given back");
+    }
+
+    @Test
     @DisplayName("two rooms of the same fan-out: under pressure the flooding one gets no more than its share")
     void fairShareUnderPressure() throws Exception {
         // 8192 deliveries of work; each room has 10 receivers, so a packet costs 11.
