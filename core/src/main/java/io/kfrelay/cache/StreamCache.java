@@ -365,11 +365,6 @@ public final class StreamCache implements AutoCloseable {
         return lastCapacity;
     }
 
-    /** In GOP mode: the cached GOP still grows with the stream. */
-    public boolean isGopOpen() {
-        return gopOpen;
-    }
-
     /**
      * What a joiner is replayed now is followed by the live stream with no gap: the replay ends in a GOP that still
      * grows, or in the keyframe being assembled (its remaining packets and what follows come live). Otherwise deltas

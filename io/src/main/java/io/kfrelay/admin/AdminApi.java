@@ -13,9 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -100,43 +98,32 @@ final class AdminApi {
         if (room == null || room.isEmpty()) {
             return done(AdminResponse.error(400, "name the room: /api/cluster/lookup?room=NAME"));
         }
-        return query(cluster.lookup(room).thenApply(l -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("room", l.room());
-            m.put("here", l.here());
-            m.put("owned", l.owned());
-            m.put("node", l.node());
-            m.put("epoch", l.epoch());
-            m.put("ws", l.ws());
-            m.put("quic", l.quic());
-            m.put("quicPin", l.quicPin());
-            return json(m);
-        }));
+        return query(cluster.lookup(room).thenApply(l -> AdminResponse.ok(JsonSupport.object()
+                .put("room", l.room())
+                .put("here", l.here())
+                .put("owned", l.owned())
+                .put("node", l.node())
+                .put("epoch", l.epoch())
+                .put("ws", l.ws())
+                .put("quic", l.quic())
+                .put("quicPin", l.quicPin()))));
     }
 
     private static AdminResponse nodes(List<NodeRecord> nodes) {
-        List<Map<String, Object>> out = nodes.stream().sorted(Comparator.comparing(NodeRecord::id)).map(n -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", n.id());
-            m.put("ws", n.ws());
-            m.put("quic", n.quic());
-            m.put("quicPin", n.quicPin());
-            m.put("admin", n.admin());
-            m.put("state", n.state());
-            m.put("participants", n.participants());
-            m.put("rooms", n.rooms());
-            m.put("bootEpoch", n.bootEpoch());
-            m.put("ttlMillis", n.ttlMillis());
-            return m;
-        }).toList();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("nodeCount", out.size());
-        body.put("nodes", out);
-        return json(body);
-    }
-
-    private static AdminResponse json(Object value) {
-        return AdminResponse.ok(JsonSupport.MAPPER.valueToTree(value));
+        ObjectNode out = JsonSupport.object().put("nodeCount", nodes.size());
+        ArrayNode list = out.putArray("nodes");
+        nodes.stream().sorted(Comparator.comparing(NodeRecord::id)).forEach(n -> list.add(JsonSupport.object()
+                .put("id", n.id())
+                .put("ws", n.ws())
+                .put("quic", n.quic())
+                .put("quicPin", n.quicPin())
+                .put("admin", n.admin())
+                .put("state", n.state())
+                .put("participants", n.participants())
+                .put("rooms", n.rooms())
+                .put("bootEpoch", n.bootEpoch())
+                .put("ttlMillis", n.ttlMillis())));
+        return AdminResponse.ok(out);
     }
 
     private AdminResponse rooms(List<RoomInfo> rooms) {

@@ -1,12 +1,12 @@
 package io.kfrelay.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kfrelay.client.ClientListener;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.client.RelayErrorException;
 import io.kfrelay.cluster.ClusterNode;
 import io.kfrelay.cluster.RedisProcess;
+import io.kfrelay.json.JsonSupport;
 import io.kfrelay.protocol.ControlMessage;
 import io.kfrelay.protocol.ErrorCodes;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,6 @@ class ClusterIT {
     private static final Duration LEASE = Duration.ofSeconds(3);
     private static final Duration REFRESH = Duration.ofMillis(500);
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
@@ -153,7 +152,7 @@ class ClusterIT {
     }
 
     private JsonNode adminGet(TestRelay relay, String path) throws Exception {
-        return JSON.readTree(adminText(relay, path));
+        return JsonSupport.MAPPER.readTree(adminText(relay, path));
     }
 
     private String adminText(TestRelay relay, String path) throws Exception {
