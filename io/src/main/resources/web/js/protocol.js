@@ -24,7 +24,8 @@ export const KNOWN_FLAGS = 0x0F;
 export const Kind = Object.freeze({ AUDIO: 1, VIDEO: 2 });
 /** JOIN option: subscribe to nothing; the client sends SUBSCRIBE for what it wants. */
 export const MANUAL_SUBSCRIBE = 0x01;
-const KNOWN_JOIN_OPTIONS = MANUAL_SUBSCRIBE;
+export const RECEIVE_ONLY = 0x02;
+const KNOWN_JOIN_OPTIONS = MANUAL_SUBSCRIBE | RECEIVE_ONLY;
 /** SUBSCRIBE layer value meaning "the relay chooses". */
 export const LAYER_AUTO = 0xFF;
 export const MAX_LAYERS = 3;

@@ -64,6 +64,14 @@ public interface ParticipantSink {
     default void purge(long senderId, int streamId) {
     }
 
+    /**
+     * Whether anyone receives this participant's stream {@code streamId} changed: {@code wanted} when it got its
+     * first receiver, false when it lost its last (not when the stream ends). What an edge relay's stand-in publisher
+     * turns into SUBSCRIBE and UNSUBSCRIBE at the origin (docs/CLUSTER.md); other sinks ignore it.
+     */
+    default void demand(int streamId, boolean wanted) {
+    }
+
     /** Queues one control message; ownership passes to the sink, which releases it (even if it throws). */
     void sendControl(ByteBuf message);
 

@@ -36,6 +36,10 @@ sealed interface Command {
     record Simulcast(int participantId, int[] streamIds) implements Command {
     }
 
+    /** A relay's stand-in publisher announces a stream before its first packet (cascade edges). */
+    record AnnounceStream(int participantId, int streamId, int kind) implements Command {
+    }
+
     record ReplayDone(int participantId, ReplayJob job) implements Command {
     }
 

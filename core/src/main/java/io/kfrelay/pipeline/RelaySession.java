@@ -131,6 +131,17 @@ public final class RelaySession {
     }
 
     /**
+     * An edge relay's stand-in for a publisher at the origin (grants with {@code relay}) announces one of its streams
+     * before the first packet, so the edge's receivers can subscribe to it (docs/CLUSTER.md). The shard ignores it
+     * from anyone else. Never shed: a stream an edge fails to announce would be invisible there.
+     */
+    public void announceStream(int streamId, int kind) {
+        if (!left) {
+            shard.publish(new Command.AnnounceStream(participantId, streamId, kind));
+        }
+    }
+
+    /**
      * This participant stops publishing one of its streams. Coalesced like keyframe requests; one that cannot be
      * queued is kept until the next request of this session, and a stream whose end is lost ends at the leave.
      */

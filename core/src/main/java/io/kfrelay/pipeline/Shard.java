@@ -383,6 +383,7 @@ final class Shard implements EventHandler<RelayEvent> {
             case Command.Simulcast sc -> state.declareSimulcast(sc.participantId(), sc.streamIds());
             case Command.ReplayDone rd -> state.replayDone(rd.participantId(), rd.job());
             case Command.Query<?> q -> q.run(state);
+            case Command.AnnounceStream a -> state.announceStream(a.participantId(), a.streamId(), a.kind());
             case Command.Nudge n -> {
                 // its only job was to wake the consumer so parked commands are drained
             }

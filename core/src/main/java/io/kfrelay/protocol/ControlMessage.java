@@ -51,8 +51,13 @@ public sealed interface ControlMessage {
         public static final int MAX_NAME_BYTES = 256;
         /** Option: subscribe to nothing at JOIN or when streams start; the client sends SUBSCRIBE for what it wants. */
         public static final int MANUAL_SUBSCRIBE = 0x01;
+        /**
+         * Option: this participant will not publish (media from it is refused as without the canPublish grant). In a
+         * cluster the relay may serve it at an edge instead of the room's origin (docs/CLUSTER.md, placement).
+         */
+        public static final int RECEIVE_ONLY = 0x02;
         /** Every option bit this version defines. */
-        public static final int KNOWN_OPTIONS = MANUAL_SUBSCRIBE;
+        public static final int KNOWN_OPTIONS = MANUAL_SUBSCRIBE | RECEIVE_ONLY;
 
         public Join {
             requireName(room, "room");
@@ -70,6 +75,10 @@ public sealed interface ControlMessage {
 
         public boolean manualSubscribe() {
             return (options & MANUAL_SUBSCRIBE) != 0;
+        }
+
+        public boolean receiveOnly() {
+            return (options & RECEIVE_ONLY) != 0;
         }
 
         /** A valid room or identity is 1..{@value #MAX_NAME_BYTES} UTF-8 bytes with no control characters. */

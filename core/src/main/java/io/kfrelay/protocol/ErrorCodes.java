@@ -112,4 +112,13 @@ public final class ErrorCodes {
      * another node. Rooms the relay already serves are not affected.
      */
     public static final int CLUSTER_UNAVAILABLE = 141;
+
+    /**
+     * An edge relay's JOIN at a room's origin names a room epoch that is not the origin's current one (the room
+     * changed hands, or the origin lost it): the edge looks up the owner again. Relays only.
+     */
+    public static final int STALE_EPOCH = 142;
+
+    /** A JOIN carried a cluster credential (an edge relay's) that this relay cannot verify. Relays only. */
+    public static final int CLUSTER_CREDENTIAL_INVALID = 143;
 }

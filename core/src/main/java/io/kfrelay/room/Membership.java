@@ -107,7 +107,8 @@ final class Membership {
             rooms.put(roomName, room);
             stats.increment(Stat.ROOMS);
         }
-        Participant joiner = new Participant(id, identity, sink, room, grants.canSubscribe(), !manualSubscribe);
+        Participant joiner = new Participant(id, identity, sink, room, grants.canSubscribe(), !manualSubscribe,
+                grants.relay());
         participants.put(id, joiner);
         stats.increment(Stat.PARTICIPANTS);
         stats.increment(Stat.JOINS);
@@ -253,6 +254,19 @@ final class Membership {
         return s;
     }
 
+    /**
+     * An edge's stand-in for a publisher at the origin ({@link Grants#relay}) announces a stream before its first
+     * packet: the edge's receivers must be able to subscribe to it before the edge asks the origin for it. Ignored
+     * for anyone else, and for a stream that has started.
+     */
+    void announceStream(int id, int streamId, int kind) {
+        Participant p = participants.get(id);
+        if (p != null && p.relay && !p.streams.containsKey(streamId)
+                && (kind == Protocol.KIND_AUDIO || kind == Protocol.KIND_VIDEO)) {
+            startStream(p, streamId, kind);
+        }
+    }
+
     /** A publisher ends one of its streams (unknown ones are ignored). */
     void endStream(int id, int streamId, long now) {
         Participant p = participants.get(id);
@@ -304,11 +318,17 @@ final class Membership {
             subscriptions.refuse(r, publisherId, streamId, ErrorCodes.OWN_STREAM, "a participant does not receive its own streams");
             return;
         }
+        if (owner != null && owner.relay && r.relay) {
+            subscriptions.refuse(r, publisherId, streamId, ErrorCodes.NO_SUCH_STREAM,
+                    "a relayed stream is not relayed again (cascades do not loop)");
+            return;
+        }
         SimulcastSource source = owner == null || owner.room != r.room ? null : owner.sourcesByStream.get(streamId);
-        if (source != null) {
+        if (source != null && !r.relay) {
             layers.subscribe(r, source, layer, now);
             return;
         }
+        // An edge relay takes each layer it needs as a plain stream: its receivers may be on different layers.
         PublishedStream s = owner == null || owner.room != r.room ? null : owner.streams.get(streamId);
         if (s == null) {
             subscriptions.refuse(r, publisherId, streamId, ErrorCodes.NO_SUCH_STREAM,
@@ -326,7 +346,7 @@ final class Membership {
         }
         Participant owner = publisherId >= 0 && publisherId <= Integer.MAX_VALUE ? participants.get((int) publisherId) : null;
         SimulcastSource source = owner == null ? null : owner.sourcesByStream.get(streamId);
-        if (source != null) {
+        if (source != null && !r.relay) {
             layers.unsubscribe(r, source);
         } else {
             subscriptions.unsubscribe(r, publisherId, streamId);
@@ -347,7 +367,7 @@ final class Membership {
 
     /** Whether {@code r} has a leg on {@code s}: only a receiver of a stream may ask its publisher for a keyframe. */
     private static boolean receives(Participant r, PublishedStream s) {
-        if (s.source == null) {
+        if (s.source == null || r.relay) {
             return r.streamSubscriptions.containsKey(Subscription.key(s.owner.id, s.streamId));
         }
         SourceSubscription sub = r.sourceSubscriptions.get(Subscription.key(s.owner.id, s.source.sourceId()));

@@ -20,6 +20,8 @@ final class Participant {
     final boolean subscribes;
     /** Subscribed to every stream as it starts (the default); false: only to what it asks for (JOIN option). */
     final boolean autoSubscribe;
+    /** A cascade link's end, not a person ({@link Grants#relay}). */
+    final boolean relay;
     /** What it publishes, by stream id. */
     final Int2ObjectHashMap<PublishedStream> streams = new Int2ObjectHashMap<>();
     /** What it receives; each knows its index here. */
@@ -57,12 +59,19 @@ final class Participant {
     boolean dirty;
 
     Participant(int id, String identity, ParticipantSink sink, Room room, boolean subscribes, boolean autoSubscribe) {
+        this(id, identity, sink, room, subscribes, autoSubscribe, false);
+    }
+
+    Participant(int id, String identity, ParticipantSink sink, Room room, boolean subscribes, boolean autoSubscribe,
+                boolean relay) {
+        this.relay = relay;
         this.id = id;
         this.identity = identity;
         this.sink = sink;
         this.room = room;
         this.subscribes = subscribes;
-        this.autoSubscribe = subscribes && autoSubscribe;
+        // A cascade end subscribes only by choice: what it takes is checked one stream at a time (no loops).
+        this.autoSubscribe = subscribes && autoSubscribe && !relay;
     }
 
     boolean inReplay() {

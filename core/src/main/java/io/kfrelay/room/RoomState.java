@@ -122,6 +122,11 @@ public final class RoomState {
     }
 
     /** SIMULCAST from publisher {@code id}: its streams {@code streamIds} are one source's layers. */
+    /** A relay's stand-in publisher announces a stream ahead of its first packet (docs/CLUSTER.md, cascade). */
+    public void announceStream(int id, int streamId, int kind) {
+        membership.announceStream(id, streamId, kind);
+    }
+
     public void declareSimulcast(int id, int[] streamIds) {
         membership.declareSimulcast(id, streamIds);
     }

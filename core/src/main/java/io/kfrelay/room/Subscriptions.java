@@ -40,6 +40,9 @@ final class Subscriptions {
         Subscription leg = new Subscription(stream, receiver, true, source);
         stream.subscribers.add(leg);
         receiver.subscriptions.add(leg);
+        if (stream.subscribers.size() == 1) {
+            demand(stream, true);
+        }
         return leg;
     }
 
@@ -113,10 +116,24 @@ final class Subscriptions {
     void remove(Subscription leg, boolean purge) {
         Participant r = leg.receiver;
         leg.stream.subscribers.remove(leg);
+        if (leg.stream.subscribers.size() == 0 && leg.stream.owner.streams.get(leg.stream.streamId) == leg.stream) {
+            demand(leg.stream, false);
+        }
         r.subscriptions.remove(leg);
         r.keyframesAfterReplay.remove(leg.stream);
         if (purge) {
             egress.purge(r, leg.stream.owner.id, leg.stream.streamId);
+        }
+    }
+
+    /** Tells the stream's publisher that it got its first receiver, or lost its last (an edge's stand-in acts on it). */
+    private void demand(PublishedStream stream, boolean wanted) {
+        if (stream.owner.relay) {
+            try {
+                stream.owner.sink.demand(stream.streamId, wanted);
+            } catch (RuntimeException e) {
+                stats.increment(Stat.SINK_ERRORS);
+            }
         }
     }
 
@@ -168,6 +185,9 @@ final class Subscriptions {
         for (int i = receiver.subscriptions.size() - 1; i >= 0; i--) {
             Subscription leg = receiver.subscriptions.get(i);
             leg.stream.subscribers.remove(leg);
+            if (leg.stream.subscribers.size() == 0) {
+                demand(leg.stream, false);
+            }
         }
         receiver.subscriptions.clear();
         receiver.streamSubscriptions.clear();

@@ -141,7 +141,7 @@ class ControlCodecMalformedTest {
     @Test
     @DisplayName("a JOIN option bit this version does not define is BAD_FLAGS")
     void unknownJoinOption() {
-        assertRejected(DecodeStatus.BAD_FLAGS, "01 10 0001 61 0001 62 0000 02");
+        assertRejected(DecodeStatus.BAD_FLAGS, "01 10 0001 61 0001 62 0000 04");
         assertRejected(DecodeStatus.BAD_FLAGS, "01 10 0001 61 0001 62 0000 81");
     }
 

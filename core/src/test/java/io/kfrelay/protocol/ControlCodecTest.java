@@ -250,6 +250,8 @@ class ControlCodecTest {
             // The example printed in docs/PROTOCOL.md section 4.1.
             assertLayout(new Join("lobby", "alice", "", Join.MANUAL_SUBSCRIBE),
                     "01 10 0005 6c6f626279 0005 616c696365 0000 01");
+            assertLayout(new Join("lobby", "alice", "", Join.MANUAL_SUBSCRIBE | Join.RECEIVE_ONLY),
+                    "01 10 0005 6c6f626279 0005 616c696365 0000 03");
             Decoded zero = ControlCodec.decode(hex("01 10 0005 6c6f626279 0005 616c696365 0000 00"));
             assertEquals(DecodeStatus.BAD_LENGTH, assertInstanceOf(Decoded.Rejected.class, zero).reason(),
                     "no options is written by leaving the byte out: one encoding per JOIN");

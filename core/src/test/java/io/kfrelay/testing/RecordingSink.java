@@ -28,6 +28,19 @@ public final class RecordingSink implements ParticipantSink {
     }
 
     /** A purge the relay asked for (an unsubscribe), recorded in order with everything else. */
+    /** A {@link ParticipantSink#demand} call: the stream got its first receiver ({@code wanted}) or lost its last. */
+    public record Demand(int stream, boolean wanted) {
+    }
+
+    @Override
+    public synchronized void demand(int streamId, boolean wanted) {
+        received.add(new Demand(streamId, wanted));
+    }
+
+    public synchronized List<Demand> demands() {
+        return received.stream().filter(Demand.class::isInstance).map(Demand.class::cast).toList();
+    }
+
     public record Purge(long sender, int stream) {
     }
 

@@ -51,6 +51,17 @@ public final class TestRelay implements AutoCloseable {
         return peer;
     }
 
+    /** Joins with {@code grants} and MANUAL_SUBSCRIBE (a cascade end: Grants.EDGE or Grants.MIRROR), waits for JOINED. */
+    public TestPeer joinManual(String room, String identity, io.kfrelay.room.Grants grants) {
+        RecordingSink sink = new RecordingSink();
+        TestPeer peer = new TestPeer(core.join(room, identity, grants, true, sink), sink);
+        settle();
+        if (sink.controls(ControlMessage.Joined.class).isEmpty()) {
+            throw new AssertionError(identity + " did not get JOINED: " + sink.all());
+        }
+        return peer;
+    }
+
     /** Joins without waiting. */
     public TestPeer joinAsync(String room, String identity, RecordingSink sink) {
         return new TestPeer(core.join(room, identity, sink), sink);

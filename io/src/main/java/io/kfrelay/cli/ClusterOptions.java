@@ -34,6 +34,12 @@ final class ClusterOptions {
                     + "renews its rooms' claims.")
     Duration refresh;
 
+    @Option(names = "--cluster-max-receivers", paramLabel = "N", defaultValue = "200",
+            description = "Receivers of one room this node serves, as the room's origin or as an edge, before it "
+                    + "sends more to an edge relaying the room or to the least-loaded node (REDIRECT LOAD). Receivers "
+                    + "are JOINs without the right to publish or with JOIN option RECEIVE_ONLY.")
+    int maxReceivers;
+
     /**
      * The cluster configuration, or null without {@code --cluster}.
      *
@@ -60,6 +66,7 @@ final class ClusterOptions {
                 }
             }
         }
-        return ClusterConfig.of(cluster.trim()).withNodeId(nodeId).withAdvertise(ws, quic).withTimes(lease, refresh);
+        return ClusterConfig.of(cluster.trim()).withNodeId(nodeId).withAdvertise(ws, quic).withTimes(lease, refresh)
+                .withMaxReceivers(maxReceivers);
     }
 }

@@ -330,7 +330,9 @@ public final class Recorder implements AutoCloseable {
         try {
             // On a timeout await cancels the connect; a connection completing after that is closed by the client.
             r.client = await(KfRelayClient.connect(url, options, r.listener()), timeoutMillis);
-            int joinOptions = selection.manual() ? ControlMessage.Join.MANUAL_SUBSCRIBE : 0;
+            // A recorder never publishes: a cluster may serve it at an edge (RECEIVE_ONLY).
+            int joinOptions = ControlMessage.Join.RECEIVE_ONLY
+                    | (selection.manual() ? ControlMessage.Join.MANUAL_SUBSCRIBE : 0);
             Joined joined = await(r.client.join(room, identity, token, joinOptions), timeoutMillis);
             log.printf("recording room '%s' as participant %d into %s (%d already there)%n", joined.room(),
                     joined.participantId(), dir, joined.participants().size());

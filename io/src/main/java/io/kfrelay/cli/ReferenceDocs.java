@@ -99,7 +99,10 @@ public final class ReferenceDocs {
 
     /** One row per metric family a relay exports: name, type, labels, meaning. */
     static String metricsReference() {
-        List<MetricFamily> families = exportedFamilies();
+        List<MetricFamily> families = new ArrayList<>(exportedFamilies());
+        // A node of a cluster (serve --cluster) exports its cluster counters too.
+        families.addAll(new io.kfrelay.telemetry.MetricsRegistry().register(new io.kfrelay.cluster.ClusterMetrics())
+                .collect());
         StringBuilder out = new StringBuilder();
         out.append("| Metric | Type | Labels | Meaning |\n");
         out.append("|---|---|---|---|\n");

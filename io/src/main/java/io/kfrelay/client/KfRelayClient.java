@@ -75,6 +75,9 @@ public final class KfRelayClient implements AutoCloseable {
     private volatile boolean closing;
     /** Lost video packets and broken keyframes (I/O thread only). */
     private final LossDetector losses = new LossDetector(LossDetector.DEFAULT_MIN_INTERVAL_NANOS);
+    /** PINGs sent by {@link #ping}, by nonce, waiting for their PONG. */
+    private final Map<Long, CompletableFuture<Void>> pendingPings = new ConcurrentHashMap<>();
+    private final AtomicLong pingNonces = new AtomicLong();
     /** Simulcast declarations waiting for the relay's announcement, by source id. */
     private final Map<Integer, CompletableFuture<Void>> pendingSimulcast = new ConcurrentHashMap<>();
 
@@ -165,6 +168,26 @@ public final class KfRelayClient implements AutoCloseable {
         lastJoin = join;
         sendControl(join);
         return answer;
+    }
+
+    /**
+     * Sends PING; completes when its PONG arrives. The relay queues the PONG behind everything it has queued for this
+     * client already, so after a JOINED it arrives after what followed that JOINED (the room's SIMULCASTs): a barrier.
+     * Fails if the connection closes first.
+     */
+    public CompletableFuture<Void> ping() {
+        long nonce = pingNonces.incrementAndGet();
+        CompletableFuture<Void> pong = new CompletableFuture<>();
+        pendingPings.put(nonce, pong);
+        closed.whenComplete((v, e) -> {
+            if (pendingPings.remove(nonce) != null) {
+                pong.completeExceptionally(new IOException("connection to " + url + " closed before the PONG"));
+            }
+        });
+        if (!closed.isDone()) {
+            sendControl(new ControlMessage.Ping(nonce));
+        }
+        return pong;
     }
 
     /** The JOINED answer, or null before the join completed. */
@@ -459,7 +482,10 @@ public final class KfRelayClient implements AutoCloseable {
                 case ControlMessage.KeyframeRequest k -> listener.onKeyframeRequest(k.streamId());
                 case ControlMessage.Ping p -> sendControl(new ControlMessage.Pong(p.nonce()));
                 case ControlMessage.Pong p -> {
-                    // we send no PINGs yet
+                    CompletableFuture<Void> waiting = pendingPings.remove(p.nonce());
+                    if (waiting != null) {
+                        waiting.complete(null);
+                    }
                 }
                 case ControlMessage.Simulcast sc -> {
                     if (sc.publisherId() == participantId()) {

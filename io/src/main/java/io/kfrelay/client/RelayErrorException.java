@@ -47,6 +47,8 @@ public final class RelayErrorException extends Exception {
             case ErrorCodes.TOO_SLOW -> "TOO_SLOW";
             case ErrorCodes.ROOM_ELSEWHERE -> "ROOM_ELSEWHERE";
             case ErrorCodes.CLUSTER_UNAVAILABLE -> "CLUSTER_UNAVAILABLE";
+            case ErrorCodes.STALE_EPOCH -> "STALE_EPOCH";
+            case ErrorCodes.CLUSTER_CREDENTIAL_INVALID -> "CLUSTER_CREDENTIAL_INVALID";
             default -> {
                 for (DecodeStatus s : DecodeStatus.values()) {
                     if (s != DecodeStatus.OK && s.code() == code) {

@@ -13,9 +13,13 @@ import java.time.Duration;
  * @param refresh        how often the node record is refreshed and room claims renewed; default 2 s. The node
  *                       record expires after three of these
  * @param commandTimeout how long one store command may take before it counts as failed; default 500 ms
+ * @param maxReceivers   receivers of one room a node serves (as its origin or as an edge) before it sends more to an
+ *                       edge or the least-loaded node; default 200
  */
 public record ClusterConfig(String store, String nodeId, String advertiseWs, String advertiseQuic, Duration lease,
-                            Duration refresh, Duration commandTimeout) {
+                            Duration refresh, Duration commandTimeout, int maxReceivers) {
+
+    public static final int DEFAULT_MAX_RECEIVERS = 200;
 
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(2);
@@ -30,6 +34,9 @@ public record ClusterConfig(String store, String nodeId, String advertiseWs, Str
             throw new IllegalArgumentException("node-id must be 1..128 printable ASCII characters without spaces or "
                     + "braces, was '" + nodeId + "'");
         }
+        if (maxReceivers < 1) {
+            throw new IllegalArgumentException("cluster-max-receivers must be at least 1, was " + maxReceivers);
+        }
         if (lease == null || refresh == null || commandTimeout == null || !commandTimeout.isPositive()
                 || refresh.compareTo(Duration.ofMillis(100)) < 0) {
             throw new IllegalArgumentException("cluster-refresh must be at least 100ms and the timeouts positive");
@@ -43,19 +50,24 @@ public record ClusterConfig(String store, String nodeId, String advertiseWs, Str
     }
 
     public static ClusterConfig of(String store) {
-        return new ClusterConfig(store, null, null, null, DEFAULT_LEASE, DEFAULT_REFRESH, DEFAULT_COMMAND_TIMEOUT);
+        return new ClusterConfig(store, null, null, null, DEFAULT_LEASE, DEFAULT_REFRESH, DEFAULT_COMMAND_TIMEOUT,
+                DEFAULT_MAX_RECEIVERS);
     }
 
     public ClusterConfig withNodeId(String id) {
-        return new ClusterConfig(store, id, advertiseWs, advertiseQuic, lease, refresh, commandTimeout);
+        return new ClusterConfig(store, id, advertiseWs, advertiseQuic, lease, refresh, commandTimeout, maxReceivers);
     }
 
     public ClusterConfig withAdvertise(String ws, String quic) {
-        return new ClusterConfig(store, nodeId, ws, quic, lease, refresh, commandTimeout);
+        return new ClusterConfig(store, nodeId, ws, quic, lease, refresh, commandTimeout, maxReceivers);
     }
 
     public ClusterConfig withTimes(Duration lease, Duration refresh) {
-        return new ClusterConfig(store, nodeId, advertiseWs, advertiseQuic, lease, refresh, commandTimeout);
+        return new ClusterConfig(store, nodeId, advertiseWs, advertiseQuic, lease, refresh, commandTimeout, maxReceivers);
+    }
+
+    public ClusterConfig withMaxReceivers(int max) {
+        return new ClusterConfig(store, nodeId, advertiseWs, advertiseQuic, lease, refresh, commandTimeout, max);
     }
 
     /**

@@ -67,6 +67,11 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         long epoch;
         /** Until when (clock nanos) this node may act as the owner. */
         long deadline;
+        /** Of {@link #refs}: receivers served here (the origin's load limit), and edge relays joined here. */
+        int receivers;
+        int edges;
+        /** The store says this origin is full of receivers (set when it sent one elsewhere). */
+        boolean markedFull;
     }
 
     private final ClusterStore store;
@@ -76,6 +81,12 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
     private final long leaseNanos;
     private final long marginNanos;
     private final Map<String, Claim> claims = new HashMap<>();
+    /** Rooms this node relays as an edge, by room (lock held). */
+    private final Map<String, EdgeLink> links = new HashMap<>();
+    private final ClusterMetrics metrics = new ClusterMetrics();
+    /** The relay's core, where edge links create their stand-ins (null: this node relays for nobody). */
+    private volatile io.kfrelay.pipeline.RelayCore core;
+    private volatile EdgeCredentials credentials;
     /** The highest epoch seen per room: the floor of this node's next claim, so epochs never go back. */
     private final Map<String, Long> highestEpoch = new HashMap<>();
     private volatile String nodeId;
@@ -126,6 +137,8 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         long wait = config.commandTimeout().toMillis() * 4;
         try {
             bootEpoch = store.nextBootEpoch(id).get(wait, TimeUnit.MILLISECONDS);
+            credentials = new EdgeCredentials(store.clusterKey().get(wait, TimeUnit.MILLISECONDS),
+                    System::currentTimeMillis);
             started = true;
             if (!refreshNode().get(wait, TimeUnit.MILLISECONDS)) {
                 throw new IOException("node id " + id + " is registered by a later start of another process: give "
@@ -149,6 +162,43 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         return nodeId;
     }
 
+    /**
+     * Lets this node relay rooms as an edge through {@code relayCore} (docs/CLUSTER.md, cascade); without it, a
+     * receiver for a room owned elsewhere is always sent to the origin.
+     */
+    public void cascade(io.kfrelay.pipeline.RelayCore relayCore) {
+        this.core = relayCore;
+        metrics.gauges(this::roomsOwned, this::roomsRelayed, this::edgesServed);
+    }
+
+    /** The node's cluster counters, for /metrics. */
+    public ClusterMetrics metrics() {
+        return metrics;
+    }
+
+    private synchronized long roomsOwned() {
+        return claims.values().stream().filter(c -> c.token != null).count();
+    }
+
+    private synchronized long roomsRelayed() {
+        return links.size();
+    }
+
+    private synchronized long edgesServed() {
+        return claims.values().stream().mapToLong(c -> c.edges).sum();
+    }
+
+    /** The edge links up now, by room, with their origin's node and epoch (for /api/cluster and tests). */
+    public synchronized Map<String, RoomOwner> relayed() {
+        Map<String, RoomOwner> out = new java.util.TreeMap<>();
+        links.forEach((room, link) -> {
+            if (link.isUp()) {
+                out.put(room, link.origin());
+            }
+        });
+        return out;
+    }
+
     public long bootEpoch() {
         return bootEpoch;
     }
@@ -168,7 +218,372 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
     // ------------------------------------------------------------------ placement (event loops)
 
     @Override
-    public CompletableFuture<Verdict> place(String room) {
+    public RelayJoin relayJoin(String room, String token) {
+        if (!EdgeCredentials.isCredential(token)) {
+            return null;
+        }
+        EdgeCredentials c = credentials;
+        return c == null ? new InvalidCredential("this relay has not joined its cluster yet") : c.verify(room, token);
+    }
+
+    /** A credential for this node's edge link to {@code room}'s origin at {@code epoch}. */
+    String credential(String room, long epoch) {
+        return credentials.issue(room, nodeId, epoch);
+    }
+
+    @Override
+    public CompletableFuture<Verdict> place(Request request) {
+        String room = request.room();
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.completedFuture(new Refuse(ErrorCodes.RELAY_SHUTTING_DOWN,
+                        "relay is shutting down"));
+            }
+            if (!started) {
+                return CompletableFuture.completedFuture(unavailable(room, "the relay is still joining its cluster"));
+            }
+            switch (request.role()) {
+                case EDGE -> {
+                    return CompletableFuture.completedFuture(edgeJoin(room, request.epoch()));
+                }
+                case RECEIVER -> {
+                    CompletableFuture<Verdict> v = placeReceiver(room);
+                    return v != null ? v : placeParticipant(room).thenApply(verdict -> servedAsReceiver(room, verdict));
+                }
+                case PARTICIPANT -> {
+                }
+            }
+        }
+        return placeParticipant(room);
+    }
+
+    /** An edge relay's JOIN (lock held): only the origin takes it, and only at its own epoch. */
+    private Verdict edgeJoin(String room, long epoch) {
+        Claim c = claims.get(room);
+        if (c == null || c.token == null || clock.getAsLong() - c.deadline >= 0) {
+            return new Refuse(ErrorCodes.STALE_EPOCH, "node " + nodeId + " is not the origin of room '" + room
+                    + "' now: look the owner up again");
+        }
+        if (c.epoch != epoch) {
+            return new Refuse(ErrorCodes.STALE_EPOCH, "room '" + room + "' is at epoch " + c.epoch + " here, the edge "
+                    + "named epoch " + epoch);
+        }
+        c.refs++;
+        c.edges++;
+        return HERE;
+    }
+
+    /**
+     * A receiver (lock held): served here when this node is the room's origin or already relays it, up to
+     * {@code maxReceivers}; beyond, sent to an edge or the least-loaded node. Null: this node neither owns nor relays
+     * the room, and the store decides ({@link #placeElsewhere}) unless this node may not relay at all.
+     */
+    private CompletableFuture<Verdict> placeReceiver(String room) {
+        int max = config.maxReceivers();
+        EdgeLink link = links.get(room);
+        if (link != null && link.isUp()) {
+            if (link.refs < max) {
+                link.refs++;
+                publishEdgeLoad(room); // placement elsewhere sees it soon, not at the next refresh
+                return CompletableFuture.completedFuture(HERE);
+            }
+            return overflow(room, link.origin().node(), null, link);
+        }
+        Claim c = claims.get(room);
+        if (c != null && c.token != null && c.pending == null && clock.getAsLong() - c.deadline < 0) {
+            if (c.receivers < max) {
+                c.refs++;
+                c.receivers++;
+                if (c.receivers >= max && !c.markedFull) {
+                    c.markedFull = true; // the next receivers asking another node are served at edges at once
+                    track(store.markFull(room, c.token, true));
+                }
+                return CompletableFuture.completedFuture(HERE);
+            }
+            return overflow(room, nodeId, c, null);
+        }
+        if (link != null && !link.ready().isDone()) {
+            // The link is being set up: ask again once it is (up: served here; failed: decided anew).
+            return link.ready().handle((v, e) -> null).thenCompose(x -> place(new Request(room, Role.RECEIVER, 0)));
+        }
+        if (core == null) {
+            return null;
+        }
+        CompletableFuture<Verdict> inFlight = elsewhere.get(room);
+        if (inFlight != null) {
+            // Another receiver's decision for this room is under way (a join storm): share it, then ask again (the
+            // link it makes serves them all), rather than one round of store reads per joiner.
+            return inFlight.handle((v, e) -> null).thenCompose(x -> place(new Request(room, Role.RECEIVER, 0)));
+        }
+        CompletableFuture<Verdict> decision = new CompletableFuture<>();
+        elsewhere.put(room, decision);
+        decision.whenComplete((v, e) -> {
+            synchronized (this) {
+                elsewhere.remove(room, decision);
+            }
+        });
+        executor.execute(() -> placeElsewhere(room, decision));
+        return decision;
+    }
+
+    /** Receiver decisions under way per room for rooms this node neither owns nor relays (lock held). */
+    private final Map<String, CompletableFuture<Verdict>> elsewhere = new HashMap<>();
+
+    /** Writes this edge's receiver count for {@code room} to the store, at most one write in flight per room. */
+    private void publishEdgeLoad(String room) {
+        synchronized (this) {
+            if (!edgeLoadWriting.add(room)) {
+                edgeLoadDirty.add(room);
+                return;
+            }
+        }
+        long receivers;
+        synchronized (this) {
+            EdgeLink link = links.get(room);
+            receivers = link == null ? 0 : link.refs;
+        }
+        CompletableFuture<Void> write = receivers == 0 ? store.dropEdge(room, nodeId)
+                : store.putEdge(room, nodeId, receivers, config.nodeTtl());
+        track(write).whenCompleteAsync((v, e) -> {
+            boolean again;
+            synchronized (this) {
+                edgeLoadWriting.remove(room);
+                again = edgeLoadDirty.remove(room);
+            }
+            if (again && !closed) {
+                publishEdgeLoad(room);
+            }
+        }, executor);
+    }
+
+    private final java.util.Set<String> edgeLoadWriting = new java.util.HashSet<>();
+    private final java.util.Set<String> edgeLoadDirty = new java.util.HashSet<>();
+
+    /**
+     * A receiver for a room this node neither owns nor relays (cluster thread): nobody owns it, or this node does
+     * after all, then as any participant; the origin has room, then there; else at an edge with room, else here as a
+     * new edge.
+     */
+    private void placeElsewhere(String room, CompletableFuture<Verdict> decision) {
+        track(store.owner(room)).thenCompose(owner -> {
+            if (owner == null || owner.node().equals(nodeId)) {
+                return placeParticipant(room).thenApply(v -> servedAsReceiver(room, v));
+            }
+            synchronized (this) {
+                seen(room, owner.epoch());
+            }
+            if (!owner.full()) {
+                return store.node(owner.node()).thenApply(n -> {
+                    metrics.redirected(false);
+                    return elsewhere(owner, n);
+                });
+            }
+            return store.edges(room).thenCombine(store.nodes(), (edges, nodes) -> {
+                NodeRecord target = pickEdge(edges, nodes, owner.node());
+                if (target != null) {
+                    metrics.redirected(true);
+                    return CompletableFuture.<Verdict>completedFuture(redirect(ControlMessage.Redirect.LOAD,
+                            owner.epoch(), target));
+                }
+                NodeRecord origin = nodes.stream().filter(n -> n.id().equals(owner.node())).findFirst().orElse(null);
+                if (origin == null || origin.quic().isEmpty()) {
+                    return CompletableFuture.<Verdict>completedFuture(elsewhere(owner, origin));
+                }
+                return becomeEdge(room, owner, origin);
+            }).thenCompose(f -> f);
+        }).whenComplete((v, e) -> decision.complete(v != null ? v
+                : unavailable(room, e == null ? "no answer" : RedisClusterStore.message(e))));
+    }
+
+    /** A receiver that claimed the room (or found it owned here) counts against the origin's limit. */
+    private Verdict servedAsReceiver(String room, Verdict verdict) {
+        if (verdict instanceof Here) {
+            synchronized (this) {
+                Claim c = claims.get(room);
+                if (c != null) {
+                    c.receivers++;
+                    if (c.receivers >= config.maxReceivers() && !c.markedFull && c.token != null) {
+                        c.markedFull = true;
+                        track(store.markFull(room, c.token, true));
+                    }
+                }
+            }
+        }
+        return verdict;
+    }
+
+    /** Relays {@code room} from {@code origin} here, and serves the receiver once the link is up. */
+    private CompletableFuture<Verdict> becomeEdge(String room, RoomOwner owner, NodeRecord origin) {
+        EdgeLink link;
+        synchronized (this) {
+            EdgeLink current = links.get(room);
+            link = current;
+            if (current == null || !sameClaim(current.origin(), owner) || (current.ready().isDone() && !current.isUp())) {
+                link = new EdgeLink(room, owner, origin, core, linkNode, metrics);
+                if (current != null) {
+                    link.refs = current.refs; // receivers attached to a link that failed move to the new one
+                    current.close();
+                }
+                links.put(room, link);
+                link.start();
+            }
+        }
+        EdgeLink l = link;
+        return l.ready().handle((v, e) -> {
+            if (e != null) {
+                metrics.redirected(false);
+                return elsewhere(owner, origin); // the origin itself, rather than nothing
+            }
+            synchronized (this) {
+                l.refs++;
+            }
+            publishEdgeLoad(room);
+            return HERE;
+        });
+    }
+
+    /**
+     * This node serves as many receivers of {@code room} as it may: the receiver goes to an edge with room, else to
+     * the least-loaded other node (LOAD), else (nowhere better) it is served here anyway. An origin first marks
+     * itself full in the store, so the node it sends the receiver to relays rather than sending it back.
+     */
+    private CompletableFuture<Verdict> overflow(String room, String originNode, Claim owned, EdgeLink link) {
+        CompletableFuture<Verdict> decision = new CompletableFuture<>();
+        long epoch = owned != null ? owned.epoch : link.origin().epoch();
+        String token = owned != null ? owned.token : null;
+        executor.execute(() -> {
+            CompletableFuture<Boolean> marked = token == null ? CompletableFuture.completedFuture(true)
+                    : track(store.markFull(room, token, true));
+            marked.thenCompose(ok -> {
+                if (owned != null) {
+                    synchronized (this) {
+                        owned.markedFull = true;
+                    }
+                }
+                return store.edges(room).thenCombine(store.nodes(), (edges, nodes) -> {
+                    NodeRecord target = pickEdge(edges, nodes, originNode);
+                    if (target == null) {
+                        target = nodes.stream().filter(n -> NodeRecord.SERVING.equals(n.state())
+                                        && !n.id().equals(nodeId) && !n.id().equals(originNode) && !n.ws().isEmpty())
+                                .min(java.util.Comparator.comparingLong(NodeRecord::participants)).orElse(null);
+                    }
+                    return target;
+                });
+            }).whenComplete((target, e) -> {
+                if (target != null) {
+                    metrics.redirected(true);
+                    decision.complete(redirect(ControlMessage.Redirect.LOAD, epoch, target));
+                    return;
+                }
+                synchronized (this) { // nowhere better (or the store did not answer): here, over the limit
+                    if (owned != null) {
+                        owned.refs++;
+                        owned.receivers++;
+                    } else {
+                        link.refs++;
+                    }
+                }
+                decision.complete(HERE);
+            });
+        });
+        return decision;
+    }
+
+    /** The edge of the room with the fewest receivers under the limit, serving, not this node nor the origin. */
+    private NodeRecord pickEdge(List<ClusterStore.Edge> edges, List<NodeRecord> nodes, String originNode) {
+        Map<String, NodeRecord> byId = new HashMap<>();
+        nodes.forEach(n -> byId.put(n.id(), n));
+        return edges.stream()
+                .filter(e -> e.receivers() < config.maxReceivers() && !e.node().equals(nodeId)
+                        && !e.node().equals(originNode))
+                .filter(e -> byId.containsKey(e.node()) && NodeRecord.SERVING.equals(byId.get(e.node()).state())
+                        && !byId.get(e.node()).ws().isEmpty())
+                .min(java.util.Comparator.comparingLong(ClusterStore.Edge::receivers))
+                .map(e -> byId.get(e.node())).orElse(null);
+    }
+
+    private static boolean sameClaim(RoomOwner a, RoomOwner b) {
+        return a.node().equals(b.node()) && a.epoch() == b.epoch();
+    }
+
+    private static Verdict redirect(int reason, long epoch, NodeRecord target) {
+        return new Redirect(new ControlMessage.Redirect(reason, epoch, target.id(), target.ws(), nz(target.quic()),
+                nz(target.quicPin())));
+    }
+
+    /** What edge links ask of this node. */
+    private final EdgeLink.Node linkNode = new EdgeLink.Node() {
+        @Override
+        public String nodeId() {
+            return nodeId;
+        }
+
+        @Override
+        public String credential(String room, long epoch) {
+            return ClusterNode.this.credential(room, epoch);
+        }
+
+        @Override
+        public void linkLost(EdgeLink link, Throwable cause) {
+            metrics.linkLost();
+            executor.schedule(() -> relink(link, 0), RELINK_FIRST_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    };
+
+    private static final long RELINK_FIRST_MILLIS = 200;
+    private static final long RELINK_MAX_MILLIS = 2000;
+
+    /**
+     * A link is gone while receivers are here (cluster thread): follow the room to its owner now, with a new link;
+     * if this node owns it now, its receivers stay as the origin's; if nobody owns it yet (the publishers are on
+     * their way to another node), look again after a back-off, as long as receivers are here.
+     */
+    private void relink(EdgeLink lost, int attempt) {
+        String room = lost.room();
+        synchronized (this) {
+            if (closed || links.get(room) != lost) {
+                return; // replaced already, or dropped
+            }
+            if (lost.refs <= 0) {
+                links.remove(room);
+                track(store.dropEdge(room, nodeId));
+                return;
+            }
+        }
+        long retry = Math.min(RELINK_MAX_MILLIS, RELINK_FIRST_MILLIS << Math.min(attempt + 1, 4));
+        track(store.owner(room)).thenCompose(owner -> owner == null || owner.node().equals(nodeId)
+                ? CompletableFuture.completedFuture(new Object[]{owner, null})
+                : store.node(owner.node()).thenApply(n -> new Object[]{owner, n})).whenCompleteAsync((pair, e) -> {
+            RoomOwner owner = pair == null ? null : (RoomOwner) pair[0];
+            NodeRecord origin = pair == null ? null : (NodeRecord) pair[1];
+            synchronized (this) {
+                if (closed || links.get(room) != lost) {
+                    return;
+                }
+                if (owner != null && owner.node().equals(nodeId)) {
+                    // This node owns the room now: its receivers are the origin's.
+                    links.remove(room);
+                    Claim c = claims.computeIfAbsent(room, r -> new Claim());
+                    c.refs += lost.refs;
+                    c.receivers += lost.refs;
+                    LOG.info("event=edge_became_origin room={} epoch={}", room, owner.epoch());
+                    return;
+                }
+                if (owner != null && origin != null && !origin.quic().isEmpty()) {
+                    seen(room, owner.epoch());
+                    EdgeLink next = new EdgeLink(room, owner, origin, core, linkNode, metrics);
+                    next.refs = lost.refs;
+                    links.put(room, next);
+                    LOG.info("event=edge_relink room={} origin={} epoch={}", room, owner.node(), owner.epoch());
+                    next.start();
+                    return;
+                }
+            }
+            executor.schedule(() -> relink(lost, attempt + 1), retry, TimeUnit.MILLISECONDS);
+        }, executor);
+    }
+
+    private CompletableFuture<Verdict> placeParticipant(String room) {
         CompletableFuture<Verdict> decision;
         synchronized (this) {
             if (closed) {
@@ -195,12 +610,31 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
     }
 
     @Override
-    public void left(String room) {
+    public void left(Request request) {
+        String room = request.room();
         String token = null;
         synchronized (this) {
+            EdgeLink link = links.get(room);
+            if (request.role() == Role.RECEIVER && link != null && link.refs > 0) {
+                if (--link.refs == 0) {
+                    links.remove(room);
+                    link.close();
+                    if (!closed) {
+                        track(store.dropEdge(room, nodeId));
+                    }
+                } else if (!closed && link.isUp()) {
+                    publishEdgeLoad(room);
+                }
+                return;
+            }
             Claim c = claims.get(room);
             if (c == null) {
                 return;
+            }
+            if (request.role() == Role.RECEIVER) {
+                c.receivers = Math.max(0, c.receivers - 1);
+            } else if (request.role() == Role.EDGE) {
+                c.edges = Math.max(0, c.edges - 1);
             }
             c.refs--;
             if (c.refs <= 0 && c.waiting == 0 && c.pending == null) {
@@ -385,6 +819,27 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         List<Map.Entry<String, String>> renew = new ArrayList<>();
         List<String> reclaim = new ArrayList<>();
         synchronized (this) {
+            links.forEach((room, link) -> {
+                if (link.isUp()) {
+                    all.add(track(store.putEdge(room, nodeId, link.refs, config.nodeTtl())).exceptionally(e -> null));
+                    // The room changed hands (a paused origin lost it, or failover): follow it now.
+                    all.add(track(store.owner(room)).thenAcceptAsync(o -> {
+                        if (o != null && !sameClaim(o, link.origin())) {
+                            LOG.info("event=edge_origin_moved room={} from={}@{} to={}@{}", room, link.origin().node(),
+                                    link.origin().epoch(), o.node(), o.epoch());
+                            link.close();
+                            metrics.linkLost();
+                            relink(link, 0);
+                        }
+                    }, executor).exceptionally(e -> null));
+                }
+            });
+            claims.forEach((room, c) -> {
+                if (c.markedFull && c.token != null && c.receivers < config.maxReceivers()) {
+                    c.markedFull = false; // room again at the origin: receivers go there first
+                    all.add(track(store.markFull(room, c.token, false)).exceptionally(e -> false));
+                }
+            });
             claims.forEach((room, c) -> {
                 if (c.pending == null && c.token != null) {
                     renew.add(Map.entry(room, c.token));
@@ -432,7 +887,8 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         long participants;
         long rooms;
         synchronized (this) {
-            participants = claims.values().stream().mapToLong(c -> Math.max(0, c.refs)).sum();
+            participants = claims.values().stream().mapToLong(c -> Math.max(0, c.refs)).sum()
+                    + links.values().stream().mapToLong(l -> Math.max(0, l.refs)).sum();
             rooms = claims.values().stream().filter(c -> c.token != null).count();
         }
         Advertised a = advertised;
@@ -538,6 +994,11 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
                 }
             });
             claims.clear();
+            links.forEach((room, link) -> {
+                link.close();
+                all.add(store.dropEdge(room, nodeId));
+            });
+            links.clear();
         }
         all.addAll(releasing);
         if (started) {

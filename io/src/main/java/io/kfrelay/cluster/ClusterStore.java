@@ -46,6 +46,31 @@ public interface ClusterStore extends AutoCloseable {
     /** The room's owner, or null when nobody holds it. */
     CompletableFuture<RoomOwner> owner(String room);
 
+    /**
+     * Sets whether the origin holding {@code room} under {@code token} is full of receivers (compare-and-set on the
+     * token); false when the token no longer holds the room.
+     */
+    CompletableFuture<Boolean> markFull(String room, String token, boolean full);
+
+    /** An edge relaying a room, as the store lists it: the node and how many receivers it serves there. */
+    record Edge(String node, long receivers) {
+    }
+
+    /** Records that {@code nodeId} relays {@code room} as an edge serving {@code receivers}, for {@code ttl}. */
+    CompletableFuture<Void> putEdge(String room, String nodeId, long receivers, Duration ttl);
+
+    /** {@code nodeId} no longer relays {@code room}. */
+    CompletableFuture<Void> dropEdge(String room, String nodeId);
+
+    /** The edges relaying {@code room} now (entries whose ttl has passed are left out). */
+    CompletableFuture<List<Edge>> edges(String room);
+
+    /**
+     * The cluster's shared key for the credentials edges join origins with: created (random, 32 bytes, base64) by
+     * the first node that asks, read by every other.
+     */
+    CompletableFuture<String> clusterKey();
+
     /** Every held room (SCAN). */
     CompletableFuture<List<RoomOwner>> rooms();
 

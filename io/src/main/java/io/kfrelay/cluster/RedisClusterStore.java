@@ -79,11 +79,63 @@ public final class RedisClusterStore implements ClusterStore {
             return 0
             """;
 
-    /** KEYS[1] room: {node, epoch, pttl}, or {} when nobody holds it. */
+    /** KEYS[1] room: {node, epoch, pttl, full}, or {} when nobody holds it. */
     static final String OWNER = """
             local node = redis.call('HGET', KEYS[1], 'node')
             if not node then return {} end
-            return {node, tonumber(redis.call('HGET', KEYS[1], 'epoch')), redis.call('PTTL', KEYS[1])}
+            return {node, tonumber(redis.call('HGET', KEYS[1], 'epoch')), redis.call('PTTL', KEYS[1]),
+                    tonumber(redis.call('HGET', KEYS[1], 'full') or '0')}
+            """;
+
+    /** Compare-and-set of the origin's "full" flag: KEYS[1] room; ARGV token, 0 or 1. */
+    static final String MARK_FULL = """
+            if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+              redis.call('HSET', KEYS[1], 'full', ARGV[2])
+              return 1
+            end
+            return 0
+            """;
+
+    /**
+     * KEYS[1] the room's edges (sorted set, score = expiry in Redis's ms), KEYS[2] their receivers (hash); ARGV node,
+     * receivers, ttl ms. Expired entries go first, so a dead edge's entry lasts at most its ttl.
+     */
+    static final String PUT_EDGE = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+            for _, n in ipairs(gone) do redis.call('HDEL', KEYS[2], n) end
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+            redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+            redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('PEXPIRE', KEYS[2], ARGV[3])
+            return 1
+            """;
+
+    /** KEYS as PUT_EDGE; ARGV node. */
+    static final String DROP_EDGE = """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return 1
+            """;
+
+    /** KEYS as PUT_EDGE: {node, receivers, ...} of the entries not expired. */
+    static final String EDGES = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local out = {}
+            for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
+              table.insert(out, n)
+              table.insert(out, redis.call('HGET', KEYS[2], n) or '0')
+            end
+            return out
+            """;
+
+    /** KEYS[1] the cluster key; ARGV a fresh random key, set only if there is none: the key in force. */
+    static final String CLUSTER_KEY = """
+            redis.call('SET', KEYS[1], ARGV[1], 'NX')
+            return redis.call('GET', KEYS[1])
             """;
 
     /** KEYS[1] node; ARGV boot, ttl ms, then field, value pairs. 0 when a later boot holds the record. */
@@ -187,6 +239,16 @@ public final class RedisClusterStore implements ClusterStore {
         return "kfrelay:room-epoch:{" + room + "}";
     }
 
+    static String edgesKey(String room) {
+        return "kfrelay:room-edges:{" + room + "}";
+    }
+
+    static String edgeLoadKey(String room) {
+        return "kfrelay:room-edge-load:{" + room + "}";
+    }
+
+    static final String CLUSTER_KEY_NAME = "kfrelay:cluster-key";
+
     /** The store's URI, as given. */
     public String uri() {
         return uri;
@@ -270,7 +332,52 @@ public final class RedisClusterStore implements ClusterStore {
     @Override
     public CompletableFuture<RoomOwner> owner(String room) {
         return this.<List<Object>>eval(OWNER, ScriptOutputType.MULTI, new String[]{roomKey(room)}).thenApply(r ->
-                r.isEmpty() ? null : new RoomOwner(room, String.valueOf(r.get(0)), (Long) r.get(1), (Long) r.get(2)));
+                r.isEmpty() ? null : new RoomOwner(room, String.valueOf(r.get(0)), (Long) r.get(1), (Long) r.get(2),
+                        r.size() > 3 && (Long) r.get(3) == 1));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> markFull(String room, String token, boolean full) {
+        return this.<Long>eval(MARK_FULL, ScriptOutputType.INTEGER, new String[]{roomKey(room)}, token,
+                full ? "1" : "0").thenApply(n -> n == 1);
+    }
+
+    @Override
+    public CompletableFuture<Void> putEdge(String room, String nodeId, long receivers, Duration ttl) {
+        return this.<Long>eval(PUT_EDGE, ScriptOutputType.INTEGER, new String[]{edgesKey(room), edgeLoadKey(room)},
+                nodeId, Long.toString(receivers), Long.toString(ttl.toMillis())).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> dropEdge(String room, String nodeId) {
+        return this.<Long>eval(DROP_EDGE, ScriptOutputType.INTEGER, new String[]{edgesKey(room), edgeLoadKey(room)},
+                nodeId).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletableFuture<List<Edge>> edges(String room) {
+        return this.<List<Object>>eval(EDGES, ScriptOutputType.MULTI, new String[]{edgesKey(room),
+                edgeLoadKey(room)}).thenApply(r -> {
+            List<Edge> out = new ArrayList<>();
+            for (int i = 0; i + 1 < r.size(); i += 2) {
+                long receivers;
+                try {
+                    receivers = Long.parseLong(String.valueOf(r.get(i + 1)));
+                } catch (NumberFormatException e) {
+                    receivers = 0;
+                }
+                out.add(new Edge(String.valueOf(r.get(i)), receivers));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public CompletableFuture<String> clusterKey() {
+        byte[] fresh = new byte[32];
+        new java.security.SecureRandom().nextBytes(fresh);
+        return this.<String>eval(CLUSTER_KEY, ScriptOutputType.VALUE, new String[]{CLUSTER_KEY_NAME},
+                java.util.Base64.getEncoder().encodeToString(fresh));
     }
 
     @Override

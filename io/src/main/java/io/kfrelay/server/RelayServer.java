@@ -209,6 +209,10 @@ public final class RelayServer implements AutoCloseable {
                         quicMetrics::get))
                 .register(MetricSource.counters("kfrelay_security_", "Security gate", SecurityMetrics.Counter.class,
                         security().metrics()::get));
+        if (cluster != null) {
+            cluster.cascade(core);
+            telemetry.register(cluster.metrics());
+        }
         if (adminConfig.enabled()) {
             try {
                 admin = AdminServer.start(adminConfig, core, loops, telemetry, cluster);

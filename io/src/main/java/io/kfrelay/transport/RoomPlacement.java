@@ -37,23 +37,71 @@ public interface RoomPlacement {
 
     Verdict HERE = new Here();
 
-    /** The decision for a JOIN to {@code room}; may complete on any thread. Never fails exceptionally. */
-    CompletableFuture<Verdict> place(String room);
+    /**
+     * What the joiner is, for placement: a participant that may publish goes to the room's origin; a receiver (no
+     * canPublish grant, or JOIN option RECEIVE_ONLY) may be served at an edge; an edge relay (a cluster credential)
+     * only at the origin, at the room epoch it names.
+     */
+    enum Role { PARTICIPANT, RECEIVER, EDGE }
 
-    /** A session admitted by a {@link Here} answer for {@code room} has ended. */
-    void left(String room);
+    /** One JOIN to place. {@code epoch}: the room epoch an {@link Role#EDGE} names, else 0. */
+    record Request(String room, Role role, long epoch) {
+        public Request {
+            java.util.Objects.requireNonNull(room, "room");
+            java.util.Objects.requireNonNull(role, "role");
+        }
+
+        public static Request participant(String room) {
+            return new Request(room, Role.PARTICIPANT, 0);
+        }
+    }
+
+    /** What a JOIN's token says when it is a cluster credential (an edge relay joining the origin). */
+    sealed interface RelayJoin permits EdgeJoin, InvalidCredential {
+    }
+
+    /** A verified credential of edge {@code node} for the room at {@code epoch}. */
+    record EdgeJoin(String node, long epoch) implements RelayJoin {
+    }
+
+    /** A cluster credential that does not verify: refused CLUSTER_CREDENTIAL_INVALID with this reason. */
+    record InvalidCredential(String reason) implements RelayJoin {
+    }
+
+    /** The decision for a JOIN; may complete on any thread. Never fails exceptionally. */
+    CompletableFuture<Verdict> place(Request request);
+
+    /** The decision for a JOIN of a participant that may publish (tests, and single relays). */
+    default CompletableFuture<Verdict> place(String room) {
+        return place(Request.participant(room));
+    }
+
+    /** A session admitted by a {@link Here} answer for {@code request} has ended. */
+    void left(Request request);
+
+    default void left(String room) {
+        left(Request.participant(room));
+    }
+
+    /**
+     * Null when {@code token} is not a cluster credential (a user's token, checked as always); else whether it
+     * verifies for {@code room}. A single relay has no cluster credentials.
+     */
+    default RelayJoin relayJoin(String room, String token) {
+        return null;
+    }
 
     /** One relay, no cluster: every room is served here, answered at once. */
     RoomPlacement LOCAL = new RoomPlacement() {
         private final CompletableFuture<Verdict> here = CompletableFuture.completedFuture(HERE);
 
         @Override
-        public CompletableFuture<Verdict> place(String room) {
+        public CompletableFuture<Verdict> place(Request request) {
             return here;
         }
 
         @Override
-        public void left(String room) {
+        public void left(Request request) {
         }
     };
 }

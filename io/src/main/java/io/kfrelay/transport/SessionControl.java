@@ -73,8 +73,10 @@ public final class SessionControl {
     private final RoomPlacement placement;
     /** The connection's event loop: where a placement answered on another thread continues. */
     private final Executor loop;
-    /** The room whose {@link RoomPlacement.Here} this session holds (to give back once), or null. */
-    private String placedRoom;
+    /** The request whose {@link RoomPlacement.Here} this session holds (to give back once), or null. */
+    private RoomPlacement.Request placedRoom;
+    /** Joined as an edge relay's link (a cluster credential): the transport sends its media reliably. */
+    private boolean relayLink;
     /** What the peer sent while PLACING, replayed through {@link #replay} once joined. */
     private ArrayDeque<ByteBuf> held;
     private int heldBytes;
@@ -143,7 +145,7 @@ public final class SessionControl {
     /** Gives the room's placement reference back (once) and drops what was held. */
     private void unplace() {
         releaseHeld();
-        String room = placedRoom;
+        RoomPlacement.Request room = placedRoom;
         if (room != null) {
             placedRoom = null;
             placement.left(room);
@@ -190,6 +192,14 @@ public final class SessionControl {
     /** Whether the session has ended: whatever the peer sends now is discarded. */
     public boolean isClosing() {
         return phase == Phase.CLOSING;
+    }
+
+    /**
+     * Whether this session is an edge relay's link to this origin (docs/CLUSTER.md, cascade): set before the move to
+     * JOINED, so a transport can send its media on a reliable path from the first packet. Event loop.
+     */
+    public boolean isRelayLink() {
+        return relayLink;
     }
 
     /** The joined session, or null before JOIN (any thread). */
@@ -311,28 +321,55 @@ public final class SessionControl {
             refuse(ErrorCodes.ALREADY_JOINED, "this connection has already joined room " + s.room());
             return;
         }
+        // An edge relay's cluster credential is checked by the cluster, not as a user's token.
+        switch (placement.relayJoin(join.room(), join.token())) {
+            case RoomPlacement.InvalidCredential(String reason) -> {
+                refuse(ErrorCodes.CLUSTER_CREDENTIAL_INVALID, reason);
+                return;
+            }
+            case RoomPlacement.EdgeJoin edge -> {
+                place(join, io.kfrelay.room.Grants.EDGE,
+                        new RoomPlacement.Request(join.room(), RoomPlacement.Role.EDGE, edge.epoch()));
+                return;
+            }
+            case null -> {
+            }
+        }
         // Token, allow-list and per-address JOIN rate; a refusal is counted by the gate.
         switch (guard.join(join.room(), join.identity(), join.token())) {
             case JoinDecision.Refuse(int code, String reason) -> refuse(code, reason);
-            case JoinDecision.Admit(var grants) -> {
-                CompletableFuture<RoomPlacement.Verdict> where = placement.place(join.room());
-                if (where.isDone()) {
-                    placed(join, grants, where.join()); // a single relay, or a room this node owns: at once
-                } else {
-                    enter(Phase.PLACING);
-                    where.whenComplete((v, e) -> loop.execute(() -> placed(join, grants, v != null ? v
-                            : new RoomPlacement.Refuse(ErrorCodes.CLUSTER_UNAVAILABLE, "cannot place room "
-                            + join.room() + ": " + e))));
+            case JoinDecision.Admit(var granted) -> {
+                io.kfrelay.room.Grants grants = join.receiveOnly()
+                        ? new io.kfrelay.room.Grants(false, granted.canSubscribe()) : granted;
+                if (grants.none()) {
+                    refuse(ErrorCodes.GRANT_MISSING, "JOIN option RECEIVE_ONLY, but the token does not grant "
+                            + "canSubscribe: this participant could do nothing");
+                    return;
                 }
+                place(join, grants, new RoomPlacement.Request(join.room(), grants.canPublish()
+                        ? RoomPlacement.Role.PARTICIPANT : RoomPlacement.Role.RECEIVER, 0));
             }
         }
     }
 
+    private void place(Join join, io.kfrelay.room.Grants grants, RoomPlacement.Request request) {
+        CompletableFuture<RoomPlacement.Verdict> where = placement.place(request);
+        if (where.isDone()) {
+            placed(join, grants, request, where.join()); // a single relay, or a room this node owns: at once
+        } else {
+            enter(Phase.PLACING);
+            where.whenComplete((v, e) -> loop.execute(() -> placed(join, grants, request, v != null ? v
+                    : new RoomPlacement.Refuse(ErrorCodes.CLUSTER_UNAVAILABLE, "cannot place room "
+                    + join.room() + ": " + e))));
+        }
+    }
+
     /** The placement answered (event loop). */
-    private void placed(Join join, io.kfrelay.room.Grants grants, RoomPlacement.Verdict where) {
+    private void placed(Join join, io.kfrelay.room.Grants grants, RoomPlacement.Request request,
+                        RoomPlacement.Verdict where) {
         if (phase == Phase.CLOSING) {
             if (where instanceof RoomPlacement.Here) {
-                placement.left(join.room()); // the connection went while the cluster decided
+                placement.left(request); // the connection went while the cluster decided
             }
             releaseHeld();
             return;
@@ -347,7 +384,8 @@ public final class SessionControl {
                 redirect(redirect);
             }
             case RoomPlacement.Here h -> {
-                placedRoom = join.room();
+                placedRoom = request;
+                relayLink = request.role() == RoomPlacement.Role.EDGE;
                 enter(Phase.JOINED);
                 metrics.increment(Counter.JOINS);
                 session = core.join(join.room(), join.identity(), grants, join.manualSubscribe(), sink);

@@ -82,6 +82,7 @@ class ProtocolVectorsTest {
         List<Named<ControlMessage>> s = new ArrayList<>();
         s.add(new Named<>("join: PROTOCOL.md example", new Join("lobby", "alice", "")));
         s.add(new Named<>("join: manual subscribe", new Join("lobby", "alice", "", Join.MANUAL_SUBSCRIBE)));
+        s.add(new Named<>("join: receive only, manual subscribe", new Join("lobby", "alice", "", Join.MANUAL_SUBSCRIBE | Join.RECEIVE_ONLY)));
         s.add(new Named<>("join: non-ASCII identity and a token",
                 new Join("r\u00e4um", "Zo\u00eb \uD83C\uDFA5", "eyJhbGciOiJIUzI1NiJ9.e30.sig")));
         s.add(new Named<>("join: 256-byte names", new Join("a".repeat(256), "b".repeat(256), "")));
@@ -148,7 +149,7 @@ class ProtocolVectorsTest {
                 {"type 0x21", "01 21"},
                 {"type 0xff", "01 ff"},
                 {"media given to the control decoder", "01 01 01 02 00000001 0001 0000 00000001 00000001"},
-                {"join: unknown option bit", "01 10 0001 61 0001 62 0000 02"},
+                {"join: unknown option bit", "01 10 0001 61 0001 62 0000 04"},
                 {"join: high option bit", "01 10 0001 61 0001 62 0000 81"},
                 {"join: options byte 00", "01 10 0001 61 0001 62 0000 00"},
                 {"subscribe cut", "01 1a 00000001 0002"},

@@ -47,8 +47,12 @@ class ClusterNodeTest {
     }
 
     private ClusterNode node(String id) throws IOException {
+        return node(id, ClusterConfig.DEFAULT_MAX_RECEIVERS);
+    }
+
+    private ClusterNode node(String id, int maxReceivers) throws IOException {
         ClusterNode n = new ClusterNode(store, ClusterConfig.of("redis://fake").withTimes(LEASE,
-                Duration.ofSeconds(2)), now::get);
+                Duration.ofSeconds(2)).withMaxReceivers(maxReceivers), now::get);
         n.start(id, new ClusterNode.Advertised("ws://" + id + "/kfrelay", "quic://" + id, "", ""), () -> false, false);
         nodes.add(n);
         return n;
@@ -95,6 +99,70 @@ class ClusterNodeTest {
         assertTrue(a.isOwner("r"));
         now.set(sent + LEASE.toNanos() - MARGIN);
         assertFalse(a.isOwner("r"), "the deadline counts from the sending, not the answer");
+    }
+
+    private static RoomPlacement.Request receiver(String room) {
+        return new RoomPlacement.Request(room, RoomPlacement.Role.RECEIVER, 0);
+    }
+
+    @Test
+    void theOriginServesReceiversUpToItsLimitThenSendsThemToAnotherNode() throws Exception {
+        ClusterNode a = node("a", 2);
+        node("b", 2);
+        assertSame(RoomPlacement.HERE, await(a.place("r")), "the publisher claims the room");
+        assertSame(RoomPlacement.HERE, await(a.place(receiver("r"))));
+        assertFalse(store.full.getOrDefault("r", false));
+        assertSame(RoomPlacement.HERE, await(a.place(receiver("r"))));
+        assertTrue(store.full.get("r"), "at its limit the origin says so in the store");
+        RoomPlacement.Redirect sent = assertInstanceOf(RoomPlacement.Redirect.class, await(a.place(receiver("r"))));
+        assertEquals(ControlMessage.Redirect.LOAD, sent.message().reason());
+        assertEquals("b", sent.message().node(), "the least-loaded other node");
+        assertEquals(1, sent.message().epoch());
+        assertSame(RoomPlacement.HERE, await(a.place("r")), "a publisher is always served at the origin");
+
+        a.left(receiver("r"));
+        a.tick().get(5, TimeUnit.SECONDS);
+        assertFalse(store.full.get("r"), "room again: the mark goes at the next renewal");
+    }
+
+    @Test
+    void overflowGoesToAnEdgeAlreadyRelayingTheRoomFirst() throws Exception {
+        ClusterNode a = node("a", 1);
+        node("b", 1);
+        node("c", 1);
+        assertSame(RoomPlacement.HERE, await(a.place(receiver("r"))));
+        store.putEdge("r", "c", 0, Duration.ofSeconds(6)).join();
+        RoomPlacement.Redirect sent = assertInstanceOf(RoomPlacement.Redirect.class, await(a.place(receiver("r"))));
+        assertEquals("c", sent.message().node());
+        assertEquals(ControlMessage.Redirect.LOAD, sent.message().reason());
+    }
+
+    @Test
+    void aReceiverAtAnotherNodeGoesToTheOriginWhileItHasRoom() throws Exception {
+        ClusterNode a = node("a", 5);
+        ClusterNode b = node("b", 5);
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        RoomPlacement.Redirect sent = assertInstanceOf(RoomPlacement.Redirect.class, await(b.place(receiver("r"))));
+        assertEquals(ControlMessage.Redirect.ROOM_ELSEWHERE, sent.message().reason());
+        assertEquals("a", sent.message().node());
+    }
+
+    @Test
+    void anEdgeIsAdmittedOnlyByTheOriginAndOnlyAtItsEpoch() throws Exception {
+        ClusterNode a = node("a");
+        ClusterNode b = node("b");
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        long epoch = a.epoch("r");
+        assertSame(RoomPlacement.HERE, await(a.place(new RoomPlacement.Request("r", RoomPlacement.Role.EDGE, epoch))));
+        Refuse older = assertInstanceOf(Refuse.class,
+                await(a.place(new RoomPlacement.Request("r", RoomPlacement.Role.EDGE, epoch - 1))));
+        assertEquals(ErrorCodes.STALE_EPOCH, older.code());
+        Refuse notOrigin = assertInstanceOf(Refuse.class,
+                await(b.place(new RoomPlacement.Request("r", RoomPlacement.Role.EDGE, epoch))));
+        assertEquals(ErrorCodes.STALE_EPOCH, notOrigin.code());
+        a.left(new RoomPlacement.Request("r", RoomPlacement.Role.EDGE, epoch));
+        a.left("r");
+        assertFalse(a.isOwner("r") && a.epoch("r") != epoch);
     }
 
     @Test
@@ -157,6 +225,8 @@ class ClusterNodeTest {
         final Map<String, Long> epochs = new HashMap<>();
         final Map<String, Long> expiry = new HashMap<>();
         final Map<String, NodeRecord> nodes = new HashMap<>();
+        final Map<String, Boolean> full = new HashMap<>();
+        final Map<String, Map<String, Long>> edges = new HashMap<>();
         final AtomicLong clock;
         volatile boolean down;
         volatile long renewDelayNanos;
@@ -252,8 +322,48 @@ class ClusterNodeTest {
         public CompletableFuture<RoomOwner> owner(String room) {
             return answer(() -> {
                 String[] held = owner.get(room);
-                return held == null ? null : new RoomOwner(room, held[0], epochs.get(room), 1);
+                return held == null ? null : new RoomOwner(room, held[0], epochs.get(room), 1,
+                        full.getOrDefault(room, false));
             });
+        }
+
+        @Override
+        public CompletableFuture<Boolean> markFull(String room, String token, boolean isFull) {
+            return answer(() -> {
+                String[] held = owner.get(room);
+                if (held == null || !held[1].equals(token)) {
+                    return false;
+                }
+                full.put(room, isFull);
+                return true;
+            });
+        }
+
+        @Override
+        public CompletableFuture<Void> putEdge(String room, String nodeId, long receivers, Duration ttl) {
+            return answer(() -> {
+                edges.computeIfAbsent(room, r -> new HashMap<>()).put(nodeId, receivers);
+                return null;
+            });
+        }
+
+        @Override
+        public CompletableFuture<Void> dropEdge(String room, String nodeId) {
+            return answer(() -> {
+                edges.getOrDefault(room, new HashMap<>()).remove(nodeId);
+                return null;
+            });
+        }
+
+        @Override
+        public CompletableFuture<List<Edge>> edges(String room) {
+            return answer(() -> edges.getOrDefault(room, Map.of()).entrySet().stream()
+                    .map(e -> new Edge(e.getKey(), e.getValue())).toList());
+        }
+
+        @Override
+        public CompletableFuture<String> clusterKey() {
+            return answer(() -> "a2V5");
         }
 
         @Override

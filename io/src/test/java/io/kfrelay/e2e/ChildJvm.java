@@ -111,6 +111,12 @@ final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Kills the child at once (SIGKILL, as {@code kill -9}): no shutdown hook runs. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** The stdout lines so far. */
     List<String> lines() {
         synchronized (lines) {

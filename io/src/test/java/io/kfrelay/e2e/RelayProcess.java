@@ -103,6 +103,11 @@ final class RelayProcess implements AutoCloseable {
         return jvm.transcript();
     }
 
+    /** {@code kill -9}: the relay stops at once, without releasing anything. */
+    void kill() throws InterruptedException {
+        jvm.kill();
+    }
+
     @Override
     public void close() {
         jvm.close();

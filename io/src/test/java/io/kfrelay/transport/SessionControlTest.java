@@ -71,13 +71,13 @@ class SessionControlTest {
         final List<String> left = new CopyOnWriteArrayList<>();
 
         @Override
-        public java.util.concurrent.CompletableFuture<Verdict> place(String room) {
+        public java.util.concurrent.CompletableFuture<Verdict> place(Request request) {
             return answer;
         }
 
         @Override
-        public void left(String room) {
-            left.add(room);
+        public void left(Request request) {
+            left.add(request.room());
         }
     }
 

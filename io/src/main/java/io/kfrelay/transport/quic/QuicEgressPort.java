@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * connection's {@link DatagramCredit}; control goes on the control stream (length-prefixed by the stream's
  * pipeline). A media packet larger than the peer's maximum datagram size is not sent, and counted.
  *
+ * <p>An edge relay's link ({@link #mediaOnStream}) gets its media on the control stream instead: reliable and in
+ * order, so the edge's keyframe and GOP caches, primed from this relay's, have no holes; QUIC's congestion control
+ * paces it and the sink's backlog rules bound it as for a WebSocket.
+ *
  * <p>When the credit runs out the drain stops, and a short timer looks again at what quiche has sent; once half
  * the credit is back it wakes the sink ({@code onWritable}).
  */
@@ -34,6 +38,8 @@ final class QuicEgressPort implements EgressPort {
     private Runnable onWritable = () -> { };
     private volatile QuicStreamChannel control;
     private volatile boolean creditStalled;
+    /** Media goes on the control stream (an edge relay's link); set once, before its first packet. */
+    private volatile boolean mediaOnStream;
     // Event loop only.
     private int maxDatagramBytes;
     private boolean controlWritten;
@@ -63,6 +69,11 @@ final class QuicEgressPort implements EgressPort {
         return maxDatagramBytes;
     }
 
+    /** From now on media goes on the control stream, reliably and in order (an edge relay's link). */
+    void mediaOnStream() {
+        mediaOnStream = true;
+    }
+
     @Override
     public EventLoop eventLoop() {
         return connection.eventLoop();
@@ -81,7 +92,7 @@ final class QuicEgressPort implements EgressPort {
 
     @Override
     public boolean canWrite(ByteBuf next) {
-        if (!isMedia(next)) {
+        if (mediaOnStream || !isMedia(next)) {
             QuicStreamChannel s = control;
             return s == null || s.isWritable();
         }
@@ -120,7 +131,7 @@ final class QuicEgressPort implements EgressPort {
 
     @Override
     public void write(ByteBuf message) {
-        if (isMedia(message)) {
+        if (!mediaOnStream && isMedia(message)) {
             if (message.readableBytes() > maxDatagramBytes) {
                 metrics.increment(Counter.DATAGRAMS_OVERSIZED);
                 message.release();

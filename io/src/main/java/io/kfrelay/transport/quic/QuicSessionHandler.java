@@ -151,6 +151,9 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** JOINED ends the join timer's job; CLOSING ends the keep-alive's too. */
     private void cancelTimers(Phase entered) {
+        if (entered == Phase.JOINED && control.isRelayLink()) {
+            port.mediaOnStream(); // an edge relay's link: its caches must stay gap-free (docs/CLUSTER.md)
+        }
         if (joinTimer != null) {
             joinTimer.cancel(false);
             joinTimer = null;
