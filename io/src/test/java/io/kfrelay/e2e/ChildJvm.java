@@ -111,6 +111,21 @@ final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The child's process id. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Sends {@code signal} (STOP, CONT, KILL, TERM) to the child with {@code kill}; fails if kill does. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed: "
+                    + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
     /** The stdout lines so far. */
     List<String> lines() {
         synchronized (lines) {
