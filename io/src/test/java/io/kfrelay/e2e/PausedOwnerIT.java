@@ -78,6 +78,7 @@ class PausedOwnerIT {
                 } finally {
                     a.resume();
                 }
+                long resumed = System.nanoTime();
                 JsonNode owner = lookup(b);
                 assertEquals("node-b", owner.get("node").asText());
                 long epochB = owner.get("epoch").asLong();
@@ -92,6 +93,8 @@ class PausedOwnerIT {
                     assertEquals(b.url(Transport.WS).toString(), moved.ws());
                     assertTrue(c.closedWithin(Duration.ofSeconds(5)), "A closes the moved session");
                 }
+                System.out.printf("PausedOwnerIT: A's sessions were moved to B %d ms after A resumed%n",
+                        Duration.ofNanos(System.nanoTime() - resumed).toMillis());
                 // ... and admits no JOIN to R as its owner.
                 try (WireClient late = WireClient.connect(a.url(Transport.WS))) {
                     ControlMessage.Redirect toB = assertInstanceOf(ControlMessage.Redirect.class,
