@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,8 +51,8 @@ class PausedOwnerIT {
              RelayProcess a = RelayProcess.startClustered(loopback, redis.uri(), "node-a", LEASE, REFRESH, logs);
              RelayProcess b = RelayProcess.startClustered(loopback, redis.uri(), "node-b", LEASE, REFRESH, logs)) {
             // Who reports itself the owner of R with which epoch, polled all along (a paused node answers nothing).
-            Map<String, Set<Long>> ownEpochs = new ConcurrentHashMap<>(Map.of("node-a", new TreeSet<>(),
-                    "node-b", new TreeSet<>()));
+            Map<String, Set<Long>> ownEpochs = new ConcurrentHashMap<>(Map.of(
+                    "node-a", new ConcurrentSkipListSet<>(), "node-b", new ConcurrentSkipListSet<>()));
             AtomicBoolean polling = new AtomicBoolean(true);
             Thread poller = Thread.ofPlatform().daemon().name("owner-poller").start(() -> {
                 while (polling.get()) {
@@ -68,6 +69,8 @@ class PausedOwnerIT {
                 Eventually.within(Duration.ofSeconds(5), "media reaches A's watcher", () -> watcher.mediaCount() > 0);
                 long epochA = lookup(a).get("epoch").asLong();
                 assertTrue(lookup(a).get("here").asBoolean(), "A owns R");
+                Eventually.within(Duration.ofSeconds(5), "the poller sees A own R",
+                        () -> !ownEpochs.get("node-a").isEmpty());
 
                 a.pause();
                 try {
