@@ -25,7 +25,8 @@ sealed interface Command {
     record Refuse(ParticipantSink sink, int code, String reason) implements Command {
     }
 
-    record Evict(int participantId, int code, String reason) implements Command {
+    /** The relay ends a session: {@code last} (an ERROR, or a REDIRECT when its room moved) is its last message. */
+    record Evict(int participantId, io.kfrelay.protocol.ControlMessage last) implements Command {
     }
 
     /** The keyframe requests and stream ends a session has pending: taken from it when handled. */

@@ -137,10 +137,45 @@ public final class RelayCore implements AutoCloseable {
      * @throws IllegalArgumentException if code or reason cannot be carried by an ERROR message
      */
     public void evict(RelaySession session, int code, String reason) {
-        new ControlMessage.Error(code, reason);
-        if (session.markEvicted(code, reason)) {
-            shardOf(session.room()).publish(new Command.Evict(session.participantId(), code, reason));
+        evict(session, new ControlMessage.Error(code, reason));
+    }
+
+    /**
+     * Ends one participant's session with {@code last} as its last message: an ERROR, or a REDIRECT (its room is
+     * served elsewhere now: a cluster node that lost the room or drains). Then its sink is closed and the others see
+     * it leave; a JOIN of it still in the ring is answered with {@code last}. False if it had already left.
+     *
+     * @throws IllegalArgumentException if {@code last} is neither an ERROR nor a REDIRECT
+     */
+    public boolean evict(RelaySession session, ControlMessage last) {
+        if (!(last instanceof ControlMessage.Error || last instanceof ControlMessage.Redirect)) {
+            throw new IllegalArgumentException("a session ends with an ERROR or a REDIRECT, not " + last.type());
         }
+        if (session.markEvicted(last)) {
+            shardOf(session.room()).publish(new Command.Evict(session.participantId(), last));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Ends every session of {@code room} on this relay with {@code last} (see {@link #evict(RelaySession,
+     * ControlMessage)}), JOINs still in the ring included; returns how many it ended. Sessions joining after this
+     * call are not touched: whoever calls it has stopped placing JOINs in the room here first.
+     */
+    public int evictRoom(String room, ControlMessage last) {
+        int ended = 0;
+        for (RelaySession s : sessions.values()) {
+            if (s.room().equals(room) && evict(s, last)) {
+                ended++;
+            }
+        }
+        return ended;
+    }
+
+    /** Sessions on this relay: from each JOIN until its shard has handled the leave. */
+    public int sessionCount() {
+        return sessions.size();
     }
 
     /**

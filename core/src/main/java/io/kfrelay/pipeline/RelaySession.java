@@ -35,8 +35,8 @@ public final class RelaySession {
     /** Why the relay ended this session, when it did (kick, eviction); null for a leave or a disconnect. */
     private volatile Eviction eviction;
 
-    /** The relay's reason for ending a session. */
-    record Eviction(int code, String reason) {
+    /** The relay's reason for ending a session: the last message it sends (an ERROR, or a REDIRECT). */
+    record Eviction(io.kfrelay.protocol.ControlMessage last) {
     }
 
     RelaySession(Shard shard, RelayMetrics metrics, int participantId, String room, String identity,
@@ -104,8 +104,9 @@ public final class RelaySession {
         metrics.drops().incrementShared(DropReason.PUBLISH_NOT_ALLOWED);
         int code = ErrorCodes.PUBLISH_NOT_ALLOWED;
         String reason = "this participant may not publish: its token does not grant canPublish";
-        if (markEvicted(code, reason)) {
-            shard.publish(new Command.Evict(participantId, code, reason));
+        io.kfrelay.protocol.ControlMessage last = new io.kfrelay.protocol.ControlMessage.Error(code, reason);
+        if (markEvicted(last)) {
+            shard.publish(new Command.Evict(participantId, last));
         }
     }
 
@@ -269,11 +270,11 @@ public final class RelaySession {
     }
 
     /** Marks the session ended by the relay, remembering why (a JOIN still in the ring is answered with it). */
-    synchronized boolean markEvicted(int code, String reason) {
+    synchronized boolean markEvicted(io.kfrelay.protocol.ControlMessage last) {
         if (left) {
             return false;
         }
-        eviction = new Eviction(code, reason);
+        eviction = new Eviction(last);
         return markLeft();
     }
 

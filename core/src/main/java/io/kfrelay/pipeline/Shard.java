@@ -376,7 +376,7 @@ final class Shard implements EventHandler<RelayEvent> {
             }
             case Command.Refuse r -> state.refuse(r.sink(), r.code(), r.reason());
             case Command.Evict ev -> {
-                state.evict(ev.participantId(), ev.code(), ev.reason());
+                state.evict(ev.participantId(), ev.last());
                 gone.accept(ev.participantId());
             }
             case Command.Requests r -> r.session().applyRequests(state);
@@ -403,7 +403,7 @@ final class Shard implements EventHandler<RelayEvent> {
         }
         RelaySession.Eviction why = s.eviction();
         if (why != null) {
-            state.refuse(j.sink(), why.code(), why.reason());
+            state.refuse(j.sink(), why.last());
         } else {
             try {
                 j.sink().close();

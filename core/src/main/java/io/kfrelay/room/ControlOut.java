@@ -54,6 +54,11 @@ final class ControlOut {
         return ControlCodec.encode(new ControlMessage.SubscribeRefused(publisherId, streamId, code, reason), alloc);
     }
 
+    /** A session's last message when the relay ends it: an ERROR, or a REDIRECT (the room moved). */
+    ByteBuf last(ControlMessage message) {
+        return ControlCodec.encode(message, alloc);
+    }
+
     ByteBuf error(int code, String reason) {
         return ControlCodec.encode(new ControlMessage.Error(code, reason), alloc);
     }

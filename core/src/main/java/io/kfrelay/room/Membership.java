@@ -138,10 +138,25 @@ final class Membership {
 
     /** Answers a JOIN with an ERROR and closes the sink; nothing about the joiner is kept. */
     void refuse(ParticipantSink sink, int code, String reason) {
+        refuse(sink, new ControlMessage.Error(code, reason));
+    }
+
+    /** Answers a JOIN with {@code last} (an ERROR or a REDIRECT) and closes the sink; nothing is kept. */
+    void refuse(ParticipantSink sink, ControlMessage last) {
         stats.increment(Stat.JOINS_REJECTED);
-        LOG.info("event=join_refused shard={} code={} reason={}", shard, code, reason);
-        egress.sendNow(sink, control.error(code, reason));
+        LOG.info("event=join_refused shard={} {}", shard, describe(last));
+        egress.sendNow(sink, control.last(last));
         egress.close(sink);
+    }
+
+    /** How a log line names a session's last message: {@code code=N reason=...} or {@code redirect=NODE ...}. */
+    static String describe(ControlMessage last) {
+        return switch (last) {
+            case ControlMessage.Error e -> "code=" + e.code() + " reason=" + e.reason();
+            case ControlMessage.Redirect r -> "redirect=" + r.node() + " reason="
+                    + ControlMessage.Redirect.reasonName(r.reason()) + " epoch=" + r.epoch();
+            default -> last.type().toString();
+        };
     }
 
     // ---------------------------------------------------------------- leave
@@ -180,17 +195,22 @@ final class Membership {
 
     /** The relay ends a participant's session (kick, shutdown): tell it why, then the same cleanup as a leave. */
     void evict(int id, int code, String reason) {
+        evict(id, new ControlMessage.Error(code, reason));
+    }
+
+    /** The relay ends a participant's session with {@code last} (an ERROR, or a REDIRECT: the room moved). */
+    void evict(int id, ControlMessage last) {
         Participant p = participants.get(id);
         if (p == null) {
             return;
         }
         if (!quiet) {
-            LOG.info("event=evicted room={} participant={} identity={} code={} reason={}",
-                    p.room.name, id, p.identity, code, reason);
+            LOG.info("event=evicted room={} participant={} identity={} {}", p.room.name, id, p.identity,
+                    describe(last));
         }
         var replay = p.replay;
         handover.cancel(p);
-        egress.send(p, control.error(code, reason));
+        egress.send(p, control.last(last));
         egress.flushNow(p);
         if (replay != null) {
             // The replay thread may be inside the sink: it closes it after its last call.

@@ -93,6 +93,11 @@ public final class RoomState {
         membership.evict(id, code, reason);
     }
 
+    /** The relay ends a participant's session with {@code last}: an ERROR, or a REDIRECT (the room moved). */
+    public void evict(int id, io.kfrelay.protocol.ControlMessage last) {
+        membership.evict(id, last);
+    }
+
     /** Evicts everyone (relay shutdown); afterwards every gauge is back to zero. */
     public void evictAll(int code, String reason) {
         membership.evictAll(code, reason);
@@ -101,6 +106,11 @@ public final class RoomState {
     /** Answers a JOIN with an ERROR and closes the sink; nothing about the joiner is kept. */
     public void refuse(ParticipantSink sink, int code, String reason) {
         membership.refuse(sink, code, reason);
+    }
+
+    /** Answers a JOIN with {@code last} (an ERROR or a REDIRECT) and closes the sink. */
+    public void refuse(ParticipantSink sink, io.kfrelay.protocol.ControlMessage last) {
+        membership.refuse(sink, last);
     }
 
     /** A publisher ends one of its streams. */

@@ -60,6 +60,31 @@ class LifecycleEdgeCasesTest {
     }
 
     @Test
+    @DisplayName("a room moved away: each of its sessions gets the REDIRECT as its last message, other rooms stay")
+    void evictRoomEndsTheRoomsSessionsWithARedirect() {
+        relay = new TestRelay();
+        TestPeer a = relay.join("r", "a");
+        TestPeer b = relay.join("r", "b");
+        TestPeer other = relay.join("s", "c");
+        ControlMessage.Redirect moved = new ControlMessage.Redirect(ControlMessage.Redirect.ROOM_ELSEWHERE, 7, "node-b",
+                "ws://b:8080/kfrelay", "quic://b:4433", "");
+
+        assertEquals(2, relay.core.evictRoom("r", moved));
+        relay.settle();
+
+        for (TestPeer p : List.of(a, b)) {
+            assertEquals(List.of(moved), p.sink.controls(ControlMessage.Redirect.class));
+            assertEquals(List.of(), p.sink.controls(ControlMessage.Error.class), "a REDIRECT, not an ERROR");
+            assertTrue(p.sink.closed());
+        }
+        assertTrue(!other.sink.closed(), "another room's session stays");
+        assertEquals(1, relay.stat(Stat.PARTICIPANTS));
+        assertEquals(0, relay.core.evictRoom("r", moved), "nobody is left to move");
+        assertThrows(IllegalArgumentException.class, () -> relay.core.evict(other.session, new ControlMessage.Ping(1)),
+                "a session ends with an ERROR or a REDIRECT only");
+    }
+
+    @Test
     @DisplayName("evicting a joiner during its replay closes the sink only after the replay's last send")
     void evictDuringReplayClosesAfterLastSend() {
         relay = new TestRelay();

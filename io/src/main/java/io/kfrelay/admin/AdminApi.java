@@ -2,6 +2,8 @@ package io.kfrelay.admin;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kfrelay.cli.Units;
+import io.kfrelay.cluster.ClusterDrain;
 import io.kfrelay.cluster.ClusterNode;
 import io.kfrelay.cluster.NodeRecord;
 import io.kfrelay.json.JsonSupport;
@@ -12,6 +14,7 @@ import io.kfrelay.telemetry.MetricsRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,16 +36,20 @@ final class AdminApi {
     private final BooleanSupplier stopping;
     /** Null unless the relay is a cluster node. */
     private final ClusterNode cluster;
+    /** The cluster node's drain; null for a single relay. */
+    private final ClusterDrain clusterDrain;
 
     AdminApi(RelayCore core, MetricsRegistry metrics, BooleanSupplier stopping) {
-        this(core, metrics, stopping, null);
+        this(core, metrics, stopping, null, null);
     }
 
-    AdminApi(RelayCore core, MetricsRegistry metrics, BooleanSupplier stopping, ClusterNode cluster) {
+    AdminApi(RelayCore core, MetricsRegistry metrics, BooleanSupplier stopping, ClusterNode cluster,
+             ClusterDrain clusterDrain) {
         this.core = core;
         this.metrics = metrics;
         this.stopping = stopping;
         this.cluster = cluster;
+        this.clusterDrain = clusterDrain;
     }
 
     CompletableFuture<AdminResponse> handle(AdminRoute route) {
@@ -56,7 +63,7 @@ final class AdminApi {
                     ? AdminResponse.error(404, "no room '" + r.name() + "'")
                     : AdminResponse.ok(RoomJson.room(info, core.shardIndex(info.name())))));
             case AdminRoute.Kick k -> done(kick(k));
-            case AdminRoute.Drain d -> done(drain(d.start()));
+            case AdminRoute.Drain d -> done(drain(d));
             case AdminRoute.ClusterLookup l -> lookup(l.room());
             case AdminRoute.ClusterNodes n -> cluster == null ? done(notClustered())
                     : query(cluster.nodes().thenApply(AdminApi::nodes));
@@ -143,12 +150,40 @@ final class AdminApi {
                 .put("room", k.room()).put("participant", k.participantId()).put("kicked", true));
     }
 
-    private AdminResponse drain(boolean start) {
-        if (start && !core.isDraining()) {
+    private AdminResponse drain(AdminRoute.Drain d) {
+        if (clusterDrain != null) {
+            return clusterDrain(d);
+        }
+        if (d.deadline() != null) {
+            return AdminResponse.error(400, "?deadline= is for cluster nodes: a single relay drains until it is "
+                    + "stopped (docs/OPERATIONS.md)");
+        }
+        if (d.start() && !core.isDraining()) {
             core.drain();
             LOG.info("event=draining: new joins are refused, running rooms go on");
         }
         return AdminResponse.ok(JsonSupport.object().put("draining", core.isDraining()));
+    }
+
+    /** A cluster node hands its rooms over and stops within the deadline (docs/CLUSTER.md "Drain"). */
+    private AdminResponse clusterDrain(AdminRoute.Drain d) {
+        if (d.start()) {
+            Duration deadline = ClusterDrain.DEFAULT_DEADLINE;
+            if (d.deadline() != null) {
+                try {
+                    deadline = Units.parseDuration(d.deadline());
+                } catch (IllegalArgumentException e) {
+                    return AdminResponse.error(400, "deadline: " + e.getMessage());
+                }
+            }
+            try {
+                clusterDrain.start(deadline);
+            } catch (IllegalArgumentException e) {
+                return AdminResponse.error(400, e.getMessage());
+            }
+        }
+        return AdminResponse.ok(JsonSupport.object().put("draining", clusterDrain.isDraining())
+                .put("sessions", core.sessionCount()));
     }
 
     private static CompletableFuture<AdminResponse> query(CompletableFuture<AdminResponse> answer) {

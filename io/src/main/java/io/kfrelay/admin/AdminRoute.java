@@ -38,8 +38,11 @@ sealed interface AdminRoute {
     record Kick(String room, int participantId) implements AdminRoute {
     }
 
-    /** POST starts draining; GET tells whether the relay is. */
-    record Drain(boolean start) implements AdminRoute {
+    /**
+     * POST starts draining; GET tells whether the relay is. {@code deadline}: the query's {@code ?deadline=30s}
+     * (cluster nodes), or null.
+     */
+    record Drain(boolean start, String deadline) implements AdminRoute {
     }
 
     /** Where a client should go for a room (cluster mode); {@code room} null when the query has none. */
@@ -80,7 +83,8 @@ sealed interface AdminRoute {
             case 2 -> switch (path.get(0) + "/" + path.get(1)) {
                 case "api/rooms" -> get ? new Rooms() : new MethodNotAllowed("GET");
                 case "api/stats" -> get ? new Stats() : new MethodNotAllowed("GET");
-                case "api/drain" -> post ? new Drain(true) : get ? new Drain(false) : new MethodNotAllowed("GET, POST");
+                case "api/drain" -> post ? new Drain(true, queryParameter(uri, "deadline"))
+                        : get ? new Drain(false, null) : new MethodNotAllowed("GET, POST");
                 default -> new NotFound(raw);
             };
             case 3 -> {

@@ -1,5 +1,6 @@
 package io.kfrelay.admin;
 
+import io.kfrelay.cluster.ClusterDrain;
 import io.kfrelay.cluster.ClusterNode;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.server.ListenAddress;
@@ -73,6 +74,13 @@ public final class AdminServer implements AutoCloseable {
     /** The same, with the cluster node whose lookups {@code /api/cluster/} answers (null: not in a cluster). */
     public static AdminServer start(AdminConfig config, RelayCore core, EventExecutorGroup ioLoops,
                                     MetricsRegistry metrics, ClusterNode cluster) throws IOException {
+        return start(config, core, ioLoops, metrics, cluster, null);
+    }
+
+    /** The same, with the cluster node's drain that {@code POST /api/drain} starts (null: a single relay's drain). */
+    public static AdminServer start(AdminConfig config, RelayCore core, EventExecutorGroup ioLoops,
+                                    MetricsRegistry metrics, ClusterNode cluster, ClusterDrain drain)
+            throws IOException {
         if (!config.enabled()) {
             throw new IllegalArgumentException("the admin server is disabled in this configuration");
         }
@@ -87,7 +95,7 @@ public final class AdminServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kfrelay-admin", true),
                 NioIoHandler.newFactory());
         AtomicBoolean stopping = new AtomicBoolean();
-        AdminApi api = new AdminApi(core, metrics, stopping::get, cluster);
+        AdminApi api = new AdminApi(core, metrics, stopping::get, cluster, drain);
         AdminAuth auth = new AdminAuth(config.token());
         StaticFiles ui = StaticFiles.load(UI_ROOT, AdminServer.class.getClassLoader());
         ServerBootstrap bootstrap = new ServerBootstrap()

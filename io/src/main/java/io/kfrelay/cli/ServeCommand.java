@@ -20,7 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 
 @Command(name = "serve", sortOptions = false, mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Start the relay.",
@@ -358,12 +358,20 @@ final class ServeCommand implements Callable<Integer> {
                     relayServer.cluster().bootEpoch(), relayServer.cluster().config().store(),
                     relayServer.cluster().advertised().ws());
         }
-        GracefulExit.arm(() -> {
+        GracefulExit exit = GracefulExit.arm(() -> {
             relayServer.close();
             out.println("kfrelay stopped");
         });
-        // Serve until a signal: the shutdown hook closes the relay and ends the process with status 0.
-        new CountDownLatch(1).await();
+        // Serve until a signal (the shutdown hook closes the relay and ends the process with status 0), or until a
+        // cluster node's drain is over (POST /api/drain): then stop the same way, with status 0.
+        try {
+            relayServer.drained().get();
+        } catch (ExecutionException e) {
+            err.println("kfrelay serve: drain failed: " + e.getCause());
+        }
+        exit.disarm();
+        relayServer.close();
+        out.println("kfrelay drained and stopped");
         return 0;
     }
 

@@ -100,6 +100,8 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
     private volatile String lastProblem;
     private boolean conflictLogged;
     private ScheduledFuture<?> timer;
+    /** Ends the sessions of a room another node took (null: nobody to tell, e.g. unit tests). */
+    private volatile SessionMover mover;
     /** Releases on their way to the store: {@link #close} waits for them too. */
     private final java.util.Set<CompletableFuture<?>> releasing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -737,8 +739,11 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
                     synchronized (this) {
                         seen(room, owner.epoch());
                     }
-                    store.node(owner.node()).whenCompleteAsync((node, e2) ->
-                            finish(room, decision, elsewhere(owner, node)), executor);
+                    store.node(owner.node()).whenCompleteAsync((node, e2) -> {
+                        Verdict where = elsewhere(owner, node);
+                        handOver(room, where);
+                        finish(room, decision, where);
+                    }, executor);
                 }
             }
         }, executor);
@@ -804,7 +809,75 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
             c.token = null;
         }
         LOG.warn("event=cluster_claim_lost room={}: the claim expired or another node took it; this node no longer "
-                + "acts as the room's owner (its sessions stay)", room);
+                + "acts as the room's owner (it claims the room again; if another node holds it, the sessions here "
+                + "are moved there)", room);
+    }
+
+    /**
+     * Another node holds {@code room} (a claim was answered with it): sessions still here must not go on as if this
+     * node were the origin, so each gets {@code where} (the REDIRECT to the owner, or ERROR 140 ROOM_ELSEWHERE when
+     * the owner is not registered) and is closed.
+     */
+    private void handOver(String room, Verdict where) {
+        SessionMover m = mover;
+        synchronized (this) {
+            Claim c = claims.get(room);
+            if (m == null || c == null || c.refs <= 0 || c.token != null) {
+                return;
+            }
+        }
+        switch (where) {
+            case Redirect r -> m.move(room, r.message(), SessionMover.Why.ROOM_LOST);
+            case Refuse(int code, String reason) -> m.move(room, new ControlMessage.Error(code, reason),
+                    SessionMover.Why.ROOM_LOST);
+            case Here h -> {
+            }
+        }
+    }
+
+    /** Where the sessions of rooms another node took are ended ({@link #handOver}); set before {@link #start}. */
+    public void moveSessionsWith(SessionMover sessions) {
+        mover = sessions;
+    }
+
+    /**
+     * Draining: gives up this node's claim on {@code room} (compare-and-delete), so the node its clients are sent to
+     * can claim it. The room's sessions here keep their references; the claim is not renewed or taken again.
+     * Completes with whether a claim was released.
+     */
+    public CompletableFuture<Boolean> giveUp(String room) {
+        String token;
+        synchronized (this) {
+            Claim c = claims.get(room);
+            if (c == null || c.token == null || c.pending != null) {
+                return CompletableFuture.completedFuture(false);
+            }
+            token = c.token;
+            c.token = null;
+        }
+        return track(store.release(room, token)).whenComplete((ok, e) ->
+                LOG.info("event=cluster_room_given_up room={} released={}", room, e == null && ok));
+    }
+
+    /** The rooms this node serves sessions in, holds a claim on, or relays as an edge. */
+    public synchronized List<String> servedRooms() {
+        List<String> out = new ArrayList<>();
+        claims.forEach((room, c) -> {
+            if (c.refs > 0 || c.token != null) {
+                out.add(room);
+            }
+        });
+        links.forEach((room, link) -> {
+            if (link.refs > 0 && !out.contains(room)) {
+                out.add(room);
+            }
+        });
+        return out;
+    }
+
+    /** Writes the node's record now (its state changed: draining), not at the next refresh. */
+    public CompletableFuture<Boolean> refreshNow() {
+        return refreshNode();
     }
 
     // ------------------------------------------------------------------ periodic: registry and renewals
@@ -862,25 +935,40 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
                     }
                 } else if (e == null) {
                     lost(room, token);
+                    return reclaim(room); // at once: if another node holds it, the sessions here move there now
                 }
                 return null;
-            }, executor));
+            }, executor).thenCompose(again -> again == null ? CompletableFuture.completedFuture(null) : again));
         }
         for (String room : reclaim) {
-            // A room in use here whose claim was lost (Redis restarted empty, or the claim lapsed during an outage):
-            // claim it again, with this node's highest epoch as the floor. Held by another node: it stays unowned.
-            CompletableFuture<Verdict> d;
-            synchronized (this) {
-                Claim c = claims.get(room);
-                if (c == null || c.pending != null || c.token != null) {
-                    continue;
-                }
-                d = c.pending = new CompletableFuture<>();
+            CompletableFuture<Verdict> d = reclaim(room);
+            if (d != null) {
+                all.add(d);
             }
-            claim(room, d);
-            all.add(d);
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * A room in use here whose claim was lost (Redis restarted empty, the claim lapsed during an outage or a pause):
+     * claims it again, with this node's highest epoch as the floor. Held by another node: the sessions here are
+     * moved to it ({@link #handOver}). Not while draining (the node gives its rooms away). Null when there is
+     * nothing to do.
+     */
+    private CompletableFuture<Verdict> reclaim(String room) {
+        if (draining.getAsBoolean()) {
+            return null;
+        }
+        CompletableFuture<Verdict> d;
+        synchronized (this) {
+            Claim c = claims.get(room);
+            if (closed || c == null || c.pending != null || c.token != null || c.refs <= 0) {
+                return null;
+            }
+            d = c.pending = new CompletableFuture<>();
+        }
+        claim(room, d);
+        return d;
     }
 
     private CompletableFuture<Boolean> refreshNode() {

@@ -3,7 +3,9 @@ package io.kfrelay.server;
 import io.kfrelay.admin.AdminConfig;
 import io.kfrelay.admin.AdminServer;
 import io.kfrelay.cluster.ClusterConfig;
+import io.kfrelay.cluster.ClusterDrain;
 import io.kfrelay.cluster.ClusterNode;
+import io.kfrelay.cluster.SessionMover;
 import io.kfrelay.config.RelayConfig;
 import io.kfrelay.transport.SinkLimits;
 import io.kfrelay.log.LifecycleLog;
@@ -42,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -106,6 +109,9 @@ public final class RelayServer implements AutoCloseable {
     // Cluster mode (docs/CLUSTER.md): off (null) unless withCluster; the node, once start() connected it.
     private ClusterConfig clusterConfig;
     private volatile ClusterNode cluster;
+    // The cluster node's placement and drain (null without cluster mode).
+    private volatile ClusterDrain clusterDrain;
+    private static final CompletableFuture<Void> NEVER_DRAINED = new CompletableFuture<>();
 
     /**
      * @throws IllegalArgumentException if the two configurations contradict each other (a replay window that does
@@ -154,9 +160,17 @@ public final class RelayServer implements AutoCloseable {
         if (clusterConfig != null) {
             cluster = ClusterNode.connect(clusterConfig);
         }
-        RoomPlacement placement = cluster != null ? cluster : RoomPlacement.LOCAL;
         state = State.RUNNING;
         core = RelayCore.start(relayConfig);
+        RoomPlacement placement = RoomPlacement.LOCAL;
+        if (cluster != null) {
+            // Sessions of a room another node took, or of a draining node, are ended through the core.
+            SessionMover mover = new SessionMover(core::evictRoom);
+            cluster.moveSessionsWith(mover);
+            telemetry.register(mover);
+            clusterDrain = new ClusterDrain(cluster, core, mover);
+            placement = clusterDrain;
+        }
         loops = transport.newEventLoopGroup(config.eventLoopThreads(), "kfrelay-io");
         connections = new DefaultChannelGroup("kfrelay-connections", GlobalEventExecutor.INSTANCE);
         WsSettings ws = new WsSettings(config.wsPath(), config.maxFrameBytes(), config.sinkLimits(),
@@ -215,7 +229,7 @@ public final class RelayServer implements AutoCloseable {
         }
         if (adminConfig.enabled()) {
             try {
-                admin = AdminServer.start(adminConfig, core, loops, telemetry, cluster);
+                admin = AdminServer.start(adminConfig, core, loops, telemetry, cluster, clusterDrain);
             } catch (IOException e) {
                 stopEverything();
                 state = State.CLOSED;
@@ -286,6 +300,20 @@ public final class RelayServer implements AutoCloseable {
     /** The cluster node, or null without cluster mode (or before start). */
     public ClusterNode cluster() {
         return cluster;
+    }
+
+    /** The cluster node's drain ({@code POST /api/drain}), or null without cluster mode (or before start). */
+    public ClusterDrain clusterDrain() {
+        return clusterDrain;
+    }
+
+    /**
+     * Completes when a cluster node's drain is over (no session left, or its deadline passed): then the process
+     * stops. Never completes for a single relay, whose drain lasts until it is stopped.
+     */
+    public CompletableFuture<Void> drained() {
+        ClusterDrain d = clusterDrain;
+        return d == null ? NEVER_DRAINED : d.drained();
     }
 
     /** The configured node id, else {@code HOSTNAME:WSPORT}. */
@@ -510,6 +538,9 @@ public final class RelayServer implements AutoCloseable {
     private void stopEverything() {
         if (security != null) {
             security.close(); // a JWKS watch
+        }
+        if (clusterDrain != null) {
+            clusterDrain.close();
         }
         if (cluster != null) {
             cluster.close(); // releases its claims, deregisters (compare-and-delete); idempotent

@@ -33,8 +33,9 @@ class AdminRouteTest {
     void roomNamesArePercentDecodedSegmentBySegment() {
         assertEquals(new AdminRoute.Room("team a/b+c"), get("/api/rooms/team%20a%2Fb+c"));
         assertEquals(new AdminRoute.Kick("stage", 42), post("/api/rooms/stage/participants/42/kick"));
-        assertEquals(new AdminRoute.Drain(true), post("/api/drain"));
-        assertEquals(new AdminRoute.Drain(false), get("/api/drain"));
+        assertEquals(new AdminRoute.Drain(true, null), post("/api/drain"));
+        assertEquals(new AdminRoute.Drain(true, "10s"), post("/api/drain?deadline=10s"));
+        assertEquals(new AdminRoute.Drain(false, null), get("/api/drain"));
     }
 
     @Test

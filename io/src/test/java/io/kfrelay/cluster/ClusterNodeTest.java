@@ -219,6 +219,67 @@ class ClusterNodeTest {
         assertEquals(5, a.epoch("r"), "epochs never go back");
     }
 
+    /** What a node's {@link SessionMover} was asked to do: room and last message. */
+    private final List<Map.Entry<String, ControlMessage>> moved = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private ClusterNode nodeWithSessions(String id) throws IOException {
+        ClusterNode n = node(id);
+        n.moveSessionsWith(new SessionMover((room, last) -> {
+            moved.add(Map.entry(room, last));
+            return 2;
+        }));
+        return n;
+    }
+
+    @Test
+    void aNodeWhoseClaimAnotherNodeTookMovesItsSessionsThereAndNeverActsAsOwnerAgain() throws Exception {
+        ClusterNode a = nodeWithSessions("a");
+        ClusterNode b = node("b");
+        assertSame(RoomPlacement.HERE, await(a.place("r"))); // a session at A
+        assertEquals(1, a.epoch("r"));
+        // A is paused past its lease: the claim expires and B claims the room with a higher epoch.
+        now.addAndGet(LEASE.toNanos() + 1);
+        assertSame(RoomPlacement.HERE, await(b.place("r")));
+        assertEquals(2, b.epoch("r"));
+        assertFalse(a.isOwner("r"), "fenced: A's deadline passed while it was paused");
+
+        a.tick().get(5, TimeUnit.SECONDS); // A resumes: the renewal is refused, B holds the room
+
+        assertEquals(List.of(Map.entry("r", (ControlMessage) new ControlMessage.Redirect(
+                ControlMessage.Redirect.ROOM_ELSEWHERE, 2, "b", "ws://b/kfrelay", "quic://b", ""))), moved);
+        assertFalse(a.isOwner("r"));
+        assertEquals(0, a.epoch("r"), "A reports no epoch for the room");
+        RoomPlacement.Redirect join = assertInstanceOf(RoomPlacement.Redirect.class, await(a.place("r")));
+        assertEquals("b", join.message().node(), "a new JOIN at A goes to B");
+    }
+
+    @Test
+    void sessionsOfATakenRoomWhoseOwnerIsNotRegisteredEndWithRoomElsewhere() throws Exception {
+        ClusterNode a = nodeWithSessions("a");
+        ClusterNode b = node("b");
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        now.addAndGet(LEASE.toNanos() + 1);
+        assertSame(RoomPlacement.HERE, await(b.place("r")));
+        synchronized (store) {
+            store.nodes.remove("b"); // B's record lapsed
+        }
+        a.tick().get(5, TimeUnit.SECONDS);
+        assertEquals(1, moved.size(), moved.toString());
+        ControlMessage.Error error = assertInstanceOf(ControlMessage.Error.class, moved.getFirst().getValue());
+        assertEquals(ErrorCodes.ROOM_ELSEWHERE, error.code());
+    }
+
+    @Test
+    void aClaimThatOnlyLapsedIsTakenAgainAndItsSessionsStay() throws Exception {
+        ClusterNode a = nodeWithSessions("a");
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        now.addAndGet(LEASE.toNanos() + 1); // expired, nobody took it
+        a.tick().get(5, TimeUnit.SECONDS);
+        assertTrue(a.isOwner("r"), "claimed again at once");
+        assertEquals(2, a.epoch("r"));
+        assertEquals(List.of(), moved, "nobody else owns it: the sessions stay");
+    }
+
     /** An in-memory store with the same compare-and-set rules as the Redis scripts; {@link #down} fails every call. */
     static final class FakeStore implements ClusterStore {
         final Map<String, String[]> owner = new HashMap<>(); // room -> node, token

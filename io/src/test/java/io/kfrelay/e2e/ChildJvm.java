@@ -111,10 +111,19 @@ final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Kills the child at once (SIGKILL, as {@code kill -9}): no shutdown hook runs. */
-    void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    /** The child's process id. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Sends {@code signal} (STOP, CONT, KILL, TERM) to the child with {@code kill}; fails if kill does. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed: "
+                    + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
     }
 
     /** The stdout lines so far. */

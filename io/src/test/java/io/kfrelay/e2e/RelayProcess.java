@@ -46,6 +46,16 @@ final class RelayProcess implements AutoCloseable {
         this.admin = URI.create(find(ADMIN, startup));
     }
 
+    /**
+     * Starts {@code serve} as node {@code nodeId} of the cluster in Redis {@code redisUri}, with short claims
+     * ({@code lease}, {@code refresh}) so tests see expiries within seconds.
+     */
+    static RelayProcess startClustered(InetAddress address, String redisUri, String nodeId, Duration lease,
+                                       Duration refresh, Path logDir) throws Exception {
+        return start(address, List.of("--cluster", redisUri, "--node-id", nodeId,
+                "--cluster-lease", lease.toMillis() + "ms", "--cluster-refresh", refresh.toMillis() + "ms"), logDir);
+    }
+
     /** Starts {@code serve} on {@code address} with {@code options} on top of the defaults. */
     static RelayProcess start(InetAddress address, List<String> options, Path logDir) throws Exception {
         String host = address.getHostAddress();
@@ -103,9 +113,29 @@ final class RelayProcess implements AutoCloseable {
         return jvm.transcript();
     }
 
-    /** {@code kill -9}: the relay stops at once, without releasing anything. */
-    void kill() throws InterruptedException {
-        jvm.kill();
+    /** The relay's process id. */
+    long pid() {
+        return jvm.pid();
+    }
+
+    /** Pauses the relay ({@code kill -STOP}): it does nothing, its sockets stay open, until {@link #resume}. */
+    void pause() throws IOException, InterruptedException {
+        jvm.signal("STOP");
+    }
+
+    /** {@code kill -CONT}. */
+    void resume() throws IOException, InterruptedException {
+        jvm.signal("CONT");
+    }
+
+    /** {@code kill -9}: gone at once, nothing cleaned up. */
+    void kill() throws IOException, InterruptedException {
+        jvm.signal("KILL");
+    }
+
+    /** Waits for the relay to exit by itself (a drain, or a stop); its exit status. */
+    int awaitExit(Duration limit) throws InterruptedException {
+        return jvm.awaitExit(limit);
     }
 
     @Override
