@@ -478,6 +478,9 @@ public final class KfRelayClient implements AutoCloseable {
                 case ControlMessage.SubscribeRefused r ->
                         listener.onSubscribeRefused(r.publisherId(), r.streamId(), r.code(), r.reason());
                 case ControlMessage.Redirect r -> redirected(r);
+                case ControlMessage.Nodes n -> {
+                    // kept for reconnecting (next commit)
+                }
                 case ControlMessage.Join _, ControlMessage.Leave _, ControlMessage.Subscribe _,
                      ControlMessage.Unsubscribe _ ->
                         reportError(new IOException("relay sent " + m.type() + " (a client-only message)"));
