@@ -103,6 +103,11 @@ final class RelayProcess implements AutoCloseable {
         return jvm.transcript();
     }
 
+    /** {@code kill -9}: the relay vanishes without a goodbye (its cluster record and claims lapse by themselves). */
+    void kill() throws InterruptedException {
+        jvm.kill();
+    }
+
     @Override
     public void close() {
         jvm.close();

@@ -1,0 +1,114 @@
+package io.kfrelay.e2e;
+
+import io.kfrelay.client.ClientOptions;
+import io.kfrelay.client.KfRelayClient;
+import io.kfrelay.cluster.ClusterNode;
+import io.kfrelay.cluster.RedisProcess;
+import io.kfrelay.cluster.RoomOwner;
+import io.kfrelay.media.h264.AccessUnits;
+import io.kfrelay.media.h264.SampleStream;
+import io.kfrelay.protocol.ControlMessage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Spec (issue 15, failover): a client learns the cluster's nodes when it joins (NODES) or is given several relay URLs;
+ * when its node dies ({@code kill -9} of a relay in its own process) it reconnects with backoff to another node, which
+ * claims the room once the dead owner's lease has lapsed (a higher epoch), and media flows again from the publisher's
+ * new session to the watcher's. The bounds are functional and generous (a loaded 2-core machine): reconnected within
+ * 20 s (lease 3 s, registry TTL 1.5 s), media again within 15 s more.
+ */
+@Timeout(120)
+class FailoverIT {
+    private static final Duration LEASE = Duration.ofSeconds(3);
+    private static final Duration REFRESH = Duration.ofMillis(500);
+
+    /** A watcher that also records the reconnection callbacks. */
+    static final class Watcher extends Received {
+        final List<Throwable> reconnecting = new CopyOnWriteArrayList<>();
+        final List<String> reconnected = new CopyOnWriteArrayList<>();
+        volatile long reconnectedAt;
+
+        @Override
+        public void onReconnecting(Throwable cause) {
+            reconnecting.add(cause);
+        }
+
+        @Override
+        public void onReconnected(ControlMessage.Joined joined, String node, URI url, Duration after) {
+            reconnectedAt = System.nanoTime();
+            reconnected.add(node);
+        }
+    }
+
+    @Test
+    void clientsOfAKilledNodeReconnectToAnotherWhichClaimsTheRoomAndMediaFlowsAgain(@TempDir Path logs)
+            throws Exception {
+        try (RedisProcess redis = RedisProcess.start();
+             TestRelay b = TestRelay.startClustered(redis.uri(), "node-b", LEASE, REFRESH);
+             RelayProcess a = RelayProcess.start(InetAddress.getLoopbackAddress(), List.of("--cluster", redis.uri(),
+                     "--node-id", "node-a", "--cluster-lease", "3s", "--cluster-refresh", "500ms"), logs)) {
+            ClusterNode nodeB = b.server().cluster();
+            URI urlA = a.url(Transport.WS);
+
+            // The publisher knows both relays and joins the first, A: A owns the room.
+            SamplePublisher publisher = SamplePublisher.video(AccessUnits.of(SampleStream.bytes()), "pub", l -> {
+                KfRelayClient c = KfRelayClient.connect(List.of(urlA, b.url()), ClientOptions.defaults(), l)
+                        .get(5, TimeUnit.SECONDS);
+                c.join("R", "pub", "").get(10, TimeUnit.SECONDS);
+                return c;
+            });
+            // The watcher is given A only: it learns B from the NODES that follows its JOINED.
+            Watcher watcher = new Watcher();
+            KfRelayClient watcherClient = KfRelayClient.connect(urlA, watcher).get(5, TimeUnit.SECONDS);
+            watcherClient.join("R", "watcher", "").get(10, TimeUnit.SECONDS);
+            Eventually.within(Duration.ofSeconds(10), "media reaches the watcher at A", () -> watcher.packetCount() > 10);
+            Eventually.within(Duration.ofSeconds(5), () -> "NODES names both nodes: " + watcherClient.knownRelays(),
+                    () -> watcherClient.knownRelays().stream().anyMatch(r -> r.startsWith("node-b ("))
+                            && watcherClient.knownRelays().stream().anyMatch(r -> r.startsWith("node-a (")));
+            assertTrue(watcherClient.reconnects(), "NODES arrived: reconnecting is on");
+            RoomOwner before = nodeB.store().owner("R").get(5, TimeUnit.SECONDS);
+            assertEquals("node-a", before.node());
+
+            a.kill();
+            long killedAt = System.nanoTime();
+
+            Eventually.within(Duration.ofSeconds(20), () -> "both clients reconnect to B; watcher " + watcher.reconnected
+                            + " after " + watcher.reconnecting + ", publisher reconnecting=" + publisher.client.isReconnecting()
+                            + " at " + publisher.client.url(),
+                    () -> !watcher.reconnected.isEmpty() && !publisher.client.isReconnecting()
+                            && publisher.client.url().equals(b.url()));
+            assertEquals(List.of("node-b"), watcher.reconnected);
+            assertEquals(1, watcher.reconnecting.size(), watcher.reconnecting.toString());
+            assertFalse(watcherClient.isClosed());
+            assertTrue(nodeB.isOwner("R"), "B claimed the room");
+            assertTrue(nodeB.epoch("R") > before.epoch(), "a higher epoch: " + nodeB.epoch("R") + " after " + before.epoch());
+
+            assertFalse(publisher.client.isClosed());
+            // Ids are per relay (both nodes may well give the same number): count what arrived after the reconnection.
+            long newPublisherId = publisher.client.participantId();
+            long since = watcher.reconnectedAt;
+            Eventually.within(Duration.ofSeconds(15), () -> "media from the publisher's new session reaches the watcher"
+                            + " at B: " + watcher.count(p -> p.sender() == newPublisherId && p.arrivalNanos() > since)
+                            + " packets; " + b.counters(),
+                    () -> watcher.count(p -> p.sender() == newPublisherId && p.arrivalNanos() > since) > 30);
+            System.out.printf("failover: kill -9 to 30 packets at the watcher again: %d ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+            publisher.close();
+            watcherClient.close();
+        }
+    }
+}
