@@ -1,5 +1,6 @@
 package io.kfrelay.e2e;
 
+import io.kfrelay.cli.Recorder;
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.cluster.ClusterNode;
@@ -80,11 +81,17 @@ class FailoverIT {
                     () -> watcherClient.knownRelays().stream().anyMatch(r -> r.startsWith("node-b ("))
                             && watcherClient.knownRelays().stream().anyMatch(r -> r.startsWith("node-a (")));
             assertTrue(watcherClient.reconnects(), "NODES arrived: reconnecting is on");
+            // kfrelay record's recorder, given A only too.
+            java.io.StringWriter recorderLog = new java.io.StringWriter();
+            Recorder recorder = Recorder.start(List.of(urlA), "R", "rec", "", logs.resolve("rec"),
+                    ClientOptions.defaults(), Recorder.Selection.everything(), new java.io.PrintWriter(recorderLog, true));
+            Eventually.within(Duration.ofSeconds(10), "the recorder writes frames", () -> recorder.framesWritten() > 10);
             RoomOwner before = nodeB.store().owner("R").get(5, TimeUnit.SECONDS);
             assertEquals("node-a", before.node());
 
             a.kill();
             long killedAt = System.nanoTime();
+            long framesBefore = recorder.framesWritten();
 
             Eventually.within(Duration.ofSeconds(20), () -> "both clients reconnect to B; watcher " + watcher.reconnected
                             + " after " + watcher.reconnecting + ", publisher reconnecting=" + publisher.client.isReconnecting()
@@ -107,6 +114,17 @@ class FailoverIT {
                     () -> watcher.count(p -> p.sender() == newPublisherId && p.arrivalNanos() > since) > 30);
             System.out.printf("failover: kill -9 to 30 packets at the watcher again: %d ms%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+
+            // The recorder came back too and goes on writing the publisher's one file (matched by identity + stream).
+            Eventually.within(Duration.ofSeconds(15), () -> "the recorder writes again: " + recorder.framesWritten()
+                    + " frames, " + framesBefore + " at the kill; " + recorderLog, () -> recorder.framesWritten() > framesBefore + 30);
+            Recorder.Summary summary = recorder.stop();
+            assertEquals(1, summary.files().size(), "one file for the publisher across the reconnection: " + summary);
+            Recorder.StreamFile file = summary.files().values().iterator().next();
+            assertTrue(file.frames() > framesBefore + 30, summary.toString());
+            assertTrue(file.keyframes() >= 2, "the file goes on at a keyframe after the reconnection: " + summary);
+            assertTrue(recorderLog.toString().matches("(?s).*\\breconnected to node-b \\(ws://\\S+\\) after \\d+ ms\\n.*"),
+                    recorderLog.toString());
             publisher.close();
             watcherClient.close();
         }
