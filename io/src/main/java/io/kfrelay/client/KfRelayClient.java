@@ -549,12 +549,27 @@ public final class KfRelayClient implements AutoCloseable {
         @Override
         public void reconnected(Joined joined, RelayEndpoints.Endpoint via, java.time.Duration after) {
             // On the I/O thread, inside the JOINED's dispatch: nothing of the new session was handled before this.
+            // Media resumes once the relay has acknowledged the simulcast declarations (its SIMULCAST echo): over QUIC
+            // a datagram could overtake them, and a layer that starts undeclared cannot join its source later.
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
             for (ControlMessage.Simulcast sc : plan.simulcastDeclarations()) {
+                CompletableFuture<Void> ack = new CompletableFuture<>();
+                pendingSimulcast.put(sc.sourceId(), ack);
+                acks.add(ack);
                 sendControl(sc);
             }
             for (ControlMessage.Subscribe sub : plan.subscriptionsIn(joined)) {
                 sendControl(sub);
             }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+                if (e == null) {
+                    resumed(joined, after);
+                }
+            });
+        }
+
+        /** The reconnected session is ready: publishing goes on, the listener hears it. */
+        private void resumed(Joined joined, java.time.Duration after) {
             reconnecting = false;
             ControlMessage.Redirect r = lastRedirect;
             String node = r != null ? r.node() : endpoints.at(url).label();

@@ -97,7 +97,7 @@ class FailoverIT {
                             + " after " + watcher.reconnecting + ", publisher reconnecting=" + publisher.client.isReconnecting()
                             + " at " + publisher.client.url(),
                     () -> !watcher.reconnected.isEmpty() && !publisher.client.isReconnecting()
-                            && publisher.client.url().equals(b.url()));
+                            && publisher.client.url().getPort() == b.url().getPort()); // B's URL given or NODES
             assertEquals(List.of("node-b"), watcher.reconnected);
             assertEquals(1, watcher.reconnecting.size(), watcher.reconnecting.toString());
             assertFalse(watcherClient.isClosed());
@@ -126,6 +126,53 @@ class FailoverIT {
             assertTrue(recorderLog.toString().matches("(?s).*\\breconnected to node-b \\(ws://\\S+\\) after \\d+ ms\\n.*"),
                     recorderLog.toString());
             publisher.close();
+            watcherClient.close();
+        }
+    }
+
+    @Test
+    void aQuicSimulcastPublisherComesBackThroughThePinNodesGaveAndDeclaresItsSourceAgain(@TempDir Path logs)
+            throws Exception {
+        List<List<io.kfrelay.media.h264.AccessUnit>> layers = TestVideo.SIMULCAST.stream().limit(2)
+                .map(TestVideo::accessUnits).toList();
+        try (RedisProcess redis = RedisProcess.start();
+             TestRelay b = TestRelay.startClustered(redis.uri(), "node-b", LEASE, REFRESH);
+             RelayProcess a = RelayProcess.start(InetAddress.getLoopbackAddress(), List.of("--cluster", redis.uri(),
+                     "--node-id", "node-a", "--cluster-lease", "3s", "--cluster-refresh", "500ms"), logs)) {
+            // Both clients trust A's certificate only: B's pin comes with NODES. A killed node sends nothing more over
+            // UDP: the client notices by its idle timeout, 2 s here (30 s by default).
+            ClientOptions pinA = ClientOptions.builder().quic(io.kfrelay.client.QuicClientOptions.defaults()
+                    .withPin(io.kfrelay.client.CertificatePin.parse(a.pin()))
+                    .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500))).build();
+            URI quicA = a.url(Transport.QUIC);
+            URI quicB = b.url(Transport.QUIC);
+            SamplePublisher camera = SamplePublisher.simulcast(layers, "camera", l -> {
+                KfRelayClient c = KfRelayClient.connect(List.of(quicA), pinA, l).get(5, TimeUnit.SECONDS);
+                c.join("R", "camera", "").get(10, TimeUnit.SECONDS);
+                return c;
+            });
+            Watcher watcher = new Watcher();
+            KfRelayClient watcherClient = KfRelayClient.connect(List.of(quicA), pinA, watcher).get(5, TimeUnit.SECONDS);
+            watcherClient.join("R", "watcher", "").get(10, TimeUnit.SECONDS);
+            Eventually.within(Duration.ofSeconds(10), "media reaches the watcher at A", () -> watcher.packetCount() > 10);
+            Eventually.within(Duration.ofSeconds(5), () -> "NODES names B: " + camera.client.knownRelays(),
+                    () -> camera.client.knownRelays().contains("node-b (" + quicB + ")"));
+
+            a.kill();
+
+            Eventually.within(Duration.ofSeconds(20), () -> "both reconnect to B over QUIC: watcher " + watcher.reconnected
+                            + ", camera at " + camera.client.url() + " reconnecting=" + camera.client.isReconnecting(),
+                    () -> !watcher.reconnected.isEmpty() && !camera.client.isReconnecting()
+                            && camera.client.url().equals(quicB));
+            assertEquals(quicB, watcherClient.url());
+            long cameraId = camera.client.participantId();
+            long since = watcher.reconnectedAt;
+            Eventually.within(Duration.ofSeconds(15), () -> "B announces the source again and media flows: "
+                            + watcher.events + "; " + b.counters(),
+                    () -> watcher.events.contains("simulcast " + cameraId + " [1, 2]")
+                            && watcher.count(p -> p.sender() == cameraId && p.arrivalNanos() > since) > 30);
+            assertEquals(2, b.startedLayers("R"), "both layers started at B as one source");
+            camera.close();
             watcherClient.close();
         }
     }
