@@ -553,8 +553,9 @@ public final class KfRelayClient implements AutoCloseable {
             // a datagram could overtake them, and a layer that starts undeclared cannot join its source later.
             List<CompletableFuture<Void>> acks = new ArrayList<>();
             for (ControlMessage.Simulcast sc : plan.simulcastDeclarations()) {
-                CompletableFuture<Void> ack = new CompletableFuture<>();
-                pendingSimulcast.put(sc.sourceId(), ack);
+                // A declaration made while reconnecting keeps the future its caller holds.
+                CompletableFuture<Void> ack = pendingSimulcast.computeIfAbsent(sc.sourceId(),
+                        id -> new CompletableFuture<>());
                 acks.add(ack);
                 sendControl(sc);
             }
