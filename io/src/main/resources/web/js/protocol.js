@@ -11,7 +11,7 @@ export const Type = Object.freeze({
   MEDIA: 0x01, JOIN: 0x10, JOINED: 0x11, PARTICIPANT_JOINED: 0x12, PARTICIPANT_LEFT: 0x13,
   STREAM_STARTED: 0x14, STREAM_ENDED: 0x15, LEAVE: 0x16, KEYFRAME_REQUEST: 0x17, PING: 0x18, PONG: 0x19,
   SUBSCRIBE: 0x1A, UNSUBSCRIBE: 0x1B, SIMULCAST: 0x1C, LAYER: 0x1D, SUBSCRIBE_REFUSED: 0x1E, ERROR: 0x1F,
-  REDIRECT: 0x20,
+  REDIRECT: 0x20, NODES: 0x21,
 });
 
 /** REDIRECT reasons (ControlMessage.Redirect). */
@@ -220,6 +220,12 @@ export function encode(msg) {
       w.u8(msg.reason); w.u64(msg.epoch); w.str(msg.node, 'node'); w.str(msg.ws, 'ws');
       w.str(msg.quic ?? '', 'quic'); w.str(msg.quicPin ?? '', 'quicPin');
       break;
+    case 'NODES':
+      w.u16(msg.nodes.length);
+      for (const n of msg.nodes) {
+        w.str(n.id, 'id'); w.str(n.ws ?? '', 'ws'); w.str(n.quic ?? '', 'quic'); w.str(n.quicPin ?? '', 'quicPin');
+      }
+      break;
   }
   return w.bytes();
 }
@@ -298,6 +304,16 @@ export function decode(bytes) {
         quic: r.str('quic url'), quicPin: r.str('quic pin'),
       };
       break;
+    case 'NODES': {
+      // Four empty strings (8 bytes) is the smallest node: a count the bytes cannot hold is refused up front.
+      const count = r.count(r.u16('node count'), 'node count', 8);
+      const nodes = [];
+      for (let i = 0; i < count && r.ok(); i++) {
+        nodes.push({ id: r.str('node id'), ws: r.str('ws url'), quic: r.str('quic url'), quicPin: r.str('quic pin') });
+      }
+      m = { nodes };
+      break;
+    }
   }
   return r.complete() ? { ok: true, message: { type, ...m } } : r.rejected();
 }

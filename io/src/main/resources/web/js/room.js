@@ -196,6 +196,11 @@ function onControl(m) {
     case 'REDIRECT':
       redirect(m);
       break;
+    case 'NODES':
+      // The cluster's nodes (a --cluster relay sends them after JOINED). The page does not reconnect by itself when
+      // its relay is lost (BROWSER.md): it only keeps them for whoever looks at the state.
+      state.clusterNodes = m.nodes;
+      break;
     case 'ERROR':
       state.relayError = { code: m.code, name: codeName(m.code), reason: m.reason };
       setStatus(`relay error ${m.code} ${codeName(m.code)}: ${m.reason}`);

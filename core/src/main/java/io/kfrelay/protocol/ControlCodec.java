@@ -45,6 +45,8 @@ public final class ControlCodec {
     private static final int MIN_PEER_BYTES = 4 + 2 + 2;
     /** A JOINED stream entry: u16 stream id, u8 kind. */
     private static final int STREAM_INFO_BYTES = 2 + 1;
+    /** Smallest NODES entry: four empty strings (u16 lengths). */
+    private static final int NODE_ADDRESS_MIN_BYTES = 4 * 2;
 
     /** Outcome of {@link #decode}: a message, or the reason the frame was refused. */
     public sealed interface Decoded {
@@ -187,6 +189,15 @@ public final class ControlCodec {
                 writeString(out, rd.quic());
                 writeString(out, rd.quicPin());
             }
+            case ControlMessage.Nodes ns -> {
+                out.writeShort(ns.nodes().size());
+                for (ControlMessage.NodeAddress n : ns.nodes()) {
+                    writeString(out, n.id());
+                    writeString(out, n.ws());
+                    writeString(out, n.quic());
+                    writeString(out, n.quicPin());
+                }
+            }
         }
     }
 
@@ -218,6 +229,13 @@ public final class ControlCodec {
             case ControlMessage.Error e -> 2 + stringBytes(e.reason());
             case ControlMessage.Redirect rd -> 1 + 8 + stringBytes(rd.node()) + stringBytes(rd.ws())
                     + stringBytes(rd.quic()) + stringBytes(rd.quicPin());
+            case ControlMessage.Nodes ns -> {
+                long n = 2;
+                for (ControlMessage.NodeAddress a : ns.nodes()) {
+                    n += stringBytes(a.id()) + stringBytes(a.ws()) + stringBytes(a.quic()) + stringBytes(a.quicPin());
+                }
+                yield n;
+            }
         };
         long total = HEADER_BYTES + body;
         // Only a JOINED listing tens of thousands of peers with huge names could get here.
@@ -363,7 +381,24 @@ public final class ControlCodec {
                 String pin = r.string("quic pin");
                 yield r.complete() ? ok(new ControlMessage.Redirect(why, epoch, node, ws, quic, pin)) : r.rejected();
             }
+            case NODES -> decodeNodes(r);
         };
+    }
+
+    private static Decoded decodeNodes(Reader r) {
+        // count() refuses a count the remaining bytes cannot hold (four empty strings each), so the list is bounded.
+        int count = r.count("node count", NODE_ADDRESS_MIN_BYTES);
+        List<ControlMessage.NodeAddress> nodes = new ArrayList<>(count);
+        for (int i = 0; i < count && r.ok(); i++) {
+            String id = r.string("node id");
+            String ws = r.string("ws url");
+            String quic = r.string("quic url");
+            String pin = r.string("quic pin");
+            if (r.ok()) {
+                nodes.add(new ControlMessage.NodeAddress(id, ws, quic, pin));
+            }
+        }
+        return r.complete() ? ok(new ControlMessage.Nodes(nodes)) : r.rejected();
     }
 
     private static Decoded decodeJoined(Reader r) {

@@ -39,6 +39,7 @@ public sealed interface ControlMessage {
             case SubscribeRefused r -> MessageType.SUBSCRIBE_REFUSED;
             case Error e -> MessageType.ERROR;
             case Redirect r -> MessageType.REDIRECT;
+            case Nodes n -> MessageType.NODES;
         };
     }
 
@@ -297,6 +298,31 @@ public sealed interface ControlMessage {
                 case LOAD -> "LOAD";
                 default -> "REASON_" + reason;
             };
+        }
+    }
+
+    /**
+     * The cluster's serving nodes as the relay knows them from its registry (docs/PROTOCOL.md, NODES): where a client
+     * may reconnect when its node is lost. Sent by a relay running with {@code --cluster} after JOINED and what
+     * follows it; a later NODES replaces the list.
+     */
+    record Nodes(List<NodeAddress> nodes) implements ControlMessage {
+        public Nodes {
+            nodes = List.copyOf(nodes);
+            requireCount(nodes.size(), "nodes");
+        }
+    }
+
+    /**
+     * One node listed in {@link Nodes}: its id and its advertised URLs, "" for none ({@code quicPin} is "" when its
+     * certificate is CA-signed).
+     */
+    record NodeAddress(String id, String ws, String quic, String quicPin) {
+        public NodeAddress {
+            requireString(id, "id");
+            requireString(ws, "ws");
+            requireString(quic, "quic");
+            requireString(quicPin, "quicPin");
         }
     }
 

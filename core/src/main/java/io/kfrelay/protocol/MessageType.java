@@ -19,7 +19,8 @@ public enum MessageType {
     LAYER(0x1D),
     SUBSCRIBE_REFUSED(0x1E),
     ERROR(0x1F),
-    REDIRECT(0x20);
+    REDIRECT(0x20),
+    NODES(0x21);
 
     private static final MessageType[] BY_CODE = new MessageType[256];
 

@@ -117,6 +117,24 @@ class ControlCodecMalformedTest {
     }
 
     @Test
+    @DisplayName("NODES: count cut, a count the bytes cannot hold (BAD_LENGTH), an entry cut, a string past the end, bytes left over")
+    void nodesMalformed() {
+        assertRejected(DecodeStatus.TOO_SHORT, "01 21");
+        assertRejected(DecodeStatus.TOO_SHORT, "01 21 00");
+        // A count larger than the bytes can hold (4 empty strings, 8 bytes, per node) is refused before any read.
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 21 0001");
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 21 0002 0000 0000 0000 0000");
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 21 ffff 0000 0000 0000 0000");
+        // A count smaller than the entries present leaves bytes over.
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 21 0000 0000 0000 0000 0000");
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 21 0001 0000 0000 0000 0000 00");
+        // The count fits the bytes but the last entry's pin is cut.
+        assertRejected(DecodeStatus.TOO_SHORT, "01 21 0001 0003 616263 0000 0000");
+        assertRejected(DecodeStatus.TOO_SHORT, "01 21 0001 0003 616263 0000 0000 00");
+        assertRejected(DecodeStatus.BAD_LENGTH, "01 21 0001 0001 61 0009 77733a2f 0000 0000");
+    }
+
+    @Test
     @DisplayName("BAD_VERSION: byte 0 other than 1, even with a valid body")
     void badVersion() {
         assertRejected(DecodeStatus.BAD_VERSION, "00 16");
@@ -130,7 +148,7 @@ class ControlCodecMalformedTest {
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 00");
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 02");
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 09");
-        assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 21");
+        assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 22");
         assertRejected(DecodeStatus.UNKNOWN_TYPE, "01 ff");
         ByteBuf media = Unpooled.buffer();
         buffers.add(media);
@@ -232,6 +250,8 @@ class ControlCodecMalformedTest {
             assertRejected(DecodeStatus.BAD_STRING, "01 10 0001 61 0001 61 " + len + bytes);
             assertRejected(DecodeStatus.BAD_STRING, "01 20 01 0000000000000003 " + len + bytes + " 0000 0000 0000");
             assertRejected(DecodeStatus.BAD_STRING, "01 20 01 0000000000000003 0001 61 " + len + bytes + " 0000 0000");
+            assertRejected(DecodeStatus.BAD_STRING, "01 21 0001 " + len + bytes + " 0000 0000 0000");
+            assertRejected(DecodeStatus.BAD_STRING, "01 21 0001 0001 61 0000 0000 " + len + bytes);
         }
 
         @Test

@@ -98,7 +98,12 @@ class ControlCodecTest {
                 new ControlMessage.Error(DecodeStatus.BAD_STRING.code(), "ünïcödé 🎥"),
                 new ControlMessage.Redirect(ControlMessage.Redirect.ROOM_ELSEWHERE, 3, "a", "ws://10.0.0.5:8080/kfrelay",
                         "quic://10.0.0.5:4433", "ab:cd"),
-                new ControlMessage.Redirect(0xFF, -1L, "", "", "", ""));
+                new ControlMessage.Redirect(0xFF, -1L, "", "", "", ""),
+                new ControlMessage.Nodes(List.of()),
+                new ControlMessage.Nodes(List.of(
+                        new ControlMessage.NodeAddress("a", "ws://10.0.0.5:8080/kfrelay", "quic://10.0.0.5:4433", "ab:cd"),
+                        new ControlMessage.NodeAddress("nœud-b", "wss://b.example/kfrelay", "", ""),
+                        new ControlMessage.NodeAddress("", "", "", ""))));
     }
 
     static Joined manyPeers(int peers, int streamsEach) {
@@ -242,6 +247,16 @@ class ControlCodecTest {
         void redirect() {
             assertLayout(new ControlMessage.Redirect(ControlMessage.Redirect.ROOM_ELSEWHERE, 3, "a", "ws://h:1/", "", ""),
                     "01 20 01 0000000000000003 0001 61 0009 77733a2f2f683a312f 0000 0000");
+        }
+
+        @Test
+        @DisplayName("NODES: u16 count, then per node id, ws URL, quic URL, quic pin (PROTOCOL.md example)")
+        void nodes() {
+            assertLayout(new ControlMessage.Nodes(List.of(new ControlMessage.NodeAddress("a", "ws://h:1/", "", ""),
+                            new ControlMessage.NodeAddress("b", "", "quic://h:2", "ab"))),
+                    "01 21 0002 0001 61 0009 77733a2f2f683a312f 0000 0000"
+                            + " 0001 62 0000 000a 717569633a2f2f683a32 0002 6162");
+            assertLayout(new ControlMessage.Nodes(List.of()), "01 21 0000");
         }
 
         @Test

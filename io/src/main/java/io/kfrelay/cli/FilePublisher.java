@@ -192,6 +192,19 @@ public final class FilePublisher {
             }
 
             @Override
+            public void onReconnecting(Throwable cause) {
+                log.println(ReconnectLine.lost(cause));
+                log.flush();
+            }
+
+            @Override
+            public void onReconnected(io.kfrelay.protocol.ControlMessage.Joined joined, String node, java.net.URI url,
+                                      Duration after) {
+                log.println(ReconnectLine.reconnected(node, url, after) + ", as participant " + joined.participantId());
+                log.flush();
+            }
+
+            @Override
             public void onError(Throwable error) {
                 lastError = error;
             }

@@ -41,9 +41,13 @@ final class PublishCommand implements Callable<Integer> {
     @Mixin
     ClientTlsOptions tls;
 
-    @Option(names = "--url", required = true, paramLabel = "URL", converter = Converters.RelayUrl.class,
-            description = "Relay to publish to: ws://HOST:PORT[/path] (no path means /), wss://HOST:PORT[/path] or quic://HOST:PORT.")
-    URI url;
+    @Option(names = "--url", required = true, paramLabel = "URL[,URL...]", split = ",", converter = Converters.RelayUrl.class,
+            description = {"Relay to publish to: ws://HOST:PORT[/path] (no path means /), wss://HOST:PORT[/path] or quic://HOST:PORT.",
+                    "Several relays of one cluster (comma-separated or repeated, all ws/wss or all quic): the first that "
+                    + "answers is used, and when it is lost the publisher reconnects to another (backoff, up to 30 s; "
+                    + "docs/CLUSTER.md), printing 'reconnected to NODE (URL) after N ms'. A cluster relay names its "
+                    + "nodes after the JOIN, so one URL reconnects too."})
+    List<URI> urls;
 
     @Option(names = "--room", required = true, paramLabel = "ROOM", description = "Room to join.")
     String room;
@@ -116,13 +120,15 @@ final class PublishCommand implements Callable<Integer> {
         KfRelayClient client;
         Joined joined;
         try {
-            client = KfRelayClient.connect(url, options, publisher.listener()).get(5, TimeUnit.SECONDS);
+            client = KfRelayClient.connect(urls, options, publisher.listener())
+                    .get(5L * urls.size(), TimeUnit.SECONDS);
             joined = client.join(room, identity, token).get(5, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             err.println("kfrelay publish: " + e.getCause().getMessage());
             return 1;
         } catch (TimeoutException e) {
-            err.println("kfrelay publish: no answer from " + url + " within 5 s");
+            err.println("kfrelay publish: no answer from " + (urls.size() == 1 ? urls.getFirst() : urls) + " within "
+                    + 5 * urls.size() + " s");
             return 1;
         }
         if (publisher.simulcast()) {

@@ -40,9 +40,13 @@ final class RecordCommand implements Callable<Integer> {
     @Mixin
     ClientTlsOptions tls;
 
-    @Option(names = "--url", required = true, paramLabel = "URL", converter = Converters.RelayUrl.class,
-            description = "Relay to record from: ws://HOST:PORT[/path] (no path means /), wss://HOST:PORT[/path] or quic://HOST:PORT.")
-    URI url;
+    @Option(names = "--url", required = true, paramLabel = "URL[,URL...]", split = ",", converter = Converters.RelayUrl.class,
+            description = {"Relay to record from: ws://HOST:PORT[/path] (no path means /), wss://HOST:PORT[/path] or quic://HOST:PORT.",
+                    "Several relays of one cluster (comma-separated or repeated, all ws/wss or all quic): the first that "
+                    + "answers is used, and when it is lost the recorder reconnects to another (backoff, up to 30 s; "
+                    + "docs/CLUSTER.md) and goes on writing the same files (a publisher is matched by identity and "
+                    + "stream id), printing 'reconnected to NODE (URL) after N ms'."})
+    List<URI> urls;
 
     @Option(names = "--room", required = true, paramLabel = "ROOM", description = "Room to join.")
     String room;
@@ -111,7 +115,7 @@ final class RecordCommand implements Callable<Integer> {
         }
         Recorder recorder;
         try {
-            recorder = Recorder.start(url, room, identity, token, out,
+            recorder = Recorder.start(urls, room, identity, token, out,
                     ClientOptions.builder().quic(tls.quicOptions()).build(), new Recorder.Selection(layer, subscribe),
                     err);
         } catch (RelayErrorException e) {

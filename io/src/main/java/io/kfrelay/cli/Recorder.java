@@ -84,6 +84,13 @@ import java.util.concurrent.TimeoutException;
  * way: the recorder asks for it at the chosen layer, and the relay's answer decides (a plain stream refused with
  * NO_SUCH_LAYER is asked for again as the plain stream it is).
  *
+ * <p><b>Reconnecting.</b> Given several relays of a cluster (or told of them by NODES), the client reconnects when its
+ * relay is lost, and every publisher of the room comes back with a new participant id. The files go on: a file is
+ * named by the participant id its publisher had when the recording first saw it, and a participant of a later session
+ * with the same identity writes into the same files (a new identity whose id a file already carries gets
+ * {@code <id>r<n>}, n the reconnection). After a reconnection a video file goes on at a keyframe; the frames before it
+ * are left out (counted with {@link Summary#framesLeftBehind()}).
+ *
  * <p>Files are written on the client's I/O thread; {@link #stop()} may be called from any thread (a lock keeps
  * it apart from the writes). A frame still being assembled when its stream ends or its sender leaves is
  * released then (it can never complete) and counted as dropped.
@@ -119,6 +126,12 @@ public final class Recorder implements AutoCloseable {
     private final Map<Long, String> identities = new HashMap<>();
     /** Streams refused at a layer and asked for again as plain streams, by {@link #key}: once each. */
     private final Set<Long> askedAsPlain = new HashSet<>();
+    /** The file name part of each participant of the current session, by participant id ({@link #nameOf}). */
+    private final Map<Long, String> names = new HashMap<>();
+    /** The file name part of each identity, kept across reconnections: a publisher back goes on in its files. */
+    private final Map<String, String> namesByIdentity = new HashMap<>();
+    /** Reconnections so far. */
+    private int session;
     private final Duration closeTimeout;
     private volatile KfRelayClient client;
     /** The layer asked for of every source now: the selection's, then each {@link #requestLayer}. */
@@ -245,7 +258,8 @@ public final class Recorder implements AutoCloseable {
     /**
      * @param packets          packets received (all streams, audio included)
      * @param framesDropped    video and audio frames that arrived incomplete and were not written
-     * @param framesLeftBehind whole frames of a simulcast layer the recording had already switched away from
+     * @param framesLeftBehind whole frames of a simulcast layer the recording had already switched away from, and of a
+     *                         stream after a reconnection before its first keyframe
      * @param files            the video files, by {@code <sender>-<stream>} (for a simulcast source its source id)
      * @param audioFiles       the audio files, by {@code <sender>-<stream>}
      */
@@ -307,7 +321,14 @@ public final class Recorder implements AutoCloseable {
         this.assembler = new FrameAssembler(ByteBufAllocator.DEFAULT, this::onFrame);
     }
 
-    /** {@link #start(URI, String, String, String, Path, ClientOptions, Selection, PrintWriter)} of everything. */
+    /** {@link #start(List, String, String, String, Path, ClientOptions, Selection, PrintWriter)} at one relay. */
+    public static Recorder start(URI url, String room, String identity, String token, Path dir,
+                                 ClientOptions options, Selection selection, PrintWriter log)
+            throws IOException, RelayErrorException, TimeoutException, InterruptedException {
+        return start(List.of(url), room, identity, token, dir, options, selection, log);
+    }
+
+    /** {@link #start(List, String, String, String, Path, ClientOptions, Selection, PrintWriter)} of everything. */
     public static Recorder start(URI url, String room, String identity, String token, Path dir,
                                  ClientOptions options, PrintWriter log)
             throws IOException, RelayErrorException, TimeoutException, InterruptedException {
@@ -315,25 +336,27 @@ public final class Recorder implements AutoCloseable {
     }
 
     /**
-     * Connects, joins {@code room}, subscribes to what {@code selection} names and starts recording into {@code dir}
+     * Connects to the first of {@code urls} that answers (the others are where it reconnects, with those NODES
+     * names), joins {@code room}, subscribes to what {@code selection} names and starts recording into {@code dir}
      * (created if needed).
      *
      * @throws RelayErrorException when the relay refuses the join (its ERROR code and reason)
      * @throws IOException         when the relay cannot be reached or the directory cannot be written
      * @throws TimeoutException    when connecting or joining takes longer than the options' connect timeout
      */
-    public static Recorder start(URI url, String room, String identity, String token, Path dir,
+    public static Recorder start(List<URI> urls, String room, String identity, String token, Path dir,
                                  ClientOptions options, Selection selection, PrintWriter log)
             throws IOException, RelayErrorException, TimeoutException, InterruptedException {
         Recorder r = new Recorder(dir, log, Clock.systemUTC(), options.closeTimeout(), selection);
         long timeoutMillis = options.connectTimeout().toMillis();
         try {
             // On a timeout await cancels the connect; a connection completing after that is closed by the client.
-            r.client = await(KfRelayClient.connect(url, options, r.listener()), timeoutMillis);
+            r.client = await(KfRelayClient.connect(urls, options, r.listener()), timeoutMillis);
             // A recorder never publishes: a cluster may serve it at an edge (RECEIVE_ONLY).
             int joinOptions = ControlMessage.Join.RECEIVE_ONLY
                     | (selection.manual() ? ControlMessage.Join.MANUAL_SUBSCRIBE : 0);
             Joined joined = await(r.client.join(room, identity, token, joinOptions), timeoutMillis);
+            r.named(joined);
             log.printf("recording room '%s' as participant %d into %s (%d already there)%n", joined.room(),
                     joined.participantId(), dir, joined.participants().size());
             r.subscribeToJoined(joined);
@@ -489,6 +512,22 @@ public final class Recorder implements AutoCloseable {
             }
 
             @Override
+            public void onReconnecting(Throwable cause) {
+                log.println(ReconnectLine.lost(cause));
+                log.flush();
+                lost();
+            }
+
+            @Override
+            public void onReconnected(Joined joined, String node, URI url, Duration after) {
+                log.println(ReconnectLine.reconnected(node, url, after));
+                log.printf("recording room '%s' as participant %d again (%d there)%n", joined.room(),
+                        joined.participantId(), joined.participants().size());
+                log.flush();
+                named(joined);
+            }
+
+            @Override
             public void onMedia(MediaPacket p) {
                 onPacket(p);
             }
@@ -498,6 +537,7 @@ public final class Recorder implements AutoCloseable {
                 log.printf("participant %d (%s) joined%n", id, identity);
                 synchronized (Recorder.this) {
                     identities.put(id, identity);
+                    name(id, identity);
                 }
             }
 
@@ -600,6 +640,54 @@ public final class Recorder implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The connection is lost: nothing of the old session's participants can complete, and their ids are void. */
+    private synchronized void lost() {
+        if (stopping) {
+            return;
+        }
+        for (long id : names.keySet()) {
+            assembler.discardSender(id);
+        }
+        names.clear();
+        identities.clear();
+        sources.clear();
+        askedAsPlain.clear();
+        files.values().forEach(f -> f.awaitKeyframe = true);
+        session++;
+    }
+
+    /** A session's JOINED: names for everyone already there. */
+    private synchronized void named(Joined joined) {
+        for (ControlMessage.Peer p : joined.participants()) {
+            identities.put(p.id(), p.identity());
+            name(p.id(), p.identity());
+        }
+    }
+
+    /**
+     * Gives participant {@code id} its file name part: its identity's from an earlier session if that is free in this
+     * one (a publisher back after a reconnection), else its id ({@code <id>r<session>} if a file already uses the id).
+     */
+    private void name(long id, String identity) {
+        String earlier = namesByIdentity.get(identity);
+        if (earlier != null && !names.containsValue(earlier)) {
+            names.put(id, earlier);
+            return;
+        }
+        String name = Long.toString(id);
+        if (session > 0 && namesByIdentity.containsValue(name)) {
+            name = id + "r" + session;
+        }
+        names.put(id, name);
+        namesByIdentity.putIfAbsent(identity, name);
+    }
+
+    /** The file name part of {@code sender} (under the lock). */
+    private String nameOf(long sender) {
+        String name = names.get(sender);
+        return name != null ? name : Long.toString(sender);
     }
 
     /** Whether the selection names one of {@code streamIds} of {@code sender} (or names nothing: everything). */
@@ -711,6 +799,11 @@ public final class Recorder implements AutoCloseable {
         return assembler.framesInProgress();
     }
 
+    /** Video frames written into the files so far, all files together. */
+    public synchronized long framesWritten() {
+        return files.values().stream().mapToLong(f -> f.frames).sum();
+    }
+
     /** Packets received so far. */
     synchronized long packetsReceived() {
         return packets;
@@ -756,7 +849,7 @@ public final class Recorder implements AutoCloseable {
             return;
         }
         Source src = sources.get(key(frame.senderId(), frame.streamId()));
-        String name = frame.senderId() + "-" + (src == null ? frame.streamId() : src.sourceId());
+        String name = nameOf(frame.senderId()) + "-" + (src == null ? frame.streamId() : src.sourceId());
         try {
             OpenFile f = files.get(name);
             if (f == null) {
@@ -774,7 +867,7 @@ public final class Recorder implements AutoCloseable {
     }
 
     private void onAudioFrame(FrameAssembler.Frame frame) {
-        String name = frame.senderId() + "-" + frame.streamId();
+        String name = nameOf(frame.senderId()) + "-" + frame.streamId();
         try {
             OpenAudio a = audioFiles.get(name);
             if (a == null) {
@@ -845,6 +938,8 @@ public final class Recorder implements AutoCloseable {
         final Path path;
         final OutputStream out;
         final List<Integer> streams = new ArrayList<>(1);
+        /** A reconnection happened: the file goes on at the next keyframe (a decoder could not follow before it). */
+        boolean awaitKeyframe;
         long frames;
         long keyframes;
         long bytes;
@@ -859,6 +954,12 @@ public final class Recorder implements AutoCloseable {
          * where a decoder can follow it. Anything else is a late frame of a layer already left.
          */
         boolean accepts(FrameAssembler.Frame frame) {
+            if (awaitKeyframe) {
+                if (!frame.keyframe()) {
+                    return false;
+                }
+                awaitKeyframe = false;
+            }
             int current = streams.isEmpty() ? -1 : streams.getLast();
             if (frame.streamId() == current) {
                 return true;

@@ -63,8 +63,28 @@ public interface ClientListener {
     }
 
     /**
+     * The joined session's connection ended without this client asking (lost, relay shutting down, a REDIRECT after
+     * JOINED): the client is reconnecting ({@link ReconnectOptions}). Until {@link #onReconnected}, frames published
+     * are refused and nothing is received; participant ids of the session are void.
+     */
+    default void onReconnecting(Throwable cause) {
+    }
+
+    /**
+     * The session is back, {@code after} the loss, at node {@code node} ({@code url}), where this client's participant
+     * id and everyone else's are new: {@code joined} lists the room as it is there (its publishers may still be on
+     * their way back). The client has declared its simulcast sources and, with manual subscription, subscribed again
+     * to the publishers it had subscribed to (matched by identity and stream id, as they arrive). Followed by an
+     * {@link #onKeyframeRequest} for each video stream this client publishes: the new relay has nothing cached of it.
+     */
+    default void onReconnected(io.kfrelay.protocol.ControlMessage.Joined joined, String node, java.net.URI url,
+                               java.time.Duration after) {
+    }
+
+    /**
      * Something went wrong that is not the answer to a pending call: an ERROR from the relay after the join
-     * ({@link RelayErrorException}), a malformed message, a transport failure, or a listener exception.
+     * ({@link RelayErrorException}), a malformed message, a transport failure, a listener exception, or a
+     * reconnection that gave up (an {@link java.io.IOException} saying why, followed by {@link #onClose}).
      */
     default void onError(Throwable error) {
     }

@@ -30,10 +30,12 @@ import java.util.Objects;
  *                               {@value #DEFAULT_MAX_OUTBOUND_BYTES}
  * @param closeTimeout           how long {@code close()} lets what is queued and the goodbye leave before it
  *                               cuts the connection (a relay that stopped reading would hold them forever)
+ * @param reconnect              whether and how a lost session reconnects (default: when several relays are known)
  */
 public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Duration connectTimeout,
                             long firstSequence, EventLoopGroup eventLoopGroup, ByteBufAllocator allocator,
-                            QuicClientOptions quic, long maxOutboundBytes, Duration closeTimeout) {
+                            QuicClientOptions quic, long maxOutboundBytes, Duration closeTimeout,
+                            ReconnectOptions reconnect) {
 
     /** Default largest media packet, header included: {@value} bytes (payload up to 1180). */
     public static final int DEFAULT_MAX_PACKET_BYTES = 1200;
@@ -74,6 +76,7 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
         if (closeTimeout.isNegative() || closeTimeout.isZero()) {
             throw new IllegalArgumentException("closeTimeout must be positive");
         }
+        Objects.requireNonNull(reconnect, "reconnect");
     }
 
     /** Largest payload per packet: {@code maxPacketBytes - 20}. */
@@ -92,7 +95,8 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
     public Builder toBuilder() {
         return new Builder().maxPacketBytes(maxPacketBytes).maxInboundMessageBytes(maxInboundMessageBytes)
                 .connectTimeout(connectTimeout).firstSequence(firstSequence).eventLoopGroup(eventLoopGroup)
-                .allocator(allocator).quic(quic).maxOutboundBytes(maxOutboundBytes).closeTimeout(closeTimeout);
+                .allocator(allocator).quic(quic).maxOutboundBytes(maxOutboundBytes).closeTimeout(closeTimeout)
+                .reconnect(reconnect);
     }
 
     public static final class Builder {
@@ -105,6 +109,7 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
         private QuicClientOptions quic = QuicClientOptions.defaults();
         private long maxOutboundBytes = DEFAULT_MAX_OUTBOUND_BYTES;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private ReconnectOptions reconnect = ReconnectOptions.defaults();
 
         private Builder() {
         }
@@ -118,10 +123,11 @@ public record ClientOptions(int maxPacketBytes, int maxInboundMessageBytes, Dura
         public Builder quic(QuicClientOptions v) { quic = v; return this; }
         public Builder maxOutboundBytes(long v) { maxOutboundBytes = v; return this; }
         public Builder closeTimeout(Duration v) { closeTimeout = v; return this; }
+        public Builder reconnect(ReconnectOptions v) { reconnect = v; return this; }
 
         public ClientOptions build() {
             return new ClientOptions(maxPacketBytes, maxInboundMessageBytes, connectTimeout, firstSequence,
-                    eventLoopGroup, allocator, quic, maxOutboundBytes, closeTimeout);
+                    eventLoopGroup, allocator, quic, maxOutboundBytes, closeTimeout, reconnect);
         }
     }
 }

@@ -48,6 +48,18 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Buffers.</b> {@code publishFrame(.., ByteBuf frame, ..)} only reads the frame: the caller keeps
  * ownership. Received payloads are borrowed for the duration of the callback.
+ *
+ * <p><b>Several relays, reconnecting.</b> {@link #connect(List, ClientOptions, ClientListener)} takes the URLs of
+ * several relays of one cluster (all of one transport), and a relay of a cluster names the others after JOINED
+ * (NODES). When the joined session's connection ends without this client asking (lost, a QUIC idle timeout, ERROR
+ * RELAY_SHUTTING_DOWN, a REDIRECT after JOINED), the client reconnects with backoff to the next relay it knows and
+ * JOINs the same room with the same identity, token and options, following REDIRECTs; it sends its SIMULCAST
+ * declarations and (manual subscription) its SUBSCRIBEs again, and its streams go on with the same ids. This is on by
+ * default when more than one relay is known ({@link ReconnectOptions}); {@link ClientListener#onReconnecting} and
+ * {@link ClientListener#onReconnected} tell the listener (the participant ids of the new session are new), and
+ * frames published meanwhile are refused (return 0). Refusals that would be the same anywhere (a token, the names)
+ * end it; so does {@link ReconnectOptions#giveUpAfter()}, reported to {@link ClientListener#onError} before
+ * {@link ClientListener#onClose}.
  */
 public final class KfRelayClient implements AutoCloseable {
     /** REDIRECTs one join follows before it fails: a cluster needs one, two allows for a room moving meanwhile. */
@@ -80,12 +92,26 @@ public final class KfRelayClient implements AutoCloseable {
     private final AtomicLong pingNonces = new AtomicLong();
     /** Simulcast declarations waiting for the relay's announcement, by source id. */
     private final Map<Integer, CompletableFuture<Void>> pendingSimulcast = new ConcurrentHashMap<>();
+    /** The relays this client knows: the URLs given, then what NODES taught it. */
+    private final RelayEndpoints endpoints;
+    /** What a reconnected session asks for again. */
+    private final RejoinPlan plan = new RejoinPlan();
+    private final Reconnector reconnector;
+    /** The session's connection is lost and a new one is being made: publishing refuses frames meanwhile. */
+    private volatile boolean reconnecting;
+    /** The inbound side of {@link #transport}: retired when the connection is replaced. */
+    private volatile Inbound live;
+    /** The last REDIRECT followed by the join in progress (the node a reconnection ends at), or null. */
+    private volatile ControlMessage.Redirect lastRedirect;
 
-    private KfRelayClient(URI url, ClientOptions options, ClientListener listener) {
+    private KfRelayClient(URI url, RelayEndpoints endpoints, ClientOptions options, ClientListener listener) {
         this.url = url;
+        this.endpoints = endpoints;
         this.options = options;
         this.listener = listener;
         this.rawListener = listener instanceof RawMediaListener raw ? raw : null;
+        this.reconnector = new Reconnector(new ReconnectBackoff(options.reconnect(), System::nanoTime,
+                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble()), endpoints, new Reconnection());
     }
 
     /**
@@ -95,21 +121,80 @@ public final class KfRelayClient implements AutoCloseable {
      */
     public static CompletableFuture<KfRelayClient> connect(URI url, ClientOptions options, ClientListener listener) {
         Objects.requireNonNull(url, "url");
+        return connect(List.of(url), options, listener);
+    }
+
+    /**
+     * Opens a connection to the first of {@code urls} that answers, trying them in order; the others are where the
+     * session may reconnect to (class comment). The URLs must all be {@code ws://}/{@code wss://}, or all
+     * {@code quic://} ({@link ClientOptions#quic()}'s trust applies to each). Fails like
+     * {@link #connect(URI, ClientOptions, ClientListener)} when none answers (with the last failure).
+     */
+    public static CompletableFuture<KfRelayClient> connect(List<URI> urls, ClientOptions options,
+                                                           ClientListener listener) {
+        Objects.requireNonNull(urls, "urls");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(listener, "listener");
-        KfRelayClient client = new KfRelayClient(url, options, listener);
+        RelayEndpoints known;
+        try {
+            known = new RelayEndpoints(List.copyOf(urls));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        KfRelayClient client = new KfRelayClient(urls.getFirst(), known, options, listener);
         CompletableFuture<KfRelayClient> result = new CompletableFuture<>();
-        ClientTransport.connect(url, options, client.new Inbound()).whenComplete((t, error) -> {
+        client.connectFirst(List.copyOf(urls), 0, result, null);
+        return result;
+    }
+
+    private void connectFirst(List<URI> urls, int i, CompletableFuture<KfRelayClient> result, Throwable last) {
+        if (i == urls.size()) {
+            result.completeExceptionally(urls.size() == 1 ? last
+                    : new IOException("none of the relays " + urls + " could be reached: " + last.getMessage(), last));
+            return;
+        }
+        URI u = urls.get(i);
+        Inbound in = new Inbound();
+        ClientTransport.connect(u, optionsFor(endpoints.at(u)), in).whenComplete((t, error) -> {
             if (error != null) {
-                result.completeExceptionally(error);
+                connectFirst(urls, i + 1, result, error);
                 return;
             }
-            client.transport = t;
-            if (!result.complete(client)) {
+            url = u;
+            live = in;
+            transport = t;
+            if (!result.complete(this)) {
                 t.close(); // the caller gave up (cancelled, timed out): nobody else will ever close it
             }
         });
-        return result;
+    }
+
+    /** The options to reach {@code e}: a QUIC node's pin from NODES or a REDIRECT replaces the configured trust. */
+    private ClientOptions optionsFor(RelayEndpoints.Endpoint e) {
+        if (endpoints.quic() && !e.quicPin().isEmpty()) {
+            return options.toBuilder().quic(options.quic().withPin(CertificatePin.parse(e.quicPin()))).build();
+        }
+        return options;
+    }
+
+    /** The relays this client knows now, as "NODE (URL)" or "URL": the URLs given, then those NODES named. */
+    public List<String> knownRelays() {
+        return endpoints.all().stream().map(e -> e.node().isEmpty() ? e.url().toString()
+                : e.node() + " (" + e.url() + ")").toList();
+    }
+
+    /** Whether this client reconnects when its session's connection is lost ({@link ReconnectOptions#mode()}). */
+    public boolean reconnects() {
+        return switch (options.reconnect().mode()) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> endpoints.severalOrLearned();
+        };
+    }
+
+    /** True while a lost session is being brought back (frames are refused meanwhile). */
+    public boolean isReconnecting() {
+        return reconnecting;
     }
 
     /** {@link #connect(URI, ClientOptions, ClientListener)} with default options. */
@@ -247,7 +332,7 @@ public final class KfRelayClient implements AutoCloseable {
             throw new IllegalArgumentException("stream " + streamId + " is " + Protocol.kindName(stream.kind())
                     + "; a stream cannot change kind");
         }
-        if (t.queuedBytes() > options.maxOutboundBytes()) {
+        if (reconnecting || t.queuedBytes() > options.maxOutboundBytes()) {
             refusedFrames.incrementAndGet();
             return 0;
         }
@@ -263,7 +348,7 @@ public final class KfRelayClient implements AutoCloseable {
         return publishFrame(streamId, kind, keyframe, Unpooled.wrappedBuffer(frame), timestamp);
     }
 
-    /** Frames {@link #publishFrame} refused because the outbound backlog was past its cap. */
+    /** Frames {@link #publishFrame} refused: the outbound backlog was past its cap, or the client was reconnecting. */
     public long refusedFrames() {
         return refusedFrames.get();
     }
@@ -287,7 +372,7 @@ public final class KfRelayClient implements AutoCloseable {
     /** Asks the relay for a keyframe of {@code senderId}'s stream (e.g. after losing packets). */
     public void requestKeyframe(long senderId, int streamId) {
         requireJoined();
-        sendControl(new ControlMessage.KeyframeRequest(senderId, streamId));
+        sendSession(new ControlMessage.KeyframeRequest(senderId, streamId));
     }
 
     /**
@@ -299,7 +384,9 @@ public final class KfRelayClient implements AutoCloseable {
      */
     public void subscribe(long publisherId, int streamId, int layer) {
         requireJoined();
-        sendControl(new ControlMessage.Subscribe(publisherId, streamId, layer));
+        ControlMessage.Subscribe sub = new ControlMessage.Subscribe(publisherId, streamId, layer);
+        plan.subscribed(publisherId, streamId, layer);
+        sendSession(sub);
     }
 
     /** {@link #subscribe(long, int, int)} with the layer left to the relay. */
@@ -310,7 +397,8 @@ public final class KfRelayClient implements AutoCloseable {
     /** Ends a subscription: the relay sends nothing more of the stream (or source) and drops what it queued of it. */
     public void unsubscribe(long publisherId, int streamId) {
         requireJoined();
-        sendControl(new ControlMessage.Unsubscribe(publisherId, streamId));
+        plan.unsubscribed(publisherId, streamId);
+        sendSession(new ControlMessage.Unsubscribe(publisherId, streamId));
     }
 
     /**
@@ -323,8 +411,10 @@ public final class KfRelayClient implements AutoCloseable {
         requireJoined();
         List<Integer> ids = java.util.Arrays.stream(streamIds).boxed().toList();
         CompletableFuture<Void> ack = new CompletableFuture<>();
+        ControlMessage.Simulcast declaration = new ControlMessage.Simulcast(0, ids);
         pendingSimulcast.put(ids.getFirst(), ack);
-        sendControl(new ControlMessage.Simulcast(0, ids));
+        plan.declaredSimulcast(ids); // a reconnected session declares it again (and the relay's echo acknowledges)
+        sendSession(declaration);
         return ack;
     }
 
@@ -332,7 +422,7 @@ public final class KfRelayClient implements AutoCloseable {
     public void endStream(int streamId) {
         requireJoined();
         streams.remove(streamId);
-        sendControl(new ControlMessage.StreamEnded(participantId(), streamId));
+        sendSession(new ControlMessage.StreamEnded(participantId(), streamId));
     }
 
     /**
@@ -357,11 +447,11 @@ public final class KfRelayClient implements AutoCloseable {
 
     /**
      * False while this client's outbound backlog is above its high-water mark (the network or the relay is not
-     * keeping up): wait, or skip frames that nothing depends on.
+     * keeping up), and while it reconnects: wait, or skip frames that nothing depends on.
      */
     public boolean isWritable() {
         ClientTransport t = transport;
-        return t != null && t.isWritable();
+        return !reconnecting && t != null && t.isWritable();
     }
 
     public boolean isClosed() {
@@ -382,9 +472,154 @@ public final class KfRelayClient implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        boolean wasReconnecting = reconnector.cancel();
         ClientTransport t = transport;
+        if (wasReconnecting) {
+            // No session connection is left to report its close: end here (an attempt in flight is dropped).
+            reconnecting = false;
+            Inbound in = live;
+            if (in != null) {
+                in.retired = true;
+            }
+            CompletableFuture<Joined> attempt = pendingJoin.get();
+            if (attempt != null) {
+                attempt.completeExceptionally(new IOException("client closed while reconnecting"));
+            }
+            if (t != null) {
+                t.close();
+            }
+            finishClose();
+            return;
+        }
         if (t != null) {
             t.close();
+        }
+    }
+
+    /** The end of this client (once): pending acknowledgements fail, the listener hears onClose. */
+    private void finishClose() {
+        if (!closed.complete(null)) {
+            return;
+        }
+        pendingSimulcast.values().forEach(f -> f.completeExceptionally(new IOException("connection closed")));
+        try {
+            listener.onClose();
+        } catch (RuntimeException e) {
+            reportError(e);
+        }
+    }
+
+    private void reportError(Throwable error) {
+        try {
+            listener.onError(error);
+        } catch (RuntimeException ignored) {
+            // The listener's error handler itself failed: nothing sensible is left to tell.
+        }
+    }
+
+    /** The session's connection ended unasked: retire it and bring the session back elsewhere. */
+    private void startReconnect(Inbound lost, Throwable cause, RelayEndpoints.Endpoint first) {
+        lost.retired = true;
+        reconnecting = true;
+        try {
+            listener.onReconnecting(cause);
+        } catch (RuntimeException e) {
+            reportError(e);
+        }
+        reconnector.start(url, first, cause);
+    }
+
+    /** The client's side of a {@link Reconnector}'s work. */
+    private final class Reconnection implements Reconnector.Attempts {
+        @Override
+        public CompletableFuture<Joined> attempt(RelayEndpoints.Endpoint to) {
+            CompletableFuture<Joined> answer = new CompletableFuture<>();
+            pendingJoin.set(answer);
+            hops.clear();
+            lastRedirect = null;
+            Inbound in = new Inbound();
+            ClientTransport.connect(to.url(), optionsFor(to), in).whenComplete((t, error) -> {
+                if (error != null) {
+                    answer.completeExceptionally(error);
+                    return;
+                }
+                if (closing || answer.isDone()) {
+                    in.retired = true;
+                    t.close();
+                    return;
+                }
+                url = to.url();
+                live = in;
+                transport = t;
+                sendControl(lastJoin);
+            });
+            answer.whenComplete((j, e) -> {
+                if (e != null) {
+                    // The attempt failed where it got to: that connection is no longer the session's.
+                    Inbound l = live;
+                    if (l != null && !l.joinedHere) {
+                        l.retired = true;
+                        ClientTransport t = transport;
+                        if (t != null) {
+                            t.close();
+                        }
+                    }
+                }
+            });
+            return answer;
+        }
+
+        @Override
+        public void reconnected(Joined joined, RelayEndpoints.Endpoint via, java.time.Duration after) {
+            // On the I/O thread, inside the JOINED's dispatch: nothing of the new session was handled before this.
+            // Media resumes once the relay has acknowledged the simulcast declarations (its SIMULCAST echo): over QUIC
+            // a datagram could overtake them, and a layer that starts undeclared cannot join its source later.
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (ControlMessage.Simulcast sc : plan.simulcastDeclarations()) {
+                // A declaration made while reconnecting keeps the future its caller holds.
+                CompletableFuture<Void> ack = pendingSimulcast.computeIfAbsent(sc.sourceId(),
+                        id -> new CompletableFuture<>());
+                acks.add(ack);
+                sendControl(sc);
+            }
+            for (ControlMessage.Subscribe sub : plan.subscriptionsIn(joined)) {
+                sendControl(sub);
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+                if (e == null) {
+                    resumed(joined, after);
+                }
+            });
+        }
+
+        /** The reconnected session is ready: publishing goes on, the listener hears it. */
+        private void resumed(Joined joined, java.time.Duration after) {
+            reconnecting = false;
+            ControlMessage.Redirect r = lastRedirect;
+            String node = r != null ? r.node() : endpoints.at(url).label();
+            try {
+                listener.onReconnected(joined, node, url, after);
+                // The new relay has nothing cached of this client's streams: start each with a keyframe.
+                streams.forEach((id, s) -> {
+                    if (s.kind() == Protocol.KIND_VIDEO) {
+                        listener.onKeyframeRequest(id);
+                    }
+                });
+            } catch (RuntimeException e) {
+                reportError(e);
+            }
+        }
+
+        @Override
+        public void gaveUp(IOException why) {
+            reconnecting = false;
+            reportError(why);
+            finishClose();
+        }
+
+        @Override
+        public void schedule(long delayNanos, Runnable task) {
+            CompletableFuture.delayedExecutor(delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS).execute(task);
         }
     }
 
@@ -407,10 +642,23 @@ public final class KfRelayClient implements AutoCloseable {
         t.flush();
     }
 
+    /** A message of the joined session: nothing while reconnecting (the new session is told what it needs). */
+    private void sendSession(ControlMessage m) {
+        if (!reconnecting) {
+            sendControl(m);
+        }
+    }
+
     /** The transport's view of this client: runs on the I/O thread. */
     private final class Inbound implements ClientTransport.Inbound {
         /** Set when a REDIRECT replaced this connection: what it still reads or its close no longer matter. */
         private volatile boolean retired;
+        /** JOINED arrived on this connection: it carries the session. */
+        private volatile boolean joinedHere;
+        /** The relay sent ERROR RELAY_SHUTTING_DOWN after JOINED: its close is a loss to recover from. */
+        private volatile boolean shuttingDown;
+        /** The relay sent another ERROR after JOINED (kicked, too slow, ...): its close ends the client. */
+        private volatile boolean finalError;
 
         @Override
         public void onMessage(ByteBuf message) {
@@ -460,7 +708,9 @@ public final class KfRelayClient implements AutoCloseable {
         private void dispatch(ControlMessage m) {
             switch (m) {
                 case Joined j -> {
+                    joinedHere = true;
                     joined = j;
+                    plan.joined(j);
                     CompletableFuture<Joined> pending = pendingJoin.get();
                     if (pending == null || !pending.complete(j)) {
                         reportError(new IOException("relay sent an unexpected JOINED"));
@@ -472,12 +722,29 @@ public final class KfRelayClient implements AutoCloseable {
                         pending.completeExceptionally(
                                 new RelayErrorException("relay refused the join", e.code(), e.reason()));
                     } else {
+                        if (e.code() == io.kfrelay.protocol.ErrorCodes.RELAY_SHUTTING_DOWN) {
+                            shuttingDown = true;
+                        } else {
+                            finalError = true;
+                        }
                         reportError(new RelayErrorException("relay error", e.code(), e.reason()));
                     }
                 }
-                case ControlMessage.ParticipantJoined p -> listener.onParticipantJoined(p.participantId(), p.identity());
-                case ControlMessage.ParticipantLeft p -> listener.onParticipantLeft(p.participantId());
-                case ControlMessage.StreamStarted s -> listener.onStreamStarted(s.participantId(), s.streamId(), s.kind());
+                case ControlMessage.ParticipantJoined p -> {
+                    plan.participantJoined(p.participantId(), p.identity());
+                    listener.onParticipantJoined(p.participantId(), p.identity());
+                }
+                case ControlMessage.ParticipantLeft p -> {
+                    plan.participantLeft(p.participantId());
+                    listener.onParticipantLeft(p.participantId());
+                }
+                case ControlMessage.StreamStarted s -> {
+                    listener.onStreamStarted(s.participantId(), s.streamId(), s.kind());
+                    ControlMessage.Subscribe again = plan.onStreamStarted(s.participantId(), s.streamId());
+                    if (again != null) {
+                        sendControl(again); // a reconnected session's subscription to a publisher back here
+                    }
+                }
                 case ControlMessage.StreamEnded s -> listener.onStreamEnded(s.participantId(), s.streamId());
                 case ControlMessage.KeyframeRequest k -> listener.onKeyframeRequest(k.streamId());
                 case ControlMessage.Ping p -> sendControl(new ControlMessage.Pong(p.nonce()));
@@ -504,6 +771,7 @@ public final class KfRelayClient implements AutoCloseable {
                 case ControlMessage.SubscribeRefused r ->
                         listener.onSubscribeRefused(r.publisherId(), r.streamId(), r.code(), r.reason());
                 case ControlMessage.Redirect r -> redirected(r);
+                case ControlMessage.Nodes n -> endpoints.learn(n);
                 case ControlMessage.Join _, ControlMessage.Leave _, ControlMessage.Subscribe _,
                      ControlMessage.Unsubscribe _ ->
                         reportError(new IOException("relay sent " + m.type() + " (a client-only message)"));
@@ -514,7 +782,11 @@ public final class KfRelayClient implements AutoCloseable {
         private void redirected(ControlMessage.Redirect r) {
             CompletableFuture<Joined> pending = pendingJoin.get();
             ControlMessage.Join join = lastJoin;
-            if (pending == null || pending.isDone() || joined != null || join == null) {
+            if (joinedHere && !left && !closing && reconnects()) {
+                redirectedAfterJoined(r);
+                return;
+            }
+            if (pending == null || pending.isDone() || joinedHere || join == null) {
                 reportError(new IOException("relay sent an unexpected REDIRECT to node " + r.node()));
                 return;
             }
@@ -551,6 +823,7 @@ public final class KfRelayClient implements AutoCloseable {
                 return;
             }
             hops.add(hop);
+            lastRedirect = r;
             retired = true; // the relay closes this connection now: that close is not the client's
             ClientTransport old = transport;
             if (old != null) {
@@ -569,6 +842,7 @@ public final class KfRelayClient implements AutoCloseable {
                     return;
                 }
                 url = to;
+                live = next;
                 transport = t;
                 if (closing) {
                     t.close(); // closed meanwhile: its onClosed fails the join and completes closeFuture()
@@ -576,6 +850,29 @@ public final class KfRelayClient implements AutoCloseable {
                 }
                 sendControl(join);
             });
+        }
+
+        /**
+         * REDIRECT after JOINED (the node drains, or the room moved): the session goes there, as after a lost
+         * connection, trying the target first.
+         */
+        private void redirectedAfterJoined(ControlMessage.Redirect r) {
+            boolean quic = endpoints.quic();
+            String target = quic ? r.quic() : r.ws();
+            RelayEndpoints.Endpoint first = null;
+            try {
+                if (!target.isEmpty()) {
+                    first = new RelayEndpoints.Endpoint(r.node(), URI.create(target), quic ? r.quicPin() : "");
+                }
+            } catch (IllegalArgumentException e) {
+                // a target this client cannot use: the known relays remain
+            }
+            ClientTransport old = transport;
+            startReconnect(this, new IOException("relay " + url + " redirected the session to node " + r.node()
+                    + " (" + ControlMessage.Redirect.reasonName(r.reason()) + ")"), first);
+            if (old != null) {
+                old.close();
+            }
         }
 
         private List<String> hopsWith(String hop) {
@@ -602,24 +899,19 @@ public final class KfRelayClient implements AutoCloseable {
             }
             CompletableFuture<Joined> pending = pendingJoin.get();
             if (pending != null && !pending.isDone()) {
+                boolean attempt = reconnector.active(); // a reconnection's attempt failed: the reconnector goes on
                 pending.completeExceptionally(new IOException("connection to " + url + " closed before JOINED"
                         + (cause == null ? "" : ": " + cause.getMessage()), cause));
+                if (attempt) {
+                    return;
+                }
             }
-            closed.complete(null);
-            pendingSimulcast.values().forEach(f -> f.completeExceptionally(new IOException("connection closed")));
-            try {
-                listener.onClose();
-            } catch (RuntimeException e) {
-                reportError(e);
+            if (joinedHere && !left && !closing && !finalError && reconnects()) {
+                startReconnect(this, cause != null ? cause : new IOException("relay " + url + (shuttingDown
+                        ? " is shutting down" : " closed the connection")), null);
+                return;
             }
-        }
-
-        private void reportError(Throwable error) {
-            try {
-                listener.onError(error);
-            } catch (RuntimeException ignored) {
-                // The listener's error handler itself failed: nothing sensible is left to tell.
-            }
+            finishClose();
         }
     }
 }

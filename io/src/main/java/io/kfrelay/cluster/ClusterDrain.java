@@ -79,6 +79,11 @@ public final class ClusterDrain implements RoomPlacement, AutoCloseable {
     }
 
     @Override
+    public ControlMessage.Nodes nodesMessage() {
+        return draining ? null : node.nodesMessage();
+    }
+
+    @Override
     public RelayJoin relayJoin(String room, String token) {
         return node.relayJoin(room, token);
     }

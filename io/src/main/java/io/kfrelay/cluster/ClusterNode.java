@@ -102,6 +102,8 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
     private ScheduledFuture<?> timer;
     /** Ends the sessions of a room another node took (null: nobody to tell, e.g. unit tests). */
     private volatile SessionMover mover;
+    /** The serving nodes as the registry listed them at the last refresh, for {@link #nodesMessage()}; null until then. */
+    private volatile ControlMessage.Nodes servingNodes;
     /** Releases on their way to the store: {@link #close} waits for them too. */
     private final java.util.Set<CompletableFuture<?>> releasing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -152,6 +154,7 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
             throw new IOException("cannot register node " + id + " with the cluster store " + config.store() + ": "
                     + RedisClusterStore.message(e), e);
         }
+        refreshServingNodes(); // the first list; the refresh timer keeps it current
         LOG.info("event=cluster_joined node={} boot={} ws={} quic={} store={}", id, bootEpoch, advertise.ws(),
                 advertise.quic(), config.store());
         if (schedule) {
@@ -889,6 +892,7 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         }
         List<CompletableFuture<?>> all = new ArrayList<>();
         all.add(refreshNode().exceptionally(e -> false));
+        all.add(refreshServingNodes());
         List<Map.Entry<String, String>> renew = new ArrayList<>();
         List<String> reclaim = new ArrayList<>();
         synchronized (this) {
@@ -990,6 +994,26 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
                         bootEpoch);
             }
         });
+    }
+
+    /**
+     * Reads the registry and keeps its serving nodes for {@link #nodesMessage()}, so a JOIN never waits for the store for
+     * them. A failed read keeps the last list (the nodes a client already could be told).
+     */
+    private CompletableFuture<Void> refreshServingNodes() {
+        return track(store.nodes()).thenAccept(records -> servingNodes = new ControlMessage.Nodes(records.stream()
+                        .filter(n -> NodeRecord.SERVING.equals(n.state()))
+                        .sorted(java.util.Comparator.comparing(NodeRecord::id))
+                        .limit(ControlMessage.MAX_U16)
+                        .map(n -> new ControlMessage.NodeAddress(n.id(), n.ws(), n.quic(), n.quicPin()))
+                        .toList()))
+                .exceptionally(e -> null);
+    }
+
+    /** The cluster's serving nodes at the last refresh (this one included), or null before the first one. */
+    @Override
+    public ControlMessage.Nodes nodesMessage() {
+        return servingNodes;
     }
 
     private static String nz(String s) {

@@ -126,7 +126,10 @@ final class EdgeLink implements RawMediaListener {
         // An origin that dies sends nothing: the link must notice within seconds, not the 30 s a client waits.
         QuicClientOptions quic = QuicClientOptions.defaults().withTimeouts(IDLE_TIMEOUT, KEEP_ALIVE);
         quic = originNode.quicPin().isEmpty() ? quic.withInsecure() : quic.withPin(CertificatePin.parse(originNode.quicPin()));
-        ClientOptions options = ClientOptions.builder().quic(quic).connectTimeout(CONNECT_TIMEOUT).build();
+        // The link follows the room itself (ClusterNode.relink, at the room's new epoch): the client never reconnects.
+        ClientOptions options = ClientOptions.builder().quic(quic).connectTimeout(CONNECT_TIMEOUT)
+                .reconnect(io.kfrelay.client.ReconnectOptions.defaults().withMode(
+                        io.kfrelay.client.ReconnectOptions.Mode.OFF)).build();
         KfRelayClient.connect(url, options, this).thenCompose(c -> {
             client = c;
             if (closed) {

@@ -91,6 +91,14 @@ public interface RoomPlacement {
         return null;
     }
 
+    /**
+     * The NODES message a session sends right after its JOINED (docs/PROTOCOL.md, NODES): the nodes a client may
+     * reconnect to, as last known here. Null (the default, a single relay): no NODES is sent. Never waits.
+     */
+    default io.kfrelay.protocol.ControlMessage.Nodes nodesMessage() {
+        return null;
+    }
+
     /** One relay, no cluster: every room is served here, answered at once. */
     RoomPlacement LOCAL = new RoomPlacement() {
         private final CompletableFuture<Verdict> here = CompletableFuture.completedFuture(HERE);

@@ -302,7 +302,8 @@ public final class SessionControl {
                 }
             }
             case Joined _, ParticipantJoined _, ParticipantLeft _, StreamStarted _, ControlMessage.Error _,
-                 ControlMessage.Layer _, ControlMessage.SubscribeRefused _, ControlMessage.Redirect _ ->
+                 ControlMessage.Layer _, ControlMessage.SubscribeRefused _, ControlMessage.Redirect _,
+                 ControlMessage.Nodes _ ->
                     malformed(DecodeStatus.UNKNOWN_TYPE, message.type() + " is sent by the relay, never by clients");
         }
     }
@@ -388,7 +389,9 @@ public final class SessionControl {
                 relayLink = request.role() == RoomPlacement.Role.EDGE;
                 enter(Phase.JOINED);
                 metrics.increment(Counter.JOINS);
-                session = core.join(join.room(), join.identity(), grants, join.manualSubscribe(), sink);
+                ControlMessage.Nodes nodes = relayLink ? null : placement.nodesMessage(); // edges follow rooms, not nodes
+                session = core.join(join.room(), join.identity(), grants, join.manualSubscribe(),
+                        nodes == null ? sink : new NodesAfterJoined(sink, nodes, alloc));
                 ArrayDeque<ByteBuf> replaying = held;
                 held = null;
                 heldBytes = 0;

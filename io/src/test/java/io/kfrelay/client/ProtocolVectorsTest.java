@@ -123,6 +123,13 @@ class ProtocolVectorsTest {
                 "quic://b.example:4433", "ab:cd:ef")));
         s.add(new Named<>("redirect: reserved reason", new ControlMessage.Redirect(
                 ControlMessage.Redirect.DRAINING, 7, "c", "ws://c:1/", "", "")));
+        s.add(new Named<>("nodes: PROTOCOL.md example", new ControlMessage.Nodes(List.of(
+                new ControlMessage.NodeAddress("a", "ws://h:1/", "", ""),
+                new ControlMessage.NodeAddress("b", "", "quic://h:2", "ab")))));
+        s.add(new Named<>("nodes: none", new ControlMessage.Nodes(List.of())));
+        s.add(new Named<>("nodes: every field, non-ASCII id", new ControlMessage.Nodes(List.of(
+                new ControlMessage.NodeAddress("n\u0153ud-b", "wss://b.example:8443/kfrelay", "quic://b.example:4433",
+                        "ab:cd:ef")))));
         s.add(new Named<>("error: decode status, empty reason", new ControlMessage.Error(DecodeStatus.BAD_LENGTH.code(), "")));
         return s;
     }
@@ -146,7 +153,7 @@ class ProtocolVectorsTest {
                 {"type 0x00", "01 00"},
                 {"type 0x02", "01 02"},
                 {"type 0x09", "01 09"},
-                {"type 0x21", "01 21"},
+                {"type 0x22", "01 22"},
                 {"type 0xff", "01 ff"},
                 {"media given to the control decoder", "01 01 01 02 00000001 0001 0000 00000001 00000001"},
                 {"join: unknown option bit", "01 10 0001 61 0001 62 0000 04"},
@@ -163,6 +170,13 @@ class ProtocolVectorsTest {
                 {"redirect: quic pin missing", "01 20 01 0000000000000003 0001 61 0000 0000"},
                 {"redirect: node past end", "01 20 01 0000000000000003 0005 61"},
                 {"redirect: a byte left over", "01 20 01 0000000000000003 0001 61 0000 0000 0000 00"},
+                {"nodes: empty body", "01 21"},
+                {"nodes: count cut", "01 21 00"},
+                {"nodes: count 1 without a node", "01 21 0001"},
+                {"nodes: count 2, one node", "01 21 0002 0000 0000 0000 0000"},
+                {"nodes: count 0, one node left over", "01 21 0000 0000 0000 0000 0000"},
+                {"nodes: quic pin missing", "01 21 0001 0003 616263 0000 0000"},
+                {"nodes: ws url past end", "01 21 0001 0001 61 0009 77733a2f 0000 0000"},
                 {"join: room past end", "01 10 0006 6c6f626279"},
                 {"error: reason length ffff", "01 1f 0001 ffff 61"},
                 {"error: reason length 1001", "01 1f 0001 1001"},
@@ -202,6 +216,7 @@ class ProtocolVectorsTest {
             s.add(new Named<>("join: token is bad UTF-8 " + b, "01 10 0001 61 0001 61 " + len + b));
             s.add(new Named<>("redirect: ws url is bad UTF-8 " + b,
                     "01 20 01 0000000000000003 0001 61 " + len + b + " 0000 0000"));
+            s.add(new Named<>("nodes: quic pin is bad UTF-8 " + b, "01 21 0001 0001 61 0000 0000 " + len + b));
         }
         for (String ctl : new String[]{"00", "0a", "1f", "7f", "c285"}) {
             String name = "%04x 61%s62".formatted(2 + ctl.length() / 2, ctl);

@@ -183,6 +183,20 @@ class ClusterNodeTest {
     }
 
     @Test
+    void nodesListsTheServingNodesOfTheLastRefreshWithoutAskingTheStore() throws Exception {
+        ClusterNode a = node("a");
+        node("b");
+        store.nodes.put("c", new NodeRecord("c", "ws://c/kfrelay", "", "", "", NodeRecord.DRAINING, 0, 0, 1, -1));
+        a.tick().get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(new ControlMessage.NodeAddress("a", "ws://a/kfrelay", "quic://a", ""),
+                        new ControlMessage.NodeAddress("b", "ws://b/kfrelay", "quic://b", "")),
+                a.nodesMessage().nodes(), "serving nodes by id, this one included; a draining node is left out");
+        store.down = true;
+        a.tick().get(5, TimeUnit.SECONDS);
+        assertEquals(2, a.nodesMessage().nodes().size(), "a failed refresh keeps the last list");
+    }
+
+    @Test
     void theLastSessionReleasesTheClaimAndTheNextOwnerHasAHigherEpoch() throws Exception {
         ClusterNode a = node("a");
         ClusterNode b = node("b");

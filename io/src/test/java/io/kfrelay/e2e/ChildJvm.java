@@ -157,6 +157,14 @@ final class ChildJvm implements AutoCloseable {
         return "stdout of " + name + ":\n  " + out + "\nstderr of " + name + " (" + stderr + "):\n" + err;
     }
 
+    /** Kills the child at once (SIGKILL, as {@code kill -9}: no shutdown hook runs) and waits for it to be gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " did not die within " + EXIT_TIMEOUT);
+        }
+    }
+
     /**
      * Closes its stdin (the child exits by itself, gracefully), waits a bounded time, then kills it and whatever it
      * started. Also when the test's thread was interrupted (a timeout): the waits here are bounded, and the

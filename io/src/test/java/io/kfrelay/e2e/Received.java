@@ -15,7 +15,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /** A listener that writes down everything a test client receives (headers only: payloads are not kept). */
-final class Received implements ClientListener {
+class Received implements ClientListener {
 
     /** One received media packet. {@code arrivalNanos} is System.nanoTime() on arrival. */
     record Packet(long sender, int stream, int kind, int flags, long seq, long timestamp, int payloadBytes,

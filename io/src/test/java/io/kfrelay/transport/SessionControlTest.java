@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,7 +67,7 @@ class SessionControlTest {
     }
 
     /** A placement that answers when the test says, counting the references given back. */
-    private static final class HeldPlacement implements RoomPlacement {
+    private static class HeldPlacement implements RoomPlacement {
         final java.util.concurrent.CompletableFuture<Verdict> answer = new java.util.concurrent.CompletableFuture<>();
         final List<String> left = new CopyOnWriteArrayList<>();
 
@@ -111,6 +112,34 @@ class SessionControlTest {
         assertEquals(List.of("room"), placement.left, "the session gives its reference back once");
         c.disconnected();
         assertEquals(List.of("room"), placement.left);
+    }
+
+    @Test
+    void aClusterSessionGetsNodesRightAfterJoined() throws Exception {
+        ControlMessage.Nodes nodes = new ControlMessage.Nodes(List.of(
+                new ControlMessage.NodeAddress("a", "ws://a:1/kfrelay", "", ""),
+                new ControlMessage.NodeAddress("b", "ws://b:1/kfrelay", "quic://b:2", "ab")));
+        HeldPlacement placement = new HeldPlacement() {
+            @Override
+            public ControlMessage.Nodes nodesMessage() {
+                return nodes;
+            }
+        };
+        SessionControl c = placed(placement, new ArrayList<>());
+        c.onControl(encode(new ControlMessage.Join("room", "alice", "")));
+        placement.answer.complete(RoomPlacement.HERE);
+        core.sync().get(5, TimeUnit.SECONDS);
+        List<ControlMessage> got = sink.received();
+        assertInstanceOf(ControlMessage.Joined.class, got.get(0));
+        assertEquals(nodes, got.get(1), "NODES follows JOINED at once");
+        assertEquals(1, got.stream().filter(m -> m instanceof ControlMessage.Nodes).count());
+    }
+
+    @Test
+    void aSingleRelaySendsNoNodes() throws Exception {
+        control.onControl(encode(new ControlMessage.Join("room", "alice", "")));
+        core.sync().get(5, TimeUnit.SECONDS);
+        assertTrue(sink.received().stream().noneMatch(m -> m instanceof ControlMessage.Nodes), sink.received().toString());
     }
 
     @Test
@@ -201,6 +230,15 @@ class SessionControlTest {
         assertEquals(1, metrics.malformed(DecodeStatus.UNKNOWN_TYPE));
         assertEquals(new ControlMessage.Error(DecodeStatus.UNKNOWN_TYPE.code(),
                 "PARTICIPANT_LEFT is sent by the relay, never by clients"), sink.lastError());
+    }
+
+    @Test
+    void aClientSendingNodesIsRefused() {
+        control.onControl(encode(new ControlMessage.Nodes(List.of())));
+
+        assertEquals(1, metrics.malformed(DecodeStatus.UNKNOWN_TYPE));
+        assertEquals(new ControlMessage.Error(DecodeStatus.UNKNOWN_TYPE.code(),
+                "NODES is sent by the relay, never by clients"), sink.lastError());
     }
 
     @Test
