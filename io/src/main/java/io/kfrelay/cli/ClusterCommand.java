@@ -1,5 +1,6 @@
 package io.kfrelay.cli;
 
+import io.kfrelay.cluster.ClusterStore;
 import io.kfrelay.cluster.NodeRecord;
 import io.kfrelay.cluster.RedisClusterStore;
 import io.kfrelay.cluster.RoomOwner;
@@ -30,7 +31,8 @@ final class ClusterCommand implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Print the registered nodes (id, URLs, state, load, boot epoch, TTL) and the owned rooms "
-                    + "(owner, epoch, lease left), read from Redis with SCAN.")
+                    + "(owner, epoch, lease left, whether the origin is full of receivers, the edges relaying each "
+                    + "with their receivers), read from Redis with SCAN.")
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -63,9 +65,15 @@ final class ClusterCommand implements Runnable {
                             n.admin().isEmpty() ? "" : " admin " + n.admin());
                 }
                 out.printf("rooms (%d)%n", rooms.size());
-                out.printf("  %-32s %-24s %6s %7s%n", "ROOM", "OWNER", "EPOCH", "LEASE");
+                out.printf("  %-32s %-24s %6s %7s %-4s  %s%n", "ROOM", "OWNER", "EPOCH", "LEASE", "FULL",
+                        "EDGES (receivers)");
                 for (RoomOwner r : rooms) {
-                    out.printf("  %-32s %-24s %6d %6.1fs%n", r.room(), r.node(), r.epoch(), r.ttlMillis() / 1000.0);
+                    String edges = store.edges(r.room()).get(wait, TimeUnit.MILLISECONDS).stream()
+                            .sorted(Comparator.comparing(ClusterStore.Edge::node))
+                            .map(e -> e.node() + " (" + e.receivers() + ")")
+                            .collect(java.util.stream.Collectors.joining(", "));
+                    out.printf("  %-32s %-24s %6d %6.1fs %-4s  %s%n", r.room(), r.node(), r.epoch(),
+                            r.ttlMillis() / 1000.0, r.full() ? "yes" : "no", edges.isEmpty() ? "-" : edges);
                 }
                 out.flush();
                 return 0;

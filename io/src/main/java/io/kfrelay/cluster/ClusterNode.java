@@ -468,9 +468,8 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
                 return store.edges(room).thenCombine(store.nodes(), (edges, nodes) -> {
                     NodeRecord target = pickEdge(edges, nodes, originNode);
                     if (target == null) {
-                        target = nodes.stream().filter(n -> NodeRecord.SERVING.equals(n.state())
-                                        && !n.id().equals(nodeId) && !n.id().equals(originNode) && !n.ws().isEmpty())
-                                .min(java.util.Comparator.comparingLong(NodeRecord::participants)).orElse(null);
+                        target = ServingNodes.leastLoaded(nodes.stream().filter(n -> !n.id().equals(originNode))
+                                .toList(), nodeId).orElse(null);
                     }
                     return target;
                 });
@@ -501,8 +500,7 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         return edges.stream()
                 .filter(e -> e.receivers() < config.maxReceivers() && !e.node().equals(nodeId)
                         && !e.node().equals(originNode))
-                .filter(e -> byId.containsKey(e.node()) && NodeRecord.SERVING.equals(byId.get(e.node()).state())
-                        && !byId.get(e.node()).ws().isEmpty())
+                .filter(e -> ServingNodes.takesClients(byId.get(e.node())))
                 .min(java.util.Comparator.comparingLong(ClusterStore.Edge::receivers))
                 .map(e -> byId.get(e.node())).orElse(null);
     }
@@ -899,9 +897,11 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
             links.forEach((room, link) -> {
                 if (link.isUp()) {
                     all.add(track(store.putEdge(room, nodeId, link.refs, config.nodeTtl())).exceptionally(e -> null));
-                    // The room changed hands (a paused origin lost it, or failover): follow it now.
+                    // The room changed hands (a paused origin lost it, or failover): follow it now. The same origin
+                    // at a higher epoch (it claimed the room again after Redis restarted empty) is the same room
+                    // state in the same process: the link stays, media never stops.
                     all.add(track(store.owner(room)).thenAcceptAsync(o -> {
-                        if (o != null && !sameClaim(o, link.origin())) {
+                        if (o != null && !o.node().equals(link.origin().node())) {
                             LOG.info("event=edge_origin_moved room={} from={}@{} to={}@{}", room, link.origin().node(),
                                     link.origin().epoch(), o.node(), o.epoch());
                             link.close();

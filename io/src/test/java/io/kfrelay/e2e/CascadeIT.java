@@ -2,7 +2,6 @@ package io.kfrelay.e2e;
 
 import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.KfRelayClient;
-import io.kfrelay.client.QuicClientOptions;
 import io.kfrelay.cluster.RedisProcess;
 import io.kfrelay.media.h264.AccessUnits;
 import io.kfrelay.media.h264.SampleStream;
@@ -32,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * edge gets its first picture replayed from the edge's own cache, and the publisher is asked for no keyframe. 100
  * joiners at the edges within a second cost the publisher at most a couple of keyframe requests a second. When the
  * origin is killed and the publisher comes back at an edge, that edge becomes the origin (a higher epoch) and the
- * other edge follows it: its receivers see a picture again within 10 s.
+ * other edge follows it: its receivers see a picture again within 10 s. Redis stopped for longer than the lease and
+ * restarted empty: media never stops, at the origin or at the edge.
  */
 @Timeout(180)
 class CascadeIT {
@@ -111,6 +111,19 @@ class CascadeIT {
             Thread.sleep(1000);
             assertEquals(requestsBefore, publisher.keyframeRequests(SamplePublisher.VIDEO),
                     "no keyframe request reached the publisher for the late joiner");
+
+            // The operator's view: the room, its origin and its edges with their receivers.
+            CliRun status = CliRun.of("cluster", "status", "--redis", redis.uri());
+            assertEquals(0, status.status(), status.err());
+            String roomLine = status.out().lines().filter(l -> l.trim().startsWith(ROOM + " ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(status.out()));
+            assertTrue(roomLine.contains(" a ") && roomLine.contains("yes"), "owner a, full: " + roomLine);
+            servedAt.forEach((authority, n) -> {
+                if (!authority.equals(a.url(Transport.WS).getAuthority())) {
+                    assertTrue(roomLine.contains("(" + n + ")") || roomLine.contains("(" + (n + 1) + ")"),
+                            "each edge with its receivers: " + roomLine + " " + servedAt);
+                }
+            });
 
             // Every receiver got every packet from its first keyframe on: no sequence number missing.
             for (int i = 0; i < received.size(); i++) {
@@ -220,7 +233,42 @@ class CascadeIT {
         }
     }
 
-    static QuicClientOptions pinned(RelayProcess relay) {
-        return QuicClientOptions.defaults().withPin(io.kfrelay.client.CertificatePin.parse(relay.pin()));
+    @Test
+    void mediaNeverStopsAtTheOriginOrTheEdgeWhileRedisIsStoppedAndRestartedEmpty() throws Exception {
+        try (RedisProcess redis = RedisProcess.start();
+             RelayProcess a = RelayProcess.start(LOOPBACK, node(redis, "a", 1), logs.resolve("a"));
+             RelayProcess b = RelayProcess.start(LOOPBACK, node(redis, "b", 1), logs.resolve("b"));
+             SamplePublisher publisher = SamplePublisher.video(AccessUnits.of(SampleStream.bytes()),
+                     a.url(Transport.WS), ClientOptions.defaults(), ROOM, "camera")) {
+            Received atA = new Received();
+            Received atB = new Received();
+            receiver(a.url(Transport.WS), "at-a", atA);
+            KfRelayClient edgeClient = receiver(b.url(Transport.WS), "at-b", atB);
+            assertEquals(b.url(Transport.WS).getAuthority(), edgeClient.url().getAuthority(), "B relays the room");
+            Eventually.within(Duration.ofSeconds(10), "the edge's receiver gets pictures",
+                    () -> atB.count(p -> p.keyframe() && p.frameStart()) >= 1);
+
+            long from = System.nanoTime();
+            redis.stop();
+            Thread.sleep(4000); // past the 3 s lease: the origin's claim is gone with Redis
+            redis.restart(); // empty: the origin claims its room again, at a higher epoch, and the edge stays
+            Thread.sleep(3000);
+            long to = System.nanoTime();
+
+            for (Received r : List.of(atA, atB)) {
+                List<Long> arrivals = r.packets().stream().filter(p -> p.stream() == SamplePublisher.VIDEO
+                        && p.arrivalNanos() >= from && p.arrivalNanos() <= to).map(Received.Packet::arrivalNanos).toList();
+                assertTrue(arrivals.size() > 100, arrivals.size() + " packets in the 7 s of the outage");
+                long longestGap = 0;
+                for (int i = 1; i < arrivals.size(); i++) {
+                    longestGap = Math.max(longestGap, arrivals.get(i) - arrivals.get(i - 1));
+                }
+                assertTrue(longestGap < TimeUnit.MILLISECONDS.toNanos(1000),
+                        "media stopped for " + longestGap / 1_000_000 + " ms");
+            }
+            assertTrue(atB.events.stream().noneMatch(e -> e.startsWith("ended")),
+                    "the edge's stream never ended: " + atB.events);
+            assertGapFree("at-b", atB);
+        }
     }
 }
