@@ -21,17 +21,27 @@ public final class RedisProcess implements AutoCloseable {
     private static final long START_TIMEOUT_MS = 5_000;
 
     private final int port;
+    private final String host;
     private final Path log;
     private Process process;
 
-    private RedisProcess(int port) throws IOException {
+    private RedisProcess(String host, int port) throws IOException {
+        this.host = host;
         this.port = port;
         this.log = Files.createTempFile("kfrelay-redis-" + port + "-", ".log");
     }
 
-    /** Starts one on a free port. */
+    /** Starts one on a free loopback port. */
     public static RedisProcess start() throws IOException, InterruptedException {
-        RedisProcess r = new RedisProcess(freePort());
+        return start(java.net.InetAddress.getLoopbackAddress());
+    }
+
+    /**
+     * Starts one on a free port of {@code address} (a test's own host address, say the host end of a veth pair that
+     * relays in a network namespace reach). Protected mode is off: only that address listens.
+     */
+    public static RedisProcess start(java.net.InetAddress address) throws IOException, InterruptedException {
+        RedisProcess r = new RedisProcess(address.getHostAddress(), freePort(address));
         r.launch();
         return r;
     }
@@ -40,15 +50,15 @@ public final class RedisProcess implements AutoCloseable {
         return port;
     }
 
-    /** {@code redis://127.0.0.1:PORT}. */
+    /** {@code redis://HOST:PORT}, 127.0.0.1 unless started on another address. */
     public String uri() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://" + host + ":" + port;
     }
 
     private void launch() throws IOException, InterruptedException {
         String binary = binary();
-        process = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no"))
+        process = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port), "--bind", host,
+                "--protected-mode", "no", "--save", "", "--appendonly", "no", "--daemonize", "no"))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
         while (!ping()) {
@@ -74,7 +84,7 @@ public final class RedisProcess implements AutoCloseable {
     /** Whether it answers PING now. */
     public boolean ping() {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.connect(new InetSocketAddress(host, port), 200);
             s.setSoTimeout(500);
             OutputStream out = s.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -127,8 +137,8 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    private static int freePort(java.net.InetAddress address) throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, address)) {
             return s.getLocalPort();
         }
     }

@@ -58,12 +58,21 @@ final class RelayProcess implements AutoCloseable {
 
     /** Starts {@code serve} on {@code address} with {@code options} on top of the defaults. */
     static RelayProcess start(InetAddress address, List<String> options, Path logDir) throws Exception {
+        return start(UnaryOperator.identity(), address, options, logDir);
+    }
+
+    /**
+     * The same, its java command line inside {@code wrap}'s prefix (a {@link RateLimitedLink}'s {@code inside}: a
+     * relay on the namespace's own address, another host).
+     */
+    static RelayProcess start(UnaryOperator<List<String>> wrap, InetAddress address, List<String> options, Path logDir)
+            throws Exception {
         String host = address.getHostAddress();
         List<String> args = new ArrayList<>(List.of("serve", "--ws-listen", host + ":0", "--quic-listen", host + ":0",
                 "--admin-listen", host + ":0"));
         args.addAll(options);
         // ZGC as ./kfrelay serve runs it (KFRELAY_GC_OPTS' default).
-        ChildJvm jvm = ChildJvm.start("relay", UnaryOperator.identity(), List.of("-XX:+UseZGC"), Child.class, args, logDir);
+        ChildJvm jvm = ChildJvm.start("relay", wrap, List.of("-XX:+UseZGC"), Child.class, args, logDir);
         try {
             jvm.awaitLine("kfrelay admin on", START_TIMEOUT); // the last start-up line
             return new RelayProcess(jvm, jvm.transcript());
@@ -94,11 +103,14 @@ final class RelayProcess implements AutoCloseable {
 
     /** Its non-zero drop, cache, replay and transport counters from {@code /metrics}, one per line. */
     String tellingMetrics() {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            String body = http.send(HttpRequest.newBuilder(admin.resolve("/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            return body.lines()
-                    .filter(l -> TELLING_METRIC.matcher(l).matches() && !l.contains("_bucket{") && !l.endsWith(" 0")
+        return metrics(TELLING_METRIC);
+    }
+
+    /** Its non-zero samples from {@code /metrics} whose line matches {@code lines}, one per line. */
+    String metrics(Pattern lines) {
+        try {
+            return metricsText().lines()
+                    .filter(l -> lines.matcher(l).matches() && !l.contains("_bucket{") && !l.endsWith(" 0")
                             && !l.endsWith(" 0.0"))
                     .collect(Collectors.joining("\n  ", "  ", ""));
         } catch (IOException e) {
@@ -106,6 +118,24 @@ final class RelayProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "(interrupted)";
+        }
+    }
+
+    /**
+     * The sum of the samples of metric {@code name} whose labels contain {@code labels} (empty: all of them), e.g.
+     * {@code counter("kfrelay_gops_closed_total", "reason=\"gap\"")}.
+     */
+    double counter(String name, String labels) throws IOException, InterruptedException {
+        return metricsText().lines()
+                .filter(l -> (l.startsWith(name + " ") || l.startsWith(name + "{")) && l.contains(labels))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    private String metricsText() throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(admin.resolve("/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
         }
     }
 
