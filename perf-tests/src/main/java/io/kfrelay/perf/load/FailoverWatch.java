@@ -1,39 +1,24 @@
 package io.kfrelay.perf.load;
 
 /**
- * A receiver's first picture after its relay lost the room's origin: the first complete keyframe
- * ({@link LateJoinTracker}, timed from the kill) of a publisher that is not the one it received before. The old
- * publisher's id is excluded because its packets still in flight at the kill (a keyframe being fanned out) are not a
- * picture of the failed-over room; a receiver that reconnected to another relay ({@link #reconnected}) gets only the
- * new session's packets, whose ids are that relay's own (and may equal the old one by chance). I/O thread only.
+ * A receiver's first picture after the room's origin was killed: the first complete keyframe ({@link LateJoinTracker},
+ * timed from the kill) made of packets the publisher sent after the kill (their send stamps). Older packets do not
+ * count: a keyframe in flight at the kill, or an edge's cached keyframe of the old session replayed to a receiver that
+ * reconnected there, are pictures of the room as it was, not of the failed-over room. I/O thread only.
  */
 public final class FailoverWatch {
-    private static final long NONE = Long.MIN_VALUE;
-
-    private long staleSender;
+    private final long sinceNanos;
     private final LateJoinTracker picture;
 
-    /**
-     * @param staleSender the participant id the receiver got video from before the kill, or
-     *                    {@link Long#MIN_VALUE} for none
-     */
-    public FailoverWatch(long staleSender, LateJoinTracker picture) {
-        this.staleSender = staleSender;
+    /** @param sinceNanos the kill, as {@link System#nanoTime()}; {@code picture} times from it too */
+    public FailoverWatch(long sinceNanos, LateJoinTracker picture) {
+        this.sinceNanos = sinceNanos;
         this.picture = picture;
     }
 
-    public static long none() {
-        return NONE;
-    }
-
-    /** The receiver's session moved to another relay: everything from now on is of the new session. */
-    public void reconnected() {
-        staleSender = NONE;
-    }
-
-    /** One video packet; true once the first picture after the kill is complete (then the watch is done). */
-    public boolean onVideo(long senderId, int streamId, int flags, long sequence, long nowNanos) {
-        if (senderId == staleSender) {
+    /** One video packet sent at {@code sentNanos}; true once the first picture after the kill is complete. */
+    public boolean onVideo(long sentNanos, long senderId, int streamId, int flags, long sequence, long nowNanos) {
+        if (sentNanos - sinceNanos < 0) {
             return false;
         }
         return picture.onVideo(senderId, streamId, flags, sequence, nowNanos);

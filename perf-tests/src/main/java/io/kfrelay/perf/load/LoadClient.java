@@ -55,8 +55,6 @@ public final class LoadClient implements RawMediaListener {
     private final Map<Long, String> identities = new HashMap<>();
     /** JOIN options this client adds (RECEIVE_ONLY for a cluster's receivers). */
     private volatile int joinOptions;
-    /** I/O thread only: the participant id of the last video packet (a failover watch ignores it). */
-    private long lastVideoSender = FailoverWatch.none();
     /** Armed at an origin's kill: the first picture after it; null otherwise. */
     private volatile FailoverWatch failover;
     /** The last reconnection's node id, or null if the session never moved. */
@@ -139,11 +137,11 @@ public final class LoadClient implements RawMediaListener {
     }
 
     /**
-     * From now on, times the first complete keyframe of a publisher other than the one this client received so far,
-     * from {@code sinceNanos} (an origin's kill) into {@code sink} ({@link FailoverWatch}).
+     * Times, from {@code sinceNanos} (an origin's kill), the first complete keyframe sent after it into {@code sink}
+     * ({@link FailoverWatch}).
      */
     public void watchForPicture(long sinceNanos, LateJoinTracker.Sink sink) {
-        slot.loop().execute(() -> failover = new FailoverWatch(lastVideoSender, new LateJoinTracker(1, sinceNanos, sink)));
+        failover = new FailoverWatch(sinceNanos, new LateJoinTracker(1, sinceNanos, sink));
     }
 
     /** Whether the watch armed by {@link #watchForPicture} has seen its picture (false when none is armed). */
@@ -316,12 +314,9 @@ public final class LoadClient implements RawMediaListener {
                 && lj.onVideo(h.senderId(), h.streamId(), flags, h.sequence(), now)) {
             lateJoin = null;
         }
-        if (h.kind() == Protocol.KIND_VIDEO) {
-            FailoverWatch fw = failover;
-            if (fw != null && !fw.done()) {
-                fw.onVideo(h.senderId(), h.streamId(), flags, h.sequence(), now);
-            }
-            lastVideoSender = h.senderId();
+        FailoverWatch fw = failover;
+        if (fw != null && h.kind() == Protocol.KIND_VIDEO && h.payloadLength() >= SendStamp.BYTES && !fw.done()) {
+            fw.onVideo(SendStamp.read(h.buffer(), h.payloadOffset()), h.senderId(), h.streamId(), flags, h.sequence(), now);
         }
         LayerSwitcher ls = switcher;
         if (ls != null && h.kind() == Protocol.KIND_VIDEO) {
@@ -349,10 +344,6 @@ public final class LoadClient implements RawMediaListener {
     public void onReconnected(Joined joined, String node, URI url, java.time.Duration after) {
         reconnectedAtNanos = System.nanoTime();
         reconnectedTo = node;
-        FailoverWatch fw = failover;
-        if (fw != null) {
-            fw.reconnected();
-        }
     }
 
     @Override
