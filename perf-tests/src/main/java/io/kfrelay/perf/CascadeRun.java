@@ -236,7 +236,7 @@ final class CascadeRun {
                 + plan.lease().toMillis() + " ms, refresh " + plan.refresh().toMillis() + " ms); 1 publisher at a ("
                 + "2.5 Mbps video + audio), " + plan.originReceivers() + " receivers at a, then receivers asking a and "
                 + "redirected to the edges, " + plan.edgeAudiences() + " at the edges; " + plan.lateJoinersPerNode()
-                + " late joiners at a and at b per step; then a killed (SIGKILL)";
+                + " late joiners at a and at the edge with the receivers per step; then a killed (SIGKILL)";
     }
 
     private Node origin() {
@@ -317,7 +317,11 @@ final class CascadeRun {
         long start = System.nanoTime();
         window.open(start);
         long end = start + plan.window().toNanos();
-        lateJoins(label, start, end, atOrigin, atEdge);
+        // At the edge that serves the receivers (it relays the room): an edge without receivers has no link, and
+        // each late joiner there would time a new link's set-up instead.
+        Node edge = nodes.get(placed.entrySet().stream().filter(e -> !e.getKey().equals(origin().id()))
+                .max(Map.Entry.comparingByValue()).orElseThrow().getKey());
+        lateJoins(label, start, end, edge, atOrigin, atEdge);
         sleepUntil(end);
         window.close(System.nanoTime());
         long closed = System.nanoTime();
@@ -367,6 +371,7 @@ final class CascadeRun {
         step.put("loss_ratio", expected == 0 ? null : Math.max(0, 1 - (double) delivered / expected));
         step.put("latency_us", json(LatencySummary.of(latency)));
         step.put("late_join_origin", atOrigin.take());
+        step.put("late_join_edge_node", edge.id());
         step.put("late_join_edge", atEdge.take());
         step.put("keyframes_requested_of_publisher", requested);
         step.put("harness_cpu_cores", harness1.coresSince(harness0, ticks));
@@ -374,21 +379,20 @@ final class CascadeRun {
         out.printf("  %s: receivers per node %s, loss %.4f, latency %s%n", label, placed,
                 expected == 0 ? Double.NaN : Math.max(0, 1 - (double) delivered / expected), line(LatencySummary.of(latency)));
         figures.forEach(f -> out.println(f.line()));
-        out.printf("    late join at the origin %s; at an edge %s; harness %.2f cores, machine %.0f%% busy%n",
+        out.printf("    late join at the origin %s; at edge " + edge.id() + " %s; harness %.2f cores, machine %.0f%% busy%n",
                 lateLine(step.get("late_join_origin")), lateLine(step.get("late_join_edge")),
                 harness1.coresSince(harness0, ticks), machine1.busyRatioSince(machine0) * 100);
         return step;
     }
 
     /**
-     * Late joiners one at a time, alternating origin and edge b, evenly over the first 80 % of the window: each
+     * Late joiners one at a time, alternating origin and {@code edge}, evenly over the first 80 % of the window: each
      * connects, JOINs (timed from here to its first complete keyframe), waits for its picture (at most 5 s) and
      * leaves.
      */
-    private void lateJoins(String label, long start, long end, LateJoins atOrigin, LateJoins atEdge) {
+    private void lateJoins(String label, long start, long end, Node edge, LateJoins atOrigin, LateJoins atEdge) {
         int total = 2 * plan.lateJoinersPerNode();
         long spacing = (long) ((end - start) * 0.8 / total);
-        Node edge = nodes.get(CascadePlan.NODES.get(1));
         for (int i = 0; i < total; i++) {
             sleepUntil(start + i * spacing);
             if (System.nanoTime() - end > 0) {
