@@ -315,7 +315,9 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
             return null;
         }
         CompletableFuture<Verdict> inFlight = elsewhere.get(room);
-        if (inFlight != null) {
+        // A completed decision is still in the map while its dependents run (they run before its own clean-up):
+        // waiting on it again would recurse without end, so a waiter that asks again then starts a decision anew.
+        if (inFlight != null && !inFlight.isDone()) {
             // Another receiver's decision for this room is under way (a join storm): share it, then ask again (the
             // link it makes serves them all), rather than one round of store reads per joiner.
             return inFlight.handle((v, e) -> null).thenCompose(x -> place(new Request(room, Role.RECEIVER, 0)));

@@ -148,6 +148,32 @@ class ClusterNodeTest {
     }
 
     @Test
+    void receiversWaitingForOneDecisionAreAllPlacedWhenItArrives() throws Exception {
+        ClusterNode a = node("a", 50);
+        ClusterNode b = node("b", 50);
+        try (io.kfrelay.pipeline.RelayCore core = io.kfrelay.pipeline.RelayCore.start(io.kfrelay.config.RelayConfig.defaults())) {
+            b.cascade(core); // b may relay: joiners of a room it does not relay share one decision
+            placeTwentyAtOnce(a, b);
+        }
+    }
+
+    private void placeTwentyAtOnce(ClusterNode a, ClusterNode b) throws Exception {
+        assertSame(RoomPlacement.HERE, await(a.place("r")));
+        store.ownerGate = new CompletableFuture<>(); // b's store reads wait: the joiners below share one decision
+        List<CompletableFuture<Verdict>> joins = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            joins.add(b.place(receiver("r")));
+        }
+        CompletableFuture<Void> gate = store.ownerGate;
+        store.ownerGate = null;
+        gate.complete(null);
+        for (CompletableFuture<Verdict> j : joins) {
+            RoomPlacement.Redirect sent = assertInstanceOf(RoomPlacement.Redirect.class, await(j));
+            assertEquals("a", sent.message().node());
+        }
+    }
+
+    @Test
     void anEdgeIsAdmittedOnlyByTheOriginAndOnlyAtItsEpoch() throws Exception {
         ClusterNode a = node("a");
         ClusterNode b = node("b");
@@ -305,6 +331,8 @@ class ClusterNodeTest {
         final AtomicLong clock;
         volatile boolean down;
         volatile long renewDelayNanos;
+        /** While set, owner() answers only once it completes (a slow store). */
+        volatile CompletableFuture<Void> ownerGate;
 
         FakeStore(AtomicLong clock) {
             this.clock = clock;
@@ -395,6 +423,14 @@ class ClusterNodeTest {
 
         @Override
         public CompletableFuture<RoomOwner> owner(String room) {
+            CompletableFuture<Void> gate = ownerGate;
+            if (gate != null) {
+                return gate.thenCompose(v -> owner0(room));
+            }
+            return owner0(room);
+        }
+
+        private CompletableFuture<RoomOwner> owner0(String room) {
             return answer(() -> {
                 String[] held = owner.get(room);
                 return held == null ? null : new RoomOwner(room, held[0], epochs.get(room), 1,

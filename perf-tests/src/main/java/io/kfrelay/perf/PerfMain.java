@@ -19,12 +19,14 @@ import java.util.concurrent.Callable;
 @Command(name = "kfrelay perf", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = {"Starts a relay (./kfrelay serve, its own JVM) and real clients on loopback, measures, and "
                 + "writes a JSON report and an HTML report with charts under perf-tests/results/.",
-                "Scenarios: large-room, meeting, join-storm, saturation, simulcast."},
+                "Scenarios: large-room, meeting, join-storm, saturation, simulcast; cascade (a Redis and three relays: "
+                        + "origin and two edges)."},
         footer = {"", "Everything after -- goes to `kfrelay serve` (e.g. -- --cache-mode gop --shards 2).",
                 "KFRELAY_JAVA_OPTS reaches the relay JVM (a GC log option is added); KFRELAY_PERF_JAVA_OPTS the harness."})
 public final class PerfMain implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "large-room, meeting, join-storm, saturation or simulcast")
+    @Parameters(index = "0", paramLabel = "SCENARIO",
+            description = "large-room, meeting, join-storm, saturation, simulcast or cascade")
     String scenario;
 
     @Parameters(index = "1..*", paramLabel = "SERVE_OPTION", description = "after --: extra kfrelay serve options")
@@ -87,12 +89,30 @@ public final class PerfMain implements Callable<Integer> {
                     + "Default: 0 (the next frame), and 30ms..100ms in simulcast.")
     String keyframeDelay;
 
+    @Option(names = "--receivers", paramLabel = "N,M,...",
+            description = "cascade: the receivers at the edges, one step per size, increasing (default 20,60; quick 10,20); "
+                    + "the origin serves 4 more itself.")
+    String receivers;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
         PerfOptions o;
+        boolean cascade = scenario.equals("cascade");
+        io.kfrelay.perf.cluster.CascadePlan cascadePlan = null;
         try {
-            Scenario.named(scenario);
+            if (cascade) {
+                if (subscribers != null || !transport.equals("ws")) {
+                    throw new IllegalArgumentException("cascade: use --receivers N,M (its clients speak WebSocket; "
+                            + "the edges reach the origin over QUIC by themselves)");
+                }
+                cascadePlan = io.kfrelay.perf.cluster.CascadePlan.of(receivers,
+                        duration == null ? null : PerfOptions.parseDuration(duration), quick);
+            } else if (receivers != null) {
+                throw new IllegalArgumentException("--receivers applies to the cascade scenario only");
+            } else {
+                Scenario.named(scenario);
+            }
             CpuPinning pinning = new CpuPinning(relayCpus, harnessCpus);
             pinning.pinHarness(); // first: the default client threads below count the CPUs left to the harness
             o = new PerfOptions(scenario, transport, subscribers,
@@ -105,7 +125,7 @@ public final class PerfMain implements Callable<Integer> {
             System.err.println("kfrelay perf: " + e.getMessage());
             return 2;
         }
-        return PerfRun.run(o, out);
+        return cascade ? CascadeRun.run(o, cascadePlan, out) : PerfRun.run(o, out);
     }
 
     private Path out() {

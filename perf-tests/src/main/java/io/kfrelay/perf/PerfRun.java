@@ -294,13 +294,13 @@ final class PerfRun {
         return abs.startsWith(o.home()) ? o.home().relativize(abs).toString() : abs.toString();
     }
 
-    private static int freeTcpPort() throws IOException {
+    static int freeTcpPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    private static int freeUdpPort() throws IOException {
+    static int freeUdpPort() throws IOException {
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -53,6 +53,13 @@ public final class LoadClient implements RawMediaListener {
     private volatile LayerSwitcher switcher;
     /** I/O thread only (with a choice): the identities of the room's participants, by id. */
     private final Map<Long, String> identities = new HashMap<>();
+    /** JOIN options this client adds (RECEIVE_ONLY for a cluster's receivers). */
+    private volatile int joinOptions;
+    /** Armed at an origin's kill: the first picture after it; null otherwise. */
+    private volatile FailoverWatch failover;
+    /** The last reconnection's node id, or null if the session never moved. */
+    private volatile String reconnectedTo;
+    private volatile long reconnectedAtNanos;
     /** Live packets of the window this client received (its I/O thread writes, the harness reads). */
     private final java.util.concurrent.atomic.AtomicLong windowDelivered = new java.util.concurrent.atomic.AtomicLong();
 
@@ -67,9 +74,18 @@ public final class LoadClient implements RawMediaListener {
     /** Opens the connection (on {@code slot}'s loop); the client is not in a room yet. */
     public static CompletableFuture<LoadClient> connect(URI url, ClientOptions base, ClientLoops.Slot slot,
                                                         String identity, MeasureWindow window, RunCounters counters) {
+        return connect(List.of(url), base, slot, identity, window, counters);
+    }
+
+    /**
+     * Opens the connection to the first of {@code urls} that answers; the others are where the client reconnects
+     * to if it loses its relay (several relays of one cluster).
+     */
+    public static CompletableFuture<LoadClient> connect(List<URI> urls, ClientOptions base, ClientLoops.Slot slot,
+                                                        String identity, MeasureWindow window, RunCounters counters) {
         LoadClient c = new LoadClient(identity, slot, window, counters);
         ClientOptions options = base.toBuilder().eventLoopGroup(slot.loop()).build();
-        return KfRelayClient.connect(url, options, c).thenApply(k -> {
+        return KfRelayClient.connect(urls, options, c).thenApply(k -> {
             c.client = k;
             return c;
         });
@@ -89,7 +105,8 @@ public final class LoadClient implements RawMediaListener {
         boolean manual = choice != null || switcher != null;
         // The answer completes on the client's I/O thread, before any message that follows JOINED is dispatched, so
         // the streams it lists are subscribed to before any STREAM_STARTED can arrive.
-        return client.join(room, identity, "", manual ? ControlMessage.Join.MANUAL_SUBSCRIBE : 0).whenComplete((j, e) -> {
+        int options = (manual ? ControlMessage.Join.MANUAL_SUBSCRIBE : 0) | joinOptions;
+        return client.join(room, identity, "", options).whenComplete((j, e) -> {
             if (e == null) {
                 joinUs.recordValue(micros(System.nanoTime() - sent));
                 if (choice != null) {
@@ -97,6 +114,40 @@ public final class LoadClient implements RawMediaListener {
                 }
             }
         });
+    }
+
+    /** Joins with RECEIVE_ONLY: a receiver a cluster may serve at an edge (call before {@link #join}). */
+    public void receiveOnly() {
+        joinOptions |= ControlMessage.Join.RECEIVE_ONLY;
+    }
+
+    /** The relay this client is connected to now (where a REDIRECT or a reconnection took it). */
+    public URI url() {
+        return client.url();
+    }
+
+    /** The node the session moved to at its last reconnection, or null if it never moved. */
+    public String reconnectedTo() {
+        return reconnectedTo;
+    }
+
+    /** {@link System#nanoTime()} of the last reconnection (valid once {@link #reconnectedTo} is not null). */
+    public long reconnectedAtNanos() {
+        return reconnectedAtNanos;
+    }
+
+    /**
+     * Times, from {@code sinceNanos} (an origin's kill), the first complete keyframe sent after it into {@code sink}
+     * ({@link FailoverWatch}).
+     */
+    public void watchForPicture(long sinceNanos, LateJoinTracker.Sink sink) {
+        failover = new FailoverWatch(sinceNanos, new LateJoinTracker(1, sinceNanos, sink));
+    }
+
+    /** Whether the watch armed by {@link #watchForPicture} has seen its picture (false when none is armed). */
+    public boolean sawPictureAgain() {
+        FailoverWatch f = failover;
+        return f != null && f.done();
     }
 
     /**
@@ -263,6 +314,10 @@ public final class LoadClient implements RawMediaListener {
                 && lj.onVideo(h.senderId(), h.streamId(), flags, h.sequence(), now)) {
             lateJoin = null;
         }
+        FailoverWatch fw = failover;
+        if (fw != null && h.kind() == Protocol.KIND_VIDEO && h.payloadLength() >= SendStamp.BYTES && !fw.done()) {
+            fw.onVideo(SendStamp.read(h.buffer(), h.payloadOffset()), h.senderId(), h.streamId(), flags, h.sequence(), now);
+        }
         LayerSwitcher ls = switcher;
         if (ls != null && h.kind() == Protocol.KIND_VIDEO) {
             ls.onVideo(h.senderId(), h.streamId(), flags, h.sequence(), now);
@@ -283,6 +338,12 @@ public final class LoadClient implements RawMediaListener {
             tally.record(now - sent, h.frameLength(), jump);
             windowDelivered.setRelease(windowDelivered.getPlain() + 1);
         }
+    }
+
+    @Override
+    public void onReconnected(Joined joined, String node, URI url, java.time.Duration after) {
+        reconnectedAtNanos = System.nanoTime();
+        reconnectedTo = node;
     }
 
     @Override

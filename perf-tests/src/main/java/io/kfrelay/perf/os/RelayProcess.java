@@ -155,6 +155,11 @@ public final class RelayProcess implements AutoCloseable {
         return timeout.isAlive() ? Optional.empty() : Optional.of(timeout.exitValue());
     }
 
+    /** SIGKILL to the relay's JVM, as a crashed machine would (no goodbye, no registry clean-up). */
+    public void kill() {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
     /** SIGTERM (the relay shuts down gracefully), then SIGKILL if it is still there after a grace period. */
     @Override
     public void close() {
