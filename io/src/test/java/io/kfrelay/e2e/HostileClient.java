@@ -41,6 +41,8 @@ final class HostileClient implements AutoCloseable {
     private final Channel channel;
     private final CompletableFuture<ControlMessage.Error> error = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** What it received, in order (message types, frames of other kinds, its own pipeline's errors): for failures. */
+    private final java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private HostileClient(Channel channel) {
         this.channel = channel;
@@ -79,6 +81,11 @@ final class HostileClient implements AutoCloseable {
                                             }
                                             return;
                                         }
+                                        if (msg instanceof BinaryWebSocketFrame f) {
+                                            self.join().heard.add(String.valueOf(ControlCodec.peekType(f.content())));
+                                        } else {
+                                            self.join().heard.add(msg.getClass().getSimpleName());
+                                        }
                                         if (msg instanceof BinaryWebSocketFrame f
                                                 && ControlCodec.peekType(f.content()) == MessageType.ERROR
                                                 && ControlCodec.decode(f.content()) instanceof ControlCodec.Decoded.Ok(
@@ -94,6 +101,7 @@ final class HostileClient implements AutoCloseable {
 
                                     @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        self.join().heard.add("client error: " + cause);
                                         ctx.close();
                                     }
                                 });
@@ -139,7 +147,7 @@ final class HostileClient implements AutoCloseable {
     int awaitErrorCode() throws Exception {
         ControlMessage.Error e = error.get(5, TimeUnit.SECONDS);
         if (e == null) {
-            throw new AssertionError("the relay closed the connection without an ERROR");
+            throw new AssertionError("the relay closed the connection without an ERROR; the client heard " + heard);
         }
         return e.code();
     }
