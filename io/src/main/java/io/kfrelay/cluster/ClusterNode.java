@@ -240,12 +240,9 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
     public CompletableFuture<Verdict> place(Request request) {
         String room = request.room();
         synchronized (this) {
-            if (closed) {
-                return CompletableFuture.completedFuture(new Refuse(ErrorCodes.RELAY_SHUTTING_DOWN,
-                        "relay is shutting down"));
-            }
-            if (!started) {
-                return CompletableFuture.completedFuture(unavailable(room, "the relay is still joining its cluster"));
+            Verdict notNow = notPlacing(room);
+            if (notNow != null) {
+                return CompletableFuture.completedFuture(notNow);
             }
             switch (request.role()) {
                 case EDGE -> {
@@ -588,15 +585,20 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         }, executor);
     }
 
+    /** Lock held: why this node places no JOIN now (stopping, or not in its cluster yet), or null. */
+    private Verdict notPlacing(String room) {
+        if (closed) {
+            return new Refuse(ErrorCodes.RELAY_SHUTTING_DOWN, "relay is shutting down");
+        }
+        return started ? null : unavailable(room, "the relay is still joining its cluster");
+    }
+
     private CompletableFuture<Verdict> placeParticipant(String room) {
         CompletableFuture<Verdict> decision;
         synchronized (this) {
-            if (closed) {
-                return CompletableFuture.completedFuture(new Refuse(ErrorCodes.RELAY_SHUTTING_DOWN,
-                        "relay is shutting down"));
-            }
-            if (!started) {
-                return CompletableFuture.completedFuture(unavailable(room, "the relay is still joining its cluster"));
+            Verdict notNow = notPlacing(room);
+            if (notNow != null) {
+                return CompletableFuture.completedFuture(notNow);
             }
             Claim c = claims.computeIfAbsent(room, r -> new Claim());
             if (c.pending != null) {
