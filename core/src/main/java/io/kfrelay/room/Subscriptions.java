@@ -116,7 +116,7 @@ final class Subscriptions {
     void remove(Subscription leg, boolean purge) {
         Participant r = leg.receiver;
         leg.stream.subscribers.remove(leg);
-        if (leg.stream.subscribers.size() == 0 && leg.stream.owner.streams.get(leg.stream.streamId) == leg.stream) {
+        if (leg.stream.subscribers.size() == 0) {
             demand(leg.stream, false);
         }
         r.subscriptions.remove(leg);
@@ -126,9 +126,12 @@ final class Subscriptions {
         }
     }
 
-    /** Tells the stream's publisher that it got its first receiver, or lost its last (an edge's stand-in acts on it). */
+    /**
+     * Tells the stream's publisher that it got its first receiver, or lost its last (an edge's stand-in acts on it);
+     * not when the last goes because the stream ended (nothing to unsubscribe from).
+     */
     private void demand(PublishedStream stream, boolean wanted) {
-        if (stream.owner.relay) {
+        if (stream.owner.relay && (wanted || stream.owner.streams.get(stream.streamId) == stream)) {
             try {
                 stream.owner.sink.demand(stream.streamId, wanted);
             } catch (RuntimeException e) {

@@ -60,14 +60,6 @@ public final class ClusterMetrics implements MetricSource {
         edgeLinksLost.increment();
     }
 
-    public long upstreamKeyframeRequests() {
-        return upstreamKeyframeRequests.sum();
-    }
-
-    public long cascadeBytes() {
-        return cascadeBytes.sum();
-    }
-
     @Override
     public void collect(MetricWriter out) {
         out.gauge("kfrelay_cluster_rooms_owned", "Rooms this node is the origin of now", roomsOwned.getAsLong());

@@ -193,17 +193,6 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         return claims.values().stream().mapToLong(c -> c.edges).sum();
     }
 
-    /** The edge links up now, by room, with their origin's node and epoch (for /api/cluster and tests). */
-    public synchronized Map<String, RoomOwner> relayed() {
-        Map<String, RoomOwner> out = new java.util.TreeMap<>();
-        links.forEach((room, link) -> {
-            if (link.isUp()) {
-                out.put(room, link.origin());
-            }
-        });
-        return out;
-    }
-
     public long bootEpoch() {
         return bootEpoch;
     }
@@ -295,11 +284,7 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         if (c != null && c.token != null && c.pending == null && clock.getAsLong() - c.deadline < 0) {
             if (c.receivers < max) {
                 c.refs++;
-                c.receivers++;
-                if (c.receivers >= max && !c.markedFull) {
-                    c.markedFull = true; // the next receivers asking another node are served at edges at once
-                    track(store.markFull(room, c.token, true));
-                }
+                countReceiver(room, c);
                 return CompletableFuture.completedFuture(HERE);
             }
             return overflow(room, nodeId, c, null);
@@ -335,14 +320,12 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
 
     /** Writes this edge's receiver count for {@code room} to the store, at most one write in flight per room. */
     private void publishEdgeLoad(String room) {
+        long receivers;
         synchronized (this) {
             if (!edgeLoadWriting.add(room)) {
                 edgeLoadDirty.add(room);
                 return;
             }
-        }
-        long receivers;
-        synchronized (this) {
             EdgeLink link = links.get(room);
             receivers = link == null ? 0 : link.refs;
         }
@@ -405,15 +388,23 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
             synchronized (this) {
                 Claim c = claims.get(room);
                 if (c != null) {
-                    c.receivers++;
-                    if (c.receivers >= config.maxReceivers() && !c.markedFull && c.token != null) {
-                        c.markedFull = true;
-                        track(store.markFull(room, c.token, true));
-                    }
+                    countReceiver(room, c);
                 }
             }
         }
         return verdict;
+    }
+
+    /**
+     * Lock held: one more receiver served at this origin. At the limit the store hears at once that the origin is
+     * full, so the next receivers asking another node are served at edges without coming here first.
+     */
+    private void countReceiver(String room, Claim c) {
+        c.receivers++;
+        if (c.receivers >= config.maxReceivers() && !c.markedFull && c.token != null) {
+            c.markedFull = true;
+            track(store.markFull(room, c.token, true));
+        }
     }
 
     /** Relays {@code room} from {@code origin} here, and serves the receiver once the link is up. */
@@ -532,6 +523,10 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         }
     };
 
+    /** A room's owner and its registry record (null when it is this node, or not registered). */
+    private record OwnerAt(RoomOwner owner, NodeRecord node) {
+    }
+
     private static final long RELINK_FIRST_MILLIS = 200;
     private static final long RELINK_MAX_MILLIS = 2000;
 
@@ -554,10 +549,10 @@ public final class ClusterNode implements RoomPlacement, AutoCloseable {
         }
         long retry = Math.min(RELINK_MAX_MILLIS, RELINK_FIRST_MILLIS << Math.min(attempt + 1, 4));
         track(store.owner(room)).thenCompose(owner -> owner == null || owner.node().equals(nodeId)
-                ? CompletableFuture.completedFuture(new Object[]{owner, null})
-                : store.node(owner.node()).thenApply(n -> new Object[]{owner, n})).whenCompleteAsync((pair, e) -> {
-            RoomOwner owner = pair == null ? null : (RoomOwner) pair[0];
-            NodeRecord origin = pair == null ? null : (NodeRecord) pair[1];
+                ? CompletableFuture.completedFuture(new OwnerAt(owner, null))
+                : store.node(owner.node()).thenApply(n -> new OwnerAt(owner, n))).whenCompleteAsync((found, e) -> {
+            RoomOwner owner = found == null ? null : found.owner();
+            NodeRecord origin = found == null ? null : found.node();
             synchronized (this) {
                 if (closed || links.get(room) != lost) {
                     return;

@@ -99,10 +99,6 @@ final class EdgeLink implements RawMediaListener {
         return origin;
     }
 
-    NodeRecord originNode() {
-        return originNode;
-    }
-
     /** Completes once the room's publishers exist here (their streams announced): receivers may join then. */
     CompletableFuture<Void> ready() {
         return ready;

@@ -78,7 +78,7 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
                 sessions, settings.closeTimeout());
         port.onWritable(sink::onWritabilityChanged);
         control = new SessionControl(core, gate, placement, ctx.executor(), sink, sessions, ctx.alloc(),
-                this::cancelTimers);
+                this::entered);
         control.onPlaced(this::onControlMessage);
     }
 
@@ -149,8 +149,11 @@ final class QuicSessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** JOINED ends the join timer's job; CLOSING ends the keep-alive's too. */
-    private void cancelTimers(Phase entered) {
+    /**
+     * JOINED ends the join timer's job (and an edge relay's link gets its media on the stream from here on); CLOSING
+     * ends the keep-alive's too.
+     */
+    private void entered(Phase entered) {
         if (entered == Phase.JOINED && control.isRelayLink()) {
             port.mediaOnStream(); // an edge relay's link: its caches must stay gap-free (docs/CLUSTER.md)
         }
