@@ -5,6 +5,7 @@ import io.kfrelay.client.ClientOptions;
 import io.kfrelay.client.KfRelayClient;
 import io.kfrelay.client.QuicClientOptions;
 import io.kfrelay.client.RawMediaListener;
+import io.kfrelay.client.ReconnectOptions;
 import io.kfrelay.egress.ParticipantSink;
 import io.kfrelay.pipeline.RelayCore;
 import io.kfrelay.pipeline.RelaySession;
@@ -124,8 +125,7 @@ final class EdgeLink implements RawMediaListener {
         quic = originNode.quicPin().isEmpty() ? quic.withInsecure() : quic.withPin(CertificatePin.parse(originNode.quicPin()));
         // The link follows the room itself (ClusterNode.relink, at the room's new epoch): the client never reconnects.
         ClientOptions options = ClientOptions.builder().quic(quic).connectTimeout(CONNECT_TIMEOUT)
-                .reconnect(io.kfrelay.client.ReconnectOptions.defaults().withMode(
-                        io.kfrelay.client.ReconnectOptions.Mode.OFF)).build();
+                .reconnect(ReconnectOptions.defaults().withMode(ReconnectOptions.Mode.OFF)).build();
         KfRelayClient.connect(url, options, this).thenCompose(c -> {
             client = c;
             if (closed) {
@@ -269,7 +269,10 @@ final class EdgeLink implements RawMediaListener {
         }
         metrics.cascadeIn(h.frameLength());
         // The core stamps the stand-in's id as sender and clears REPLAY: the packet is as the publisher sent it.
-        m.session.publish(h.buffer().retainedSlice(h.offset(), h.frameLength()));
+        ByteBuf frame = h.buffer();
+        boolean whole = h.offset() == frame.readerIndex() && h.frameLength() == frame.readableBytes();
+        // The transport hands each packet as a buffer of its own: pass it on with a reference, no slice per packet.
+        m.session.publish(whole ? frame.retain() : frame.retainedSlice(h.offset(), h.frameLength()));
     }
 
     @Override

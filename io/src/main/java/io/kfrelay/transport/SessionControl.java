@@ -22,6 +22,7 @@ import io.kfrelay.protocol.ControlMessage.Unsubscribe;
 import io.kfrelay.protocol.DecodeStatus;
 import io.kfrelay.protocol.ErrorCodes;
 import io.kfrelay.protocol.MediaHeader;
+import io.kfrelay.room.Grants;
 import io.kfrelay.security.ConnectionGuard;
 import io.kfrelay.security.IngressLimiter;
 import io.kfrelay.security.JoinDecision;
@@ -329,7 +330,7 @@ public final class SessionControl {
                 return;
             }
             case RoomPlacement.EdgeJoin edge -> {
-                place(join, io.kfrelay.room.Grants.EDGE,
+                place(join, Grants.EDGE,
                         new RoomPlacement.Request(join.room(), RoomPlacement.Role.EDGE, edge.epoch()));
                 return;
             }
@@ -340,8 +341,8 @@ public final class SessionControl {
         switch (guard.join(join.room(), join.identity(), join.token())) {
             case JoinDecision.Refuse(int code, String reason) -> refuse(code, reason);
             case JoinDecision.Admit(var granted) -> {
-                io.kfrelay.room.Grants grants = join.receiveOnly()
-                        ? new io.kfrelay.room.Grants(false, granted.canSubscribe()) : granted;
+                Grants grants = join.receiveOnly()
+                        ? new Grants(false, granted.canSubscribe()) : granted;
                 if (grants.none()) {
                     refuse(ErrorCodes.GRANT_MISSING, "JOIN option RECEIVE_ONLY, but the token does not grant "
                             + "canSubscribe: this participant could do nothing");
@@ -353,7 +354,7 @@ public final class SessionControl {
         }
     }
 
-    private void place(Join join, io.kfrelay.room.Grants grants, RoomPlacement.Request request) {
+    private void place(Join join, Grants grants, RoomPlacement.Request request) {
         CompletableFuture<RoomPlacement.Verdict> where = placement.place(request);
         if (where.isDone()) {
             placed(join, grants, request, where.join()); // a single relay, or a room this node owns: at once
@@ -366,7 +367,7 @@ public final class SessionControl {
     }
 
     /** The placement answered (event loop). */
-    private void placed(Join join, io.kfrelay.room.Grants grants, RoomPlacement.Request request,
+    private void placed(Join join, Grants grants, RoomPlacement.Request request,
                         RoomPlacement.Verdict where) {
         if (phase == Phase.CLOSING) {
             if (where instanceof RoomPlacement.Here) {
